@@ -1,0 +1,2 @@
+"""城运 Chengyun — district City Operations Center platform."""
+__version__ = "0.1.0"
