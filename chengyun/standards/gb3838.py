@@ -82,7 +82,7 @@ _UNIT_TO_GB: dict[tuple[str, str], Decimal] = {
     ("摄氏度", "℃"): Decimal(1),
 }
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def _load() -> tuple[
         if item not in _ROW_KEYS:
             raise ValueError(f"GB 3838 table row {item!r} is not mapped to a key")
         key, bodies = _ROW_KEYS[item]
-        codes = tuple(dict.fromkeys(re.findall(r"w\d{5}", code_cell)))
+        codes = tuple(dict.fromkeys(re.findall(r"w[0-9]{5}", code_cell)))
         for code in codes:
             if code not in hj_units:
                 raise ValueError(f"{key}: HJ 212 code {code} missing from Table B.1 data")

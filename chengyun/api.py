@@ -1,0 +1,87 @@
+"""The JSON API at /api/v1/: one NinjaAPI, each app's router mounted under its prefix.
+
+Browser pages call it with their session (CSRF-checked); devices and integrations with
+`Authorization: Bearer <token>`. Every error is {"code", "message" (Chinese), "detail"}.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from chengyun import __version__
+from chengyun.core import current
+from chengyun.core.errors import DomainError
+from chengyun.core.registry import api_routers
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "API 令牌：`chengyun token create 用户名` 生成"
+
+    def authenticate(self, request, token: str):
+        from chengyun.people.services import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+            current.set_user(user)
+        return user
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    # Chinese messages readable as they are, not as \uXXXX escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
+    title="城运 Chengyun API",
+    version=__version__,
+    description="城运中心平台接口。错误统一为 {code, message, detail}；时间为带时区的 ISO 8601。",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+    docs_url="/docs",
+)
+
+
+def _error(request, status: int, code: str, message: str, detail=None):
+    return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    detail = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors]
+    fields = "、".join(".".join(str(p) for p in d["loc"][1:] or d["loc"]) for d in detail)
+    return _error(request, 422, "invalid", f"请求参数有误：{fields}" if fields else "请求参数有误", detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _error(request, 401, "unauthenticated", "请先登录，或在 Authorization 头中提供有效的 API 令牌")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", "对象不存在或您无权查看")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return _error(request, 403, "forbidden", str(exc) or "您无权执行此操作")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+for prefix, router in api_routers():
+    api.add_router(f"/{prefix}/" if prefix else "/", router)

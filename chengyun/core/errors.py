@@ -1,0 +1,49 @@
+"""Domain errors carry an HTTP status, a machine-readable code and a Chinese message.
+
+The API turns them into {"code", "message", "detail"}; pages show the message; the CLI prints it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, detail: Any = None, status: int | None = None):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.detail = detail
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "detail": self.detail}
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+    default_message = "提交的数据有误"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = "您无权执行此操作"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = "对象不存在或您无权查看"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = "操作与当前状态冲突"

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import re
+
+from . import current
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Gives each request one id (or the caller's X-Request-ID) shared by all its audit entries."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get("X-Request-ID", "")
+        request_id = given if _REQUEST_ID.match(given) else current.new_request_id()
+        source = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
+        with current.acting(None, source=source, request_id=request_id, ip=client_ip(request)):
+            request.request_id = request_id
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class ActorMiddleware:
+    """After session authentication: the signed-in user is the actor of this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            current.set_user(request.user)
+        return self.get_response(request)

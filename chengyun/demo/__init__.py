@@ -1,0 +1,1 @@
+"""The deterministic demo district: every app adds its part through its AppConfig's demo_generator."""

@@ -1,0 +1,123 @@
+"""The in-memory locate index: point → grid → community → street.
+
+One STRtree over the unit grids; streets and communities follow from the grid. The tree is
+rebuilt lazily when the boundaries' ChangeStamp moves (any process may have imported new
+boundaries), checked at most every few seconds so locate stays a memory operation.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely import STRtree
+from shapely.geometry import shape
+
+STAMP = "geo.boundaries"
+_CHECK_EVERY_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class GridInfo:
+    id: int
+    code: str
+    name: str
+    community_id: int
+    community_code: str
+    community_name: str
+    street_id: int
+    street_code: str
+    street_name: str
+
+
+class LocateIndex:
+    def __init__(self, grids: list[GridInfo], geometries: list):
+        # Sorted by code so that a point on a shared edge resolves to the lowest code,
+        # the same answer every time and in every process.
+        order = sorted(range(len(grids)), key=lambda i: grids[i].code)
+        self.grids = [grids[i] for i in order]
+        self.geometries = np.array([geometries[i] for i in order], dtype=object)
+        self.tree = STRtree(self.geometries)
+        self.version = -1
+
+    def __len__(self) -> int:
+        return len(self.grids)
+
+    def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index into ``self.grids`` for each point, or -1 outside every grid."""
+        points = shapely.points(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float))
+        result = np.full(len(points), -1, dtype=np.int64)
+        if len(self.grids) == 0 or len(points) == 0:
+            return result
+        point_idx, tree_idx = self.tree.query(points, predicate="intersects")
+        if len(point_idx):
+            # Several hits only on shared edges: keep the lowest tree index (lowest code).
+            order = np.lexsort((tree_idx, point_idx))
+            point_idx, tree_idx = point_idx[order], tree_idx[order]
+            first = np.ones(len(point_idx), dtype=bool)
+            first[1:] = point_idx[1:] != point_idx[:-1]
+            result[point_idx[first]] = tree_idx[first]
+        return result
+
+    def locate(self, lng: float, lat: float) -> GridInfo | None:
+        hit = int(self.locate_many(np.array([lng]), np.array([lat]))[0])
+        return self.grids[hit] if hit >= 0 else None
+
+
+_lock = threading.Lock()
+_index: LocateIndex | None = None
+_checked_at = 0.0
+
+
+def _current_version() -> int:
+    from chengyun.core.models import ChangeStamp
+
+    stamp = ChangeStamp.objects.filter(name=STAMP).values_list("version", flat=True).first()
+    return stamp or 0
+
+
+def build() -> LocateIndex:
+    from .models import Grid
+
+    rows = Grid.objects.select_related("community", "street").order_by("code")
+    infos, geoms = [], []
+    for g in rows:
+        infos.append(GridInfo(g.id, g.code, g.name, g.community_id, g.community.code, g.community.name, g.street_id, g.street.code, g.street.name))
+        geoms.append(shape(json.loads(g.geometry)))
+    return LocateIndex(infos, geoms)
+
+
+def get_index() -> LocateIndex:
+    global _index, _checked_at
+    now = time.monotonic()
+    if _index is not None and now - _checked_at < _CHECK_EVERY_SECONDS:
+        return _index
+    with _lock:
+        version = _current_version()
+        if _index is None or _index.version != version:
+            fresh = build()
+            fresh.version = version
+            _index = fresh
+        _checked_at = time.monotonic()
+        return _index
+
+
+def invalidate() -> None:
+    """Forget the index in this process (after this process changed boundaries)."""
+    global _index
+    with _lock:
+        _index = None
+
+
+def bump() -> None:
+    """Tell every process that the boundaries changed."""
+    from django.db.models import F
+
+    from chengyun.core.models import ChangeStamp
+
+    ChangeStamp.objects.get_or_create(name=STAMP)
+    ChangeStamp.objects.filter(name=STAMP).update(version=F("version") + 1)
+    invalidate()
