@@ -163,6 +163,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 # Static files are served from the app directories directly, so a fresh checkout

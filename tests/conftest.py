@@ -1,0 +1,97 @@
+"""Shared fixtures: a small district (2 streets × 2 communities × 4 grids), units, and a
+user for any role with an area scope. Domain apps' tests build on these."""
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from support import DIVISION, build_small_district, grid_center  # noqa: F401
+
+
+@pytest.fixture
+def district(db):
+    return build_small_district()
+
+
+@pytest.fixture
+def units(district):
+    from chengyun.geo.models import Street, Unit
+
+    made = {
+        "OPS": Unit.objects.create(code="OPS", name="城运中心", kind=Unit.Kind.OPS_CENTER, district_wide=True),
+        "D01": Unit.objects.create(code="D01", name="区城市管理局", kind=Unit.Kind.DEPARTMENT, specialty="城管", district_wide=True),
+        "D02": Unit.objects.create(code="D02", name="区住房和城乡建设局", kind=Unit.Kind.DEPARTMENT, specialty="住建", district_wide=True),
+        "S01": Unit.objects.create(code="S01", name="第1街道办事处", kind=Unit.Kind.STREET_OFFICE, specialty="街道"),
+        "S02": Unit.objects.create(code="S02", name="第2街道办事处", kind=Unit.Kind.STREET_OFFICE, specialty="街道"),
+    }
+    made["S01"].streets.set(Street.objects.filter(code=f"{DIVISION}001"))
+    made["S02"].streets.set(Street.objects.filter(code=f"{DIVISION}002"))
+    return made
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(units):
+    """make_user(role, unit="OPS", grids=[codes], streets=[codes], communities=[codes]) -> User with a Person."""
+    from django.contrib.auth import get_user_model
+
+    from chengyun.geo.models import Community, Grid, Street
+    from chengyun.people.models import Person
+
+    def make(role: str | list[str], unit: str = "OPS", grids=(), streets=(), communities=(), username: str | None = None):
+        roles = [role] if isinstance(role, str) else list(role)
+        n = next(_counter)
+        user = get_user_model().objects.create_user(username=username or f"{roles[0]}{n}", password="pw-test-123", first_name=f"测试{n}")
+        person = Person.objects.create(user=user, name=f"测试人员{n}", unit=units[unit], phone=f"1390000{n:04d}")
+        person.roles.set(roles)
+        person.grids.set(Grid.objects.filter(code__in=list(grids)))
+        person.streets.set(Street.objects.filter(code__in=list(streets)))
+        person.communities.set(Community.objects.filter(code__in=list(communities)))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client(client):
+    """A Django test client that speaks JSON to /api/v1/ as a given user: api_client.as_user(user)."""
+    import json
+
+    class ApiClient:
+        def __init__(self):
+            self.user = None
+
+        def as_user(self, user):
+            client.force_login(user)
+            self.user = user
+            return self
+
+        def _call(self, method, path, data=None, **extra):
+            url = path if path.startswith("/") else f"/api/v1/{path}"
+            if data is not None and method != "get":
+                extra.setdefault("content_type", "application/json")
+                data = json.dumps(data)
+            return getattr(client, method)(url, data=data, **extra)
+
+        def get(self, path, params=None, **extra):
+            return client.get(path if path.startswith("/") else f"/api/v1/{path}", params or {}, **extra)
+
+        def post(self, path, data=None, **extra):
+            return self._call("post", path, data, **extra)
+
+        def put(self, path, data=None, **extra):
+            return self._call("put", path, data, **extra)
+
+        def patch(self, path, data=None, **extra):
+            return self._call("patch", path, data, **extra)
+
+        def delete(self, path, **extra):
+            return client.delete(path if path.startswith("/") else f"/api/v1/{path}", **extra)
+
+    return ApiClient()
