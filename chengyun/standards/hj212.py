@@ -415,6 +415,7 @@ def _text(what: str, value: object, *, allow_empty: bool = False) -> str:
 
 
 def _factor_fields(code: str, data: Factor | Mapping[str, Scalar]) -> list[str]:
+    items: dict[str, object]
     if isinstance(data, Factor):
         named: dict[str, object] = {
             "SampleTime": data.data_time,
@@ -476,6 +477,9 @@ def build(
         raise ValueError(f"flag={flag} carries version bits {flag >> 2:06b}, version={version} needs {bits:06b}")
     if (pnum is None) != (pno is None):
         raise ValueError("pnum and pno must be given together")
+    for name, number in (("pnum", pnum), ("pno", pno)):
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+            raise ValueError(f"{name} must be an int, not {number!r}")
     if pnum is not None and pno is not None and not 1 <= pno <= pnum:
         raise ValueError(f"pno={pno} is not within 1..pnum={pnum}")
     if flag is not None and bool(flag & FLAG_SPLIT) != (pnum is not None):
@@ -628,4 +632,4 @@ class FrameReader:
         out: list[bytes | ProtocolError] = []
         self._skip(len(self._buffer), "bad_length")
         self._report_skipped(out)
-        return [e for e in out if isinstance(e, ProtocolError)]
+        return [e for e in out if isinstance(e, ProtocolError)]  # only errors can be pending
