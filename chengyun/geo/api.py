@@ -5,7 +5,7 @@ from typing import Literal, Optional
 
 from django.db.models import Q
 from django.http import HttpResponse
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from chengyun.core.pagination import Page, PageParams, paginate
@@ -168,7 +168,7 @@ class ImportOut(Schema):
 @router.post("/boundaries/import", response={200: ImportOut, 422: ImportOut}, summary="导入边界（GeoJSON），先试运行")
 def import_boundaries(request, level: Literal["district", "street", "community", "grid"], dry_run: bool = True, file: UploadedFile = File(...)):
     report = services.import_boundaries(read_geojson(file.read()), level, dry_run=dry_run, user=request.user)
-    return (200 if report.ok else 422), report.to_dict()
+    return Status(200 if report.ok else 422, report.to_dict())
 
 
 class TilingOut(Schema):

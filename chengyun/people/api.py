@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from chengyun.core.models import AuditEntry
 from chengyun.core.pagination import Page, PageParams, paginate
@@ -122,4 +122,4 @@ class TokenOut(Schema):
 @router.post("/tokens", response={201: TokenOut}, summary="为自己创建 API 令牌（令牌只显示一次）")
 def create_token(request, body: TokenIn):
     token, key = services.create_token(request.user, request.user.get_username(), body.name)
-    return 201, {"token": key, "prefix": token.prefix, "name": token.name}
+    return Status(201, {"token": key, "prefix": token.prefix, "name": token.name})
