@@ -94,6 +94,7 @@ CHENGYUN_APPS = [
     "chengyun.core",
     "chengyun.people",
     "chengyun.geo",
+    "chengyun.reports",
     "chengyun.demo",
 ]
 INSTALLED_APPS = [

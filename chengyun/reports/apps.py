@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from chengyun.core.registry import NavItem
+
+
+class ReportsConfig(AppConfig):
+    name = "chengyun.reports"
+    label = "reports"
+    url_prefix = "reports"
+    verbose_name = _("报告")
+    nav = [NavItem(_("报告归档"), "reports:archive", order=65)]
+
+    def ready(self) -> None:
+        from chengyun.people import policy
+        from chengyun.people import roles as R
+
+        from .models import ReportRun
+
+        # Generated reports are circulated to every unit (主送各单位); only the services write them.
+        policy.register(ReportRun, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset()))
