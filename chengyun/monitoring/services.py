@@ -1,0 +1,504 @@
+"""Every write of monitoring devices and their data, and the queries other apps use.
+
+Device data arrives from three channels (HJ 212 over TCP, MQTT, laboratory upload); all
+of them end in ``store_packets`` / ``store_values``, which upsert on (device, CN, data
+time, factor) so that a resent packet changes nothing and no value is ever dropped.
+"""
+from __future__ import annotations
+
+import hmac
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone as dt_timezone
+from typing import Any, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from chengyun.core import audit
+from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chengyun.people import policy
+from chengyun.standards import hj212
+
+from . import catalogue, hooks
+from .models import Device, IngestLog, RawFrame, Reading
+from .rules import DEVICE_MANAGERS
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DATA_CNS = ("2011", "2051", "2061", "2031")
+READING_KEY = ("device", "cn", "data_time", "factor")
+_UPSERT_FIELDS = ["value", "min", "max", "cou", "flag", "received_at", "source"]
+
+# Same rule the HJ 212 builder applies: these characters would change a frame's structure.
+_WIRE_TEXT = re.compile(r"[\x21-\x7e]+", re.ASCII)
+_FORBIDDEN = set(";,=&")
+_FACTOR_CODE = re.compile(r"[A-Za-z0-9]{1,16}", re.ASCII)
+_SITE_CODE = re.compile(r"[A-Za-z0-9_\-]{1,32}", re.ASCII)
+_FLAG = re.compile(r"[A-Za-z]{0,4}", re.ASCII)
+
+
+def raw_frame_days() -> int:
+    """How long raw frames are kept for audit (CHENGYUN_RAW_FRAME_DAYS, default 30)."""
+    return int(getattr(settings, "CHENGYUN_RAW_FRAME_DAYS", os.environ.get("CHENGYUN_RAW_FRAME_DAYS", "30")))
+
+
+# ---------------------------------------------------------------- the registry
+
+
+def _require_manager(user: Any, message: str) -> None:
+    # user None is the system itself (demo generator, other apps' jobs).
+    if user is not None:
+        policy.require_role(user, DEVICE_MANAGERS, message)
+
+
+def _wire_text(field_name: str, label: str, value: Any, max_length: int) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise Invalid(f"{label}不能为空", code=f"bad_{field_name}", detail={"field": field_name})
+    if len(text) > max_length or not _WIRE_TEXT.fullmatch(text) or _FORBIDDEN & set(text):
+        raise Invalid(f"{label}须为不超过 {max_length} 位的可见 ASCII 字符，且不含 ; , = &", code=f"bad_{field_name}",
+                      detail={"field": field_name, "value": text})
+    return text
+
+
+def _clean_factors(factors: Iterable[Any]) -> list[dict[str, str]]:
+    cleaned: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(factors or ()):
+        if isinstance(item, str):
+            item = {"code": item}
+        if not isinstance(item, Mapping):
+            raise Invalid(f"第 {i + 1} 个监测因子格式有误，应为 {{code, unit}}", code="bad_factors", detail={"index": i})
+        code = str(item.get("code", "")).strip()
+        if not _FACTOR_CODE.fullmatch(code):
+            raise Invalid(f"监测因子编码 {code!r} 有误（1–16 位字母数字，如 w01018）", code="bad_factors", detail={"index": i, "code": code})
+        if code in seen:
+            raise Invalid(f"监测因子 {code} 重复", code="bad_factors", detail={"index": i, "code": code})
+        seen.add(code)
+        unit = str(item.get("unit") or catalogue.default_unit(code))[:16]
+        cleaned.append({"code": code, "unit": unit})
+    return cleaned
+
+
+def _clean_site(site_kind: str, site_code: str) -> tuple[str, str]:
+    site_kind = (site_kind or "").strip()
+    site_code = (site_code or "").strip()
+    if site_kind not in Device.SiteKind.values:
+        raise Invalid(f"站点类型 {site_kind!r} 有误，应为 section（断面）或 outfall（排污口）", code="bad_site_kind",
+                      detail={"field": "site_kind"})
+    if bool(site_kind) != bool(site_code):
+        raise Invalid("站点类型与站点编码须同时填写或同时留空", code="bad_site", detail={"field": "site_code"})
+    if site_code and not _SITE_CODE.fullmatch(site_code):
+        raise Invalid(f"站点编码 {site_code!r} 有误", code="bad_site", detail={"field": "site_code"})
+    return site_kind, site_code
+
+
+def create_device(user: Any, *, mn: str, password: str, st: str, name: str, factors: Iterable[Any] = (),
+                  site_kind: str = "", site_code: str = "", kind: str = Device.Kind.ONLINE,
+                  tolerate_lowercase_crc: bool = False, tolerate_swapped_modbus_crc: bool = False,
+                  active: bool = True) -> Device:
+    """Register a device (ops center / administrator; user None = the system). 409 when the MN exists."""
+    _require_manager(user, "只有城运中心或系统管理员可以登记监测设备")
+    mn = _wire_text("mn", "设备编码 MN", mn, 24)
+    password = _wire_text("password", "访问密码 PW", password, 32)
+    st = str(st or "").strip()
+    if not st.isdigit() or len(st) > 5:
+        raise Invalid(f"系统编码 ST {st!r} 有误（数字，如 21 地表水质量监测、32 地表水体环境污染源）", code="bad_st", detail={"field": "st"})
+    name = str(name or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid("设备名称不能为空且不超过 100 字", code="bad_name", detail={"field": "name"})
+    if kind not in Device.Kind.values:
+        raise Invalid(f"设备类型 {kind!r} 有误", code="bad_kind", detail={"field": "kind"})
+    site_kind, site_code = _clean_site(site_kind, site_code)
+    with transaction.atomic():
+        if Device.objects.filter(mn=mn).exists():
+            raise Conflict(f"设备编码 {mn} 已登记", code="mn_exists", detail={"mn": mn})
+        device = Device.objects.create(
+            mn=mn, password=password, st=st, name=name, kind=kind, factors=_clean_factors(factors),
+            site_kind=site_kind, site_code=site_code, active=active,
+            tolerate_lowercase_crc=bool(tolerate_lowercase_crc), tolerate_swapped_modbus_crc=bool(tolerate_swapped_modbus_crc),
+        )
+        audit.created(device)
+    return device
+
+
+DEVICE_EDITABLE = {"password", "st", "name", "factors", "active", "tolerate_lowercase_crc", "tolerate_swapped_modbus_crc"}
+
+
+def update_device(user: Any, device: Device, **changes: Any) -> Device:
+    _require_manager(user, "只有城运中心或系统管理员可以修改监测设备")
+    refused = set(changes) - DEVICE_EDITABLE
+    if refused:
+        raise Invalid(f"不能修改字段：{'、'.join(sorted(refused))}", code="bad_field", detail={"fields": sorted(refused)})
+    if "password" in changes:
+        changes["password"] = _wire_text("password", "访问密码 PW", changes["password"], 32)
+    if "factors" in changes:
+        changes["factors"] = _clean_factors(changes["factors"])
+    if "name" in changes and not str(changes["name"] or "").strip():
+        raise Invalid("设备名称不能为空", code="bad_name", detail={"field": "name"})
+    if "st" in changes and not str(changes["st"]).isdigit():
+        raise Invalid("系统编码 ST 须为数字", code="bad_st", detail={"field": "st"})
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        before = audit.snapshot(device)
+        for key, value in changes.items():
+            setattr(device, key, value)
+        device.save()
+        audit.updated(device, before)
+    return device
+
+
+def link_device(user: Any, mn: str, site_kind: str, site_code: str) -> Device:
+    """Link a device to a section or outfall by code (empty kind and code unlink it)."""
+    _require_manager(user, "只有城运中心或系统管理员可以关联监测设备")
+    site_kind, site_code = _clean_site(site_kind, site_code)
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(mn=mn).first()
+        if device is None:
+            raise NotFound(f"设备 {mn} 未登记", code="unknown_mn", detail={"mn": mn})
+        before = audit.snapshot(device)
+        device.site_kind, device.site_code = site_kind, site_code
+        device.save(update_fields=["site_kind", "site_code"])
+        audit.updated(device, before, verb="link_device")
+    return device
+
+
+# ---------------------------------------------------------------- authentication of senders
+
+
+class Rejected(Exception):
+    """A packet from a sender that is not a known, active device with the right password."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def check_sender(device: Device | None, mn: str, password: str) -> Device:
+    if device is None:
+        raise Rejected(IngestLog.Reason.UNKNOWN_MN, f"设备 {mn} 未登记")
+    if not hmac.compare_digest(device.password.encode(), str(password).encode()):
+        raise Rejected(IngestLog.Reason.WRONG_PASSWORD, f"设备 {mn} 密码错误")
+    if not device.active:
+        raise Rejected(IngestLog.Reason.INACTIVE, f"设备 {mn} 已停用")
+    return device
+
+
+def record_rejections(entries: Sequence[Mapping[str, Any]]) -> None:
+    """Log refused packets: each entry has channel, reason, and optionally at, mn, peer, detail, frame."""
+    now = timezone.now()
+    IngestLog.objects.bulk_create([
+        IngestLog(at=e.get("at") or now, channel=e.get("channel", "hj212"), peer=str(e.get("peer", ""))[:64],
+                  mn=str(e.get("mn", ""))[:24], reason=e["reason"], detail=str(e.get("detail", ""))[:255],
+                  frame=str(e.get("frame", ""))[:10000])
+        for e in entries
+    ])
+
+
+# ---------------------------------------------------------------- storing data
+
+
+@dataclass
+class Incoming:
+    """One accepted packet waiting to be stored."""
+
+    device: Device
+    packet: hj212.Packet
+    received_at: datetime
+    raw: str = ""
+    peer: str = ""
+    channel: str = "hj212"
+
+
+@dataclass
+class Stored:
+    device: Device
+    readings: list[Reading] = field(default_factory=list)
+
+
+def china_time(naive: datetime) -> datetime:
+    """HJ 212 times are China local time without an offset."""
+    return naive.replace(tzinfo=CHINA) if naive.tzinfo is None else naive
+
+
+def readings_from_packet(device: Device, packet: hj212.Packet, received_at: datetime, source: str = "hj212") -> list[Reading]:
+    """The Reading rows of one data packet (CN 2011/2051/2061/2031); other CNs carry no readings."""
+    if packet.cn not in DATA_CNS:
+        return []
+    data_time = packet.data_time
+    when = china_time(data_time) if data_time is not None else received_at.replace(microsecond=0)
+    realtime = packet.cn == "2011"
+    rows = []
+    for code, f in packet.factors.items():
+        value = (f.rtd if f.rtd is not None else f.avg) if realtime else (f.avg if f.avg is not None else f.rtd)
+        rows.append(Reading(
+            device_id=device.pk, cn=packet.cn, factor=code[:16], data_time=when, value=value,
+            min=f.min, max=f.max, cou=f.cou, flag=(f.flag if f.flag is not None else "N")[:4],
+            received_at=received_at, source=source,
+        ))
+    return rows
+
+
+def _upsert(rows: list[Reading]) -> list[Reading]:
+    # A batch may hold the same key twice (a device resending before its reply came):
+    # the later value wins, as it would have one statement later.
+    unique: dict[tuple, Reading] = {}
+    for r in rows:
+        unique[(r.device_id, r.cn, r.data_time, r.factor)] = r
+    rows = list(unique.values())
+    if rows:
+        Reading.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
+                                    unique_fields=list(READING_KEY), update_fields=_UPSERT_FIELDS)
+    return rows
+
+
+def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list[Stored]:
+    """Store accepted packets in one transaction: readings (upsert), raw frames, last-seen times.
+
+    The on_readings_stored hooks fire after the commit, once per device of the batch.
+    """
+    if not entries:
+        return []
+    by_device: dict[int, Stored] = {}
+    rows: list[Reading] = []
+    raw_frames: list[RawFrame] = []
+    last_seen: dict[int, datetime] = {}
+    for e in entries:
+        new = readings_from_packet(e.device, e.packet, e.received_at, e.channel)
+        rows.extend(new)
+        by_device.setdefault(e.device.pk, Stored(e.device)).readings.extend(new)
+        if keep_raw and e.raw:
+            raw_frames.append(RawFrame(received_at=e.received_at, device_id=e.device.pk, mn=e.device.mn, channel=e.channel,
+                                       peer=e.peer[:64], frame=e.raw, outcome=RawFrame.Outcome.STORED))
+        if e.received_at > last_seen.get(e.device.pk, e.received_at - timedelta(days=1)):
+            last_seen[e.device.pk] = e.received_at
+    with transaction.atomic():
+        _upsert(rows)
+        if raw_frames:
+            RawFrame.objects.bulk_create(raw_frames, batch_size=2000)
+        _touch(last_seen)
+        stored = list(by_device.values())
+        transaction.on_commit(lambda: [hooks.fire(s.device, s.readings) for s in stored])
+    for s in stored:
+        s.device.last_seen_at = last_seen.get(s.device.pk, s.device.last_seen_at)
+    return stored
+
+
+def _touch(last_seen: Mapping[int, datetime]) -> None:
+    if not last_seen:
+        return
+    # One statement for the whole batch: the batch spans a fraction of a second, so its
+    # latest receive time is each device's last-seen time to well within a second.
+    latest = max(last_seen.values())
+    Device.objects.filter(pk__in=list(last_seen)).update(last_seen_at=latest)
+
+
+def store_packet(device: Device, packet: hj212.Packet, *, received_at: datetime | None = None, raw: str = "",
+                 peer: str = "", channel: str = "hj212") -> list[Reading]:
+    """Store one accepted packet (see store_packets); returns its readings."""
+    received_at = received_at or timezone.now()
+    stored = store_packets([Incoming(device, packet, received_at, raw or packet.raw, peer, channel)])
+    return stored[0].readings if stored else []
+
+
+def record_raw_frames(frames: Sequence[Mapping[str, Any]]) -> None:
+    """Keep refused or malformed frames for audit too (device may be None)."""
+    RawFrame.objects.bulk_create([
+        RawFrame(received_at=f["received_at"], device_id=f.get("device_id"), mn=str(f.get("mn", ""))[:24],
+                 channel=f.get("channel", "hj212"), peer=str(f.get("peer", ""))[:64], frame=f["frame"], outcome=f["outcome"])
+        for f in frames
+    ], batch_size=2000)
+
+
+def purge_raw_frames(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete raw frames older than the retention period; returns how many went."""
+    days = raw_frame_days() if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = RawFrame.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------- queries other apps use
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=CHINA) if value.tzinfo is None else value
+
+
+def readings(*, mn: str | None = None, site_kind: str | None = None, site_code: str | None = None,
+             factor: str | None = None, cn: str | None = None, start: datetime | None = None,
+             end: datetime | None = None) -> QuerySet[Reading]:
+    """Stored readings, oldest first. Naive start/end are China local time; end is exclusive."""
+    qs = Reading.objects.select_related("device")
+    if mn:
+        qs = qs.filter(device__mn=mn)
+    if site_kind:
+        qs = qs.filter(device__site_kind=site_kind)
+    if site_code:
+        qs = qs.filter(device__site_code=site_code)
+    if factor:
+        qs = qs.filter(factor=factor)
+    if cn:
+        qs = qs.filter(cn=cn)
+    if start:
+        qs = qs.filter(data_time__gte=_aware(start))
+    if end:
+        qs = qs.filter(data_time__lt=_aware(end))
+    return qs.order_by("data_time", "factor", "id")
+
+
+def latest_values(site_kind: str, site_code: str) -> dict[str, Reading]:
+    """The newest reading of each factor of the devices linked to a site (any CN, any flag)."""
+    devices = list(Device.objects.filter(site_kind=site_kind, site_code=site_code))
+    if not devices:
+        return {}
+    ids = [d.pk for d in devices]
+    codes = list(dict.fromkeys(c for d in devices for c in d.factor_codes))
+    if not codes:
+        codes = list(Reading.objects.filter(device_id__in=ids).values_list("factor", flat=True).distinct())
+    out: dict[str, Reading] = {}
+    for code in codes:
+        reading = (Reading.objects.filter(device_id__in=ids, factor=code).select_related("device")
+                   .order_by("-data_time", "-received_at").first())
+        if reading is not None:
+            out[code] = reading
+    return out
+
+
+# ---------------------------------------------------------------- laboratory results (手工监测)
+
+
+@dataclass
+class LabImport:
+    total: int = 0
+    stored: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    devices_created: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "total": self.total, "stored": self.stored, "errors": self.errors,
+                "devices_created": self.devices_created}
+
+
+LAB_FIELDS = ("mn", "site_kind", "site_code", "factor", "data_time", "value", "flag")
+
+
+def _parse_time(text: Any) -> datetime:
+    if isinstance(text, datetime):
+        return _aware(text)
+    value = str(text or "").strip()
+    if not value:
+        raise ValueError("empty")
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y%m%d%H%M%S"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=CHINA)
+        except ValueError:
+            pass
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=CHINA) if parsed.tzinfo is None else parsed
+
+
+def lab_device_mn(site_kind: str, site_code: str) -> str:
+    return f"LAB-{'S' if site_kind == Device.SiteKind.SECTION else 'O'}-{site_code}"[:24]
+
+
+def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]]) -> LabImport:
+    """Store laboratory results; all rows or none. Each row names a device (mn) or a site
+    (site_kind + site_code; its 手工监测 device is created on first use), a factor (HJ 212 code
+    or GB 3838 key, value in the code's default unit), data_time, value and optional flag.
+    Errors name the row (1-based, as in the file after its header) and the field."""
+    _require_manager(user, "只有城运中心或系统管理员可以上传手工监测结果")
+    report = LabImport(total=len(rows))
+    devices = {d.mn: d for d in Device.objects.filter(mn__in=[str(r.get("mn") or "").strip() for r in rows])}
+    parsed: list[tuple[str | None, tuple[str, str] | None, str, datetime, float, str]] = []
+
+    def error(n: int, field_name: str, message: str) -> None:
+        report.errors.append({"row": n, "field": field_name, "message": message})
+
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            error(n, "", "该行不是一个对象")
+            continue
+        unknown = sorted(set(row) - set(LAB_FIELDS) - {"unit", "note"})
+        if unknown:
+            error(n, unknown[0], f"未知的列：{'、'.join(unknown)}")
+        mn = str(row.get("mn") or "").strip()
+        site_kind = str(row.get("site_kind") or "").strip()
+        site_code = str(row.get("site_code") or "").strip()
+        site = None
+        if mn:
+            if mn not in devices:
+                error(n, "mn", f"设备 {mn} 未登记")
+        elif site_kind or site_code:
+            try:
+                site = _clean_site(site_kind, site_code)
+            except Invalid as exc:
+                error(n, (exc.detail or {}).get("field", "site_code"), exc.message)
+        else:
+            error(n, "mn", "须填写设备编码 mn，或站点类型 site_kind 与站点编码 site_code")
+        try:
+            code = catalogue.code_for(str(row.get("factor") or "").strip())
+        except ValueError:
+            error(n, "factor", f"未知的监测因子 {row.get('factor')!r}（填 HJ 212 编码如 w01018，或 COD、NH3N 等）")
+            code = ""
+        try:
+            when = _parse_time(row.get("data_time"))
+        except (ValueError, TypeError):
+            error(n, "data_time", f"时间 {row.get('data_time')!r} 有误（如 2026-11-25 10:00 或带时区的 ISO 8601）")
+            when = None
+        raw_value = row.get("value")
+        try:
+            if isinstance(raw_value, bool):
+                raise ValueError
+            value = float(str(raw_value).strip()) if raw_value not in (None, "") else None
+            if value is None or not math.isfinite(value):
+                raise ValueError
+        except ValueError:
+            error(n, "value", f"数值 {raw_value!r} 不是有效数字")
+            value = None
+        flag = str(row.get("flag") or "N").strip()
+        if not _FLAG.fullmatch(flag):
+            error(n, "flag", f"数据标记 {flag!r} 有误（如 N、S）")
+        if code and when is not None and value is not None:
+            parsed.append((mn or None, site, code, when, value, flag))
+    if report.errors:
+        return report
+
+    now = timezone.now()
+    with transaction.atomic():
+        rows_out: list[Reading] = []
+        for mn, site, code, when, value, flag in parsed:
+            if mn is None:
+                lab_mn = lab_device_mn(*site)
+                device = devices.get(lab_mn) or Device.objects.filter(mn=lab_mn).first()
+                if device is None:
+                    device = create_device(user, mn=lab_mn, password=os.urandom(8).hex(), st="21", name=f"手工监测 {site[1]}",
+                                           kind=Device.Kind.MANUAL, site_kind=site[0], site_code=site[1])
+                    report.devices_created.append(lab_mn)
+                devices[lab_mn] = device
+            else:
+                device = devices[mn]
+            rows_out.append(Reading(device_id=device.pk, cn=Reading.LAB, factor=code, data_time=when, value=value,
+                                    flag=flag, received_at=now, source="lab"))
+        stored = _upsert(rows_out)
+        report.stored = len(stored)
+        audit.action(None, "import_lab_results", otype="monitoring.reading", object_id="", object_repr="手工监测结果",
+                     after={"rows": report.total, "stored": report.stored, "devices_created": report.devices_created})
+        grouped: dict[int, list[Reading]] = {}
+        for r in stored:
+            grouped.setdefault(r.device_id, []).append(r)
+        by_pk = {d.pk: d for d in devices.values()}
+        transaction.on_commit(lambda: [hooks.fire(by_pk[pk], rs) for pk, rs in grouped.items()])
+    return report
