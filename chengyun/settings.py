@@ -94,6 +94,7 @@ CHENGYUN_APPS = [
     "chengyun.core",
     "chengyun.people",
     "chengyun.geo",
+    "chengyun.monitoring",
     "chengyun.reports",
     "chengyun.demo",
 ]
