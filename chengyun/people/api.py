@@ -55,7 +55,7 @@ def people(request, filters: PersonFilter = Query(...), page: PageParams = Query
 
 @router.get("/me", response=PersonOut, summary="当前登录人员")
 def me(request):
-    return person_out(policy.get_visible(request.user, _people(), user=request.user))
+    return person_out(policy.get_visible(request.user, _people(), user_id=request.user.pk))
 
 
 @router.get("/{int:person_id}", response=PersonOut, summary="人员详情")

@@ -1,12 +1,9 @@
 """The database itself refuses to change or remove audit entries, whatever code runs."""
 from django.db import migrations
 
-SQLITE = [
-    """CREATE TRIGGER IF NOT EXISTS core_auditentry_no_update BEFORE UPDATE ON core_auditentry
-       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS core_auditentry_no_delete BEFORE DELETE ON core_auditentry
-       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END""",
-]
+from . import _append_only
+
+SQLITE = [_append_only.SQLITE_NO_UPDATE, _append_only.SQLITE_NO_DELETE]
 SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS core_auditentry_no_update", "DROP TRIGGER IF EXISTS core_auditentry_no_delete"]
 
 POSTGRES = [
