@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+from django.utils import timezone
+
+from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chengyun.core.models import AuditEntry
+from chengyun.monitoring import hooks, services
+from chengyun.monitoring.models import Device, RawFrame, Reading
+from chengyun.people import policy
+from chengyun.people import roles as R
+from chengyun.standards import hj212
+
+FACTORS = [{"code": "w01018", "unit": "mg/L"}, {"code": "w21003", "unit": "mg/L"}]
+
+
+def packet(mn="MN0001", pw="pw123456", cn="2011", when=datetime(2026, 11, 25, 10, 0), values=None, flags=None, flag=5):
+    values = values or {"w01018": 21.5, "w21003": 0.8}
+    field = "Rtd" if cn == "2011" else "Avg"
+    factors = {code: {field: v, "Flag": (flags or {}).get(code, "N")} for code, v in values.items()}
+    return hj212.parse(hj212.build(st="21", cn=cn, pw=pw, mn=mn, flag=flag, data_time=when, factors=factors))
+
+
+@pytest.fixture
+def ops(make_user):
+    return make_user(R.OPS_DISPATCHER)
+
+
+@pytest.fixture
+def device(db):
+    return services.create_device(None, mn="MN0001", password="pw123456", st="21", name="一号断面水质站", factors=FACTORS)
+
+
+def test_create_device_records_audit_and_refuses_duplicate_mn(ops):
+    d = services.create_device(ops, mn="MN0009", password="secret01", st="21", name="测试站", factors=["w01018", {"code": "w01001"}])
+    assert d.factors == [{"code": "w01018", "unit": "mg/L"}, {"code": "w01001", "unit": ""}]
+    assert AuditEntry.objects.filter(object_type="monitoring.device", object_id=str(d.pk), action="create").exists()
+    with pytest.raises(Conflict) as exc:
+        services.create_device(ops, mn="MN0009", password="x1234567", st="21", name="另一个")
+    assert exc.value.code == "mn_exists"
+
+
+@pytest.mark.parametrize("field,value,code", [
+    ("mn", "MN;01", "bad_mn"), ("mn", "", "bad_mn"), ("mn", "M" * 25, "bad_mn"), ("password", "a,b", "bad_password"),
+    ("st", "2x", "bad_st"), ("name", " ", "bad_name"), ("factors", [{"code": "w01-018"}], "bad_factors"),
+    ("factors", ["w01018", "w01018"], "bad_factors"), ("site_kind", "lake", "bad_site_kind"),
+])
+def test_create_device_validates_every_field(db, field, value, code):
+    args = {"mn": "MN0002", "password": "pw123456", "st": "21", "name": "站", "factors": ()}
+    args[field] = value
+    with pytest.raises(Invalid) as exc:
+        services.create_device(None, **args)
+    assert exc.value.code == code
+    assert not Device.objects.exists()
+
+
+def test_only_ops_center_and_sysadmin_register_devices(make_user):
+    for role in (R.STREET_CHIEF, R.RIVER_CHIEF, R.DISTRICT_LEADER, R.DEPT_HANDLER):
+        with pytest.raises(Forbidden):
+            services.create_device(make_user(role), mn=f"X{role}"[:24], password="pw123456", st="21", name="站")
+    assert services.create_device(make_user(R.SYSADMIN), mn="SYS1", password="pw123456", st="21", name="站").pk
+
+
+def test_area_bound_roles_read_devices_and_readings_but_handlers_do_not(make_user, device):
+    services.store_packet(device, packet())
+    for role in (R.STREET_CHIEF, R.RIVER_CHIEF, R.COMMUNITY_GRID_WORKER, R.DISTRICT_LEADER, R.OPS_ACCEPTOR):
+        user = make_user(role)
+        assert policy.visible(user, Device.objects.all()).count() == 1
+        assert policy.visible(user, Reading.objects.all()).count() == 2
+    handler = make_user(R.DEPT_HANDLER, unit="D01")
+    assert not policy.visible(handler, Device.objects.all()).exists()
+    assert not policy.visible(make_user(R.RIVER_CHIEF), RawFrame.objects.all()).exists()
+    assert policy.visible(make_user(R.AUDITOR), RawFrame.objects.all()).count() == 1
+
+
+def test_link_device_sets_and_clears_the_site(ops, device):
+    d = services.link_device(ops, "MN0001", "section", "S01")
+    assert (d.site_kind, d.site_code) == ("section", "S01")
+    assert AuditEntry.objects.filter(verb="link_device", object_id=str(device.pk)).count() == 1
+    d = services.link_device(None, "MN0001", "", "")
+    assert (d.site_kind, d.site_code) == ("", "")
+    with pytest.raises(NotFound):
+        services.link_device(ops, "NOPE", "section", "S01")
+    with pytest.raises(Invalid):
+        services.link_device(ops, "MN0001", "section", "")
+
+
+def test_store_packet_is_idempotent_and_upserts(device):
+    first = services.store_packet(device, packet())
+    assert len(first) == 2 and Reading.objects.count() == 2
+    services.store_packet(device, packet())  # the device resent after a lost reply
+    assert Reading.objects.count() == 2
+    services.store_packet(device, packet(values={"w01018": 30.0}))
+    assert Reading.objects.get(factor="w01018").value == 30.0
+    assert Reading.objects.get(factor="w21003").value == 0.8
+    device.refresh_from_db()
+    assert device.last_seen_at is not None
+    assert RawFrame.objects.filter(device=device).count() == 3
+
+
+def test_each_data_cn_is_stored_with_its_flags_and_china_time(device):
+    when = datetime(2026, 11, 25, 8, 0)
+    for cn in ("2011", "2051", "2061", "2031"):
+        services.store_packet(device, packet(cn=cn, when=when, flags={"w01018": "M"}))
+    assert Reading.objects.count() == 8
+    for cn in ("2011", "2051", "2061", "2031"):
+        r = Reading.objects.get(cn=cn, factor="w01018")
+        assert r.flag == "M" and not r.valid
+        assert r.value == 21.5
+        assert r.data_time == datetime(2026, 11, 25, 0, 0, tzinfo=dt_timezone.utc)  # 08:00 China = 00:00 UTC
+    assert Reading.objects.get(cn="2061", factor="w21003").valid
+
+
+def test_hour_data_keeps_min_max_and_value_is_avg(device):
+    p = hj212.parse(hj212.build(st="32", cn="2061", pw="pw123456", mn="MN0001", data_time=datetime(2026, 11, 25, 9, 0),
+                                factors={"w00000": {"Cou": 120.5, "Min": 1.0, "Avg": 2.5, "Max": 4.0, "Flag": "N"}}))
+    [r] = services.store_packet(device, p)
+    r = Reading.objects.get(pk=r.pk) if r.pk else Reading.objects.get(factor="w00000")
+    assert (r.value, r.min, r.max, r.cou) == (2.5, 1.0, 4.0, 120.5)
+
+
+def test_non_data_commands_store_no_readings(device):
+    p = hj212.parse(hj212.build(st="91", cn="9014", pw="pw123456", mn="MN0001", flag=4))
+    assert services.store_packet(device, p) == []
+    assert not Reading.objects.exists()
+
+
+def test_store_packets_bulk_with_duplicates_inside_one_batch(device):
+    now = timezone.now()
+    entries = [services.Incoming(device, packet(when=datetime(2026, 11, 25, 10, i % 30)), now) for i in range(60)]
+    stored = services.store_packets(entries)
+    assert Reading.objects.count() == 60  # 30 distinct times × 2 factors
+    assert sum(len(s.readings) for s in stored) == 120
+
+
+def test_hooks_run_after_commit_and_a_failing_hook_loses_nothing(device, django_capture_on_commit_callbacks):
+    seen = []
+
+    def broken(dev, readings):
+        raise RuntimeError("evaluation bug")
+
+    def good(dev, readings):
+        seen.append((dev.mn, sorted(r.factor for r in readings)))
+
+    hooks.on_readings_stored(broken)
+    hooks.on_readings_stored(good)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.store_packet(device, packet())
+            assert seen == []  # not before the commit
+    finally:
+        hooks.remove(broken)
+        hooks.remove(good)
+    assert seen == [("MN0001", ["w01018", "w21003"])]
+    assert Reading.objects.count() == 2
+
+
+def test_readings_and_latest_values(device):
+    services.link_device(None, "MN0001", "section", "S01")
+    for hour in range(5):
+        services.store_packet(device, packet(cn="2061", when=datetime(2026, 11, 25, hour), values={"w01018": 10.0 + hour, "w21003": 1.0}))
+    qs = services.readings(site_kind="section", site_code="S01", factor="w01018", start=datetime(2026, 11, 25, 1), end=datetime(2026, 11, 25, 4))
+    assert [r.value for r in qs] == [11.0, 12.0, 13.0]
+    assert services.readings(mn="MN0001", cn="2061").count() == 10
+    assert services.readings(mn="OTHER").count() == 0
+    latest = services.latest_values("section", "S01")
+    assert set(latest) == {"w01018", "w21003"}
+    assert latest["w01018"].value == 14.0
+    assert services.latest_values("section", "NOPE") == {}
+
+
+def test_purge_raw_frames_keeps_the_retention_period(device):
+    services.store_packet(device, packet(), received_at=timezone.now() - timedelta(days=40))
+    services.store_packet(device, packet(values={"w01018": 1.0}))
+    assert services.purge_raw_frames(days=30) == 1
+    assert RawFrame.objects.count() == 1
+    assert Reading.objects.count() == 2  # readings are not touched by the purge
+
+
+def test_check_sender():
+    d = Device(mn="A1", password="right", active=True)
+    assert services.check_sender(d, "A1", "right") is d
+    for dev, pw, reason in ((None, "x", "unknown_mn"), (d, "wrong", "wrong_pw"), (Device(mn="A1", password="p", active=False), "p", "inactive")):
+        with pytest.raises(services.Rejected) as exc:
+            services.check_sender(dev, "A1", pw)
+        assert exc.value.reason == reason
+
+
+def test_lab_import_all_or_nothing_with_row_errors(ops, device):
+    rows = [
+        {"site_kind": "section", "site_code": "S01", "factor": "COD", "data_time": "2026-11-20 10:00", "value": "18.2"},
+        {"mn": "MN0001", "factor": "w21003", "data_time": "2026-11-20T10:00:00+08:00", "value": 0.61},
+        {"mn": "NOPE", "factor": "XX", "data_time": "yesterday", "value": "abc"},
+    ]
+    report = services.import_lab_results(ops, rows)
+    assert not report.ok
+    assert {(e["row"], e["field"]) for e in report.errors} == {(3, "mn"), (3, "factor"), (3, "data_time"), (3, "value")}
+    assert not Reading.objects.exists() and Device.objects.count() == 1
+    report = services.import_lab_results(ops, rows[:2])
+    assert report.ok and report.stored == 2
+    assert report.devices_created == ["LAB-S-S01"]
+    lab = Device.objects.get(mn="LAB-S-S01")
+    assert (lab.kind, lab.site_kind, lab.site_code) == ("manual", "section", "S01")
+    r = Reading.objects.get(device=lab)
+    assert (r.cn, r.factor, r.value, r.source) == ("LAB", "w01018", 18.2, "lab")
+    assert r.data_time == datetime(2026, 11, 20, 2, 0, tzinfo=dt_timezone.utc)
+    # Uploading the same file again changes nothing.
+    assert services.import_lab_results(ops, rows[:2]).ok
+    assert Reading.objects.count() == 2 and Device.objects.count() == 2
+
+
+def test_lab_import_needs_a_manager(make_user, device):
+    with pytest.raises(Forbidden):
+        services.import_lab_results(make_user(R.RIVER_CHIEF), [])
