@@ -1,0 +1,518 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, Optional
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from chengyun.core.errors import Invalid, NotFound
+from chengyun.core.pagination import Page, PageParams, paginate
+from chengyun.geo.models import Unit
+from chengyun.people import policy
+from chengyun.standards import gb3838
+
+from . import queries, services
+from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
+from .models import Aggregate, Alert, Outfall, Patrol, RainDay, Reach, RiverChief, Section, WaterBody
+
+router = Router(tags=["水环境"])
+
+
+# ---------------------------------------------------------------- classification
+
+class ClassifyIn(Schema):
+    values: dict[str, Any] = Field(..., description="因子 → 浓度，键为 GB 3838 键（COD、NH3N、TP…）或 HJ 212 编码（w01018…）")
+    water_body: str = Field("river", description="river（河流）或 lake（湖泊、水库）")
+
+
+class ClassifyOut(Schema):
+    water_body: str
+    water_class: int
+    label: str
+    quality: str
+    limiting: list[str]
+    exceedance: dict[str, float]
+    factor_classes: dict[str, int]
+    ignored: list[str]
+    values: dict[str, float]
+
+
+def classify_values(values: dict[str, Any], water_body: str) -> gb3838.Classification:
+    """gb3838.classify with its errors turned into Chinese 422s naming the factor."""
+    if water_body not in gb3838.WATER_BODIES:
+        raise Invalid(f"水体类型 {water_body!r} 无效，应为 river（河流）或 lake（湖泊、水库）", code="invalid_water_body", detail={"field": "water_body"})
+    if not values:
+        raise Invalid("请至少提供一个因子的监测值", code="no_values", detail={"field": "values"})
+    for key, value in values.items():
+        try:
+            gb3838.canonical_key(key)
+        except ValueError:
+            raise Invalid(f"未知的水质因子：{key}", code="unknown_factor", detail={"factor": key}) from None
+        try:
+            gb3838.to_standard_unit(key, value)
+        except ValueError:
+            raise Invalid(f"因子 {key} 的值 {value!r} 不是有效的非负数值", code="invalid_value", detail={"factor": key, "value": value}) from None
+    try:
+        return gb3838.classify(values, water_body)
+    except ValueError as e:
+        raise Invalid(f"无法评价：{e}", code="cannot_classify") from None
+
+
+@router.post("/classify", response=ClassifyOut, summary="按 GB 3838-2002 评价水质类别")
+def classify(request, body: ClassifyIn):
+    return classify_values(body.values, body.water_body).to_dict()
+
+
+# ---------------------------------------------------------------- registry
+
+class SiteOut(Schema):
+    code: str
+    name: str
+    lng: float
+    lat: float
+    water_body: str
+    water_body_kind: str
+    street: str
+    grid: str
+    reach: Optional[str] = None
+    active: bool
+
+
+class SectionOut(SiteOut):
+    target_class: int
+    target_label: str
+    chief: Optional[str] = None
+
+
+class OutfallOut(SiteOut):
+    kind: str
+    kind_label: str
+    unit: str
+    unit_code: str
+
+
+def _site(s) -> dict[str, Any]:
+    return {"code": s.code, "name": s.name, "lng": s.lng, "lat": s.lat, "water_body": s.water_body.code,
+            "water_body_kind": s.water_body.kind, "street": s.street.code, "grid": s.grid.code,
+            "reach": s.reach.code if s.reach_id else None, "active": s.active}
+
+
+def section_out(s: Section) -> dict[str, Any]:
+    return {**_site(s), "target_class": s.target_class, "target_label": s.target_label,
+            "chief": s.chief.person.name if s.chief_id else None}
+
+
+def outfall_out(o: Outfall) -> dict[str, Any]:
+    return {**_site(o), "kind": o.kind, "kind_label": o.get_kind_display(), "unit": o.unit.name, "unit_code": o.unit.code}
+
+
+_SITE_RELATED = ("water_body", "street", "grid", "reach")
+
+
+@router.get("/sections", response=Page[SectionOut], summary="监测断面")
+def sections(request, filters: SectionFilter = Query(...), page: PageParams = Query(...)):
+    qs = filters.filter(policy.visible(request.user, Section.objects.select_related(*_SITE_RELATED, "chief__person")))
+    return paginate(qs.distinct(), page, section_out)
+
+
+@router.get("/sections/{code}", response=SectionOut, summary="监测断面详情")
+def section(request, code: str):
+    return section_out(policy.get_visible(request.user, Section.objects.select_related(*_SITE_RELATED, "chief__person"), code=code))
+
+
+class SectionIn(Schema):
+    code: str
+    name: str
+    water_body: str = Field(..., description="水体编码")
+    lng: float
+    lat: float
+    target_class: int = Field(..., ge=1, le=5)
+    chief_person_id: Optional[int] = None
+    reach: Optional[str] = None
+
+
+def _water_body(code: str) -> WaterBody:
+    found = WaterBody.objects.filter(code=code).first()
+    if found is None:
+        raise Invalid(f"水体 {code} 不存在", code="unknown_water_body", detail={"field": "water_body"})
+    return found
+
+
+def _reach(code: str | None) -> Reach | None:
+    if not code:
+        return None
+    found = Reach.objects.filter(code=code).first()
+    if found is None:
+        raise Invalid(f"河段 {code} 不存在", code="unknown_reach", detail={"field": "reach"})
+    return found
+
+
+@router.post("/sections", response={201: SectionOut}, summary="登记监测断面")
+def create_section(request, body: SectionIn):
+    chief = None
+    if body.chief_person_id:
+        chief = RiverChief.objects.filter(person_id=body.chief_person_id).first()
+        if chief is None:
+            raise Invalid("该人员不是河湖长", code="unknown_chief", detail={"field": "chief_person_id"})
+    s = services.create_section(request.user, code=body.code, name=body.name, water_body=_water_body(body.water_body), lng=body.lng,
+                                lat=body.lat, target_class=body.target_class, chief=chief, reach=_reach(body.reach))
+    return 201, section_out(Section.objects.select_related(*_SITE_RELATED, "chief__person").get(pk=s.pk))
+
+
+@router.get("/outfalls", response=Page[OutfallOut], summary="入河排污口")
+def outfalls(request, filters: OutfallFilter = Query(...), page: PageParams = Query(...)):
+    qs = filters.filter(policy.visible(request.user, Outfall.objects.select_related(*_SITE_RELATED, "unit")))
+    return paginate(qs.distinct(), page, outfall_out)
+
+
+@router.get("/outfalls/{code}", response=OutfallOut, summary="入河排污口详情")
+def outfall(request, code: str):
+    return outfall_out(policy.get_visible(request.user, Outfall.objects.select_related(*_SITE_RELATED, "unit"), code=code))
+
+
+class OutfallIn(Schema):
+    code: str
+    name: str
+    kind: str = Field(..., description="industrial 工业 / wwtp 城镇污水处理厂 / rain 雨水 / combined 合流 / other 其他")
+    water_body: str
+    lng: float
+    lat: float
+    unit: str = Field(..., description="责任单位编码")
+    reach: Optional[str] = None
+
+
+@router.post("/outfalls", response={201: OutfallOut}, summary="登记入河排污口")
+def create_outfall(request, body: OutfallIn):
+    unit = Unit.objects.filter(code=body.unit).first()
+    if unit is None:
+        raise Invalid(f"责任单位 {body.unit} 不存在", code="unknown_unit", detail={"field": "unit"})
+    o = services.create_outfall(request.user, code=body.code, name=body.name, kind=body.kind, water_body=_water_body(body.water_body),
+                                lng=body.lng, lat=body.lat, unit=unit, reach=_reach(body.reach))
+    return 201, outfall_out(Outfall.objects.select_related(*_SITE_RELATED, "unit").get(pk=o.pk))
+
+
+@router.get("/map/sections", summary="断面图层（GeoJSON，按最新水质类别着色）")
+def map_sections(request):
+    return queries.section_features(list(policy.visible(request.user, Section.objects.select_related("water_body").filter(active=True))))
+
+
+@router.get("/map/outfalls", summary="排污口图层（GeoJSON，按状态着色）")
+def map_outfalls(request):
+    return queries.outfall_features(list(policy.visible(request.user, Outfall.objects.select_related("water_body", "unit").filter(active=True))))
+
+
+@router.get("/map/water-bodies", summary="水体（GeoJSON）")
+def map_water_bodies(request):
+    import json
+
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(b.geometry), "properties": {"code": b.code, "name": b.name, "kind": b.kind}}
+        for b in WaterBody.objects.exclude(geometry="")]}
+
+
+class AggregateOut(Schema):
+    start: dt.datetime
+    period: str
+    means: dict[str, float]
+    water_class: Optional[int] = None
+    label: str
+    limiting: list[str]
+    target_class: Optional[int] = None
+    compliant: Optional[bool] = None
+    excluded: int
+
+
+def _site_for(request, site_kind: str, code: str):
+    model = {"section": Section, "outfall": Outfall}.get(site_kind)
+    if model is None:
+        raise NotFound()
+    return policy.get_visible(request.user, model.objects.select_related("water_body"), code=code)
+
+
+@router.get("/sites/{site_kind}/{code}/aggregates", response=list[AggregateOut], summary="评价汇总（小时/日/月）")
+def aggregates(request, site_kind: Literal["section", "outfall"], code: str, period: Literal["hour", "day", "month"] = "day",
+               start: Optional[dt.datetime] = None, end: Optional[dt.datetime] = None):
+    site = _site_for(request, site_kind, code)
+    end = end or timezone.now() + dt.timedelta(hours=1)
+    start = start or end - {"hour": dt.timedelta(days=2), "day": dt.timedelta(days=31), "month": dt.timedelta(days=366)}[period]
+    if (end - start).days > 400:
+        raise Invalid("查询时段不能超过 400 天", code="range_too_long")
+    return [{"start": a.start, "period": a.period, "means": a.means, "water_class": a.water_class, "label": a.label, "limiting": a.limiting,
+             "target_class": a.target_class, "compliant": a.compliant, "excluded": a.excluded}
+            for a in queries.trend(site.SITE_KIND, site.code, period, start, end)]
+
+
+@router.get("/sites/{site_kind}/{code}/series", summary="因子曲线与 GB 3838 各类限值（图表用）")
+def series(request, site_kind: Literal["section", "outfall"], code: str, period: Literal["hour", "day", "month"] = "hour", days: int = Query(7, ge=1, le=400)):
+    site = _site_for(request, site_kind, code)
+    end = timezone.now() + dt.timedelta(hours=1)
+    aggs = queries.trend(site.SITE_KIND, site.code, period, end - dt.timedelta(days=days), end)
+    body = site.water_body.gb3838_body if site_kind == "section" else None
+    return {"classes": [[a.start.isoformat(), a.water_class] for a in aggs], "target_class": getattr(site, "target_class", None),
+            "factors": queries.factor_series(aggs, body)}
+
+
+# ---------------------------------------------------------------- alerts
+
+class AlertOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    site_kind: str
+    site_code: str
+    site_name: str
+    device_mn: str
+    factor: str
+    value: Optional[float] = None
+    threshold: Optional[float] = None
+    message: str
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    occurrences: int
+    disposal_note: str
+    case_number: str
+    case_url: Optional[str] = None
+    task_url: Optional[str] = None
+    trace_url: Optional[str] = None
+    actions: list[str]
+
+
+def alert_out(a: Alert, user) -> dict[str, Any]:
+    site = a.site
+    return {"id": a.pk, "kind": a.kind, "kind_label": a.get_kind_display(), "status": a.status, "status_label": a.get_status_display(),
+            "site_kind": a.site_kind, "site_code": site.code, "site_name": site.name, "device_mn": a.device_mn, "factor": a.factor,
+            "value": a.value, "threshold": a.threshold, "message": a.message, "first_seen_at": a.first_seen_at, "last_seen_at": a.last_seen_at,
+            "occurrences": a.occurrences, "disposal_note": a.disposal_note, "case_number": a.case_number,
+            "case_url": f"/cases/{a.case_id}/" if a.case_id else None, "task_url": f"/supervision/tasks/{a.task_id}/" if a.task_id else None,
+            "trace_url": services.trace_url(a) or None, "actions": services.allowed_transitions(user, a)}
+
+
+_ALERT_RELATED = ("section", "outfall", "section__water_body", "outfall__water_body")
+
+
+@router.get("/alerts", response=Page[AlertOut], summary="水环境告警")
+def alerts(request, filters: AlertFilter = Query(...), page: PageParams = Query(...)):
+    qs = filters.filter(policy.visible(request.user, Alert.objects.select_related(*_ALERT_RELATED)))
+    return paginate(qs, page, lambda a: alert_out(a, request.user))
+
+
+@router.get("/alerts/{alert_id}", response=AlertOut, summary="告警详情")
+def alert(request, alert_id: int):
+    return alert_out(policy.get_visible(request.user, Alert.objects.select_related(*_ALERT_RELATED), pk=alert_id), request.user)
+
+
+class DisposeIn(Schema):
+    disposal_note: str
+
+
+class EscalateIn(Schema):
+    to: Literal["case", "task"]
+    lead_unit: Optional[str] = Field(None, description="督办牵头单位编码（转督办任务时必填）")
+    deadline: Optional[dt.date] = None
+    note: str = ""
+
+
+def _alert(request, alert_id: int) -> Alert:
+    return policy.get_visible(request.user, Alert.objects.select_related(*_ALERT_RELATED), pk=alert_id)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response=AlertOut, summary="确认告警")
+def acknowledge(request, alert_id: int):
+    a = services.acknowledge_alert(request.user, _alert(request, alert_id))
+    return alert_out(_alert(request, a.pk), request.user)
+
+
+@router.post("/alerts/{alert_id}/dispose", response=AlertOut, summary="处置完毕")
+def dispose(request, alert_id: int, body: DisposeIn):
+    a = services.dispose_alert(request.user, _alert(request, alert_id), disposal_note=body.disposal_note)
+    return alert_out(_alert(request, a.pk), request.user)
+
+
+@router.post("/alerts/{alert_id}/escalate", response=AlertOut, summary="转为城市管理案件或督办任务")
+def escalate(request, alert_id: int, body: EscalateIn):
+    lead_unit = None
+    if body.lead_unit:
+        lead_unit = Unit.objects.filter(code=body.lead_unit).first()
+        if lead_unit is None:
+            raise Invalid(f"单位 {body.lead_unit} 不存在", code="unknown_unit", detail={"field": "lead_unit"})
+    a = services.escalate_alert(request.user, _alert(request, alert_id), to=body.to, lead_unit=lead_unit, deadline=body.deadline, note=body.note)
+    return alert_out(_alert(request, a.pk), request.user)
+
+
+class DryFlowOut(Schema):
+    outfall: str
+    evidence: str
+
+
+@router.get("/dry-weather-flow", response=list[DryFlowOut], summary="旱天出流的雨水排口")
+def dry_weather_flow(request, since: dt.datetime):
+    visible = set(policy.visible(request.user, Outfall.objects.all()).values_list("code", flat=True))
+    return [{"outfall": c, "evidence": e} for c, e in services.dry_weather_flow_outfalls(since) if c in visible]
+
+
+# ---------------------------------------------------------------- rain days
+
+class RainDayIn(Schema):
+    rained: bool
+    precipitation_mm: Optional[float] = None
+    note: str = ""
+
+
+class RainDayOut(Schema):
+    date: dt.date
+    rained: bool
+    precipitation_mm: Optional[float] = None
+    note: str
+
+
+@router.get("/rain-days", response=list[RainDayOut], summary="降雨记录")
+def rain_days(request, start: Optional[dt.date] = None, end: Optional[dt.date] = None):
+    qs = RainDay.objects.all()
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    return list(qs[:400])
+
+
+@router.put("/rain-days/{day}", response=RainDayOut, summary="登记某日有无降雨（城运中心）")
+def put_rain_day(request, day: dt.date, body: RainDayIn):
+    return services.set_rain_day(request.user, day, rained=body.rained, precipitation_mm=body.precipitation_mm, note=body.note)
+
+
+# ---------------------------------------------------------------- patrols
+
+class PatrolOut(Schema):
+    id: int
+    chief: str
+    level: str
+    reach: Optional[str] = None
+    status: str
+    started_at: dt.datetime
+    ended_at: Optional[dt.datetime] = None
+    duration_s: int
+    distance_m: float
+    problems: int
+    track: Optional[dict] = None
+
+
+def patrol_out(p: Patrol, with_track: bool = False) -> dict[str, Any]:
+    import json
+
+    return {"id": p.pk, "chief": p.chief.person.name, "level": p.chief.level, "reach": p.reach.code if p.reach_id else None,
+            "status": p.status, "started_at": p.started_at, "ended_at": p.ended_at, "duration_s": p.duration_s, "distance_m": p.distance_m,
+            "problems": getattr(p, "n_problems", None) if hasattr(p, "n_problems") else p.problems.count(),
+            "track": json.loads(p.track) if with_track and p.track else None}
+
+
+@router.get("/patrols", response=Page[PatrolOut], summary="巡河记录")
+def patrols(request, filters: PatrolFilter = Query(...), page: PageParams = Query(...)):
+    qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("chief__person", "reach").annotate(n_problems=Count("problems"))))
+    return paginate(qs, page, patrol_out)
+
+
+@router.get("/patrols/{patrol_id}", response=PatrolOut, summary="巡河详情（含轨迹）")
+def patrol(request, patrol_id: int):
+    return patrol_out(policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=patrol_id), with_track=True)
+
+
+class StartIn(Schema):
+    reach: Optional[str] = None
+
+
+@router.post("/patrols", response={201: PatrolOut}, summary="开始巡河")
+def start_patrol(request, body: StartIn):
+    p = services.start_patrol(request.user, reach=_reach(body.reach))
+    return 201, patrol_out(p)
+
+
+class FinishIn(Schema):
+    track: Any = Field(..., description="GeoJSON LineString，或 [[经度, 纬度], …]")
+    note: str = ""
+
+
+@router.post("/patrols/{patrol_id}/finish", response=PatrolOut, summary="结束巡河并提交轨迹")
+def finish_patrol(request, patrol_id: int, body: FinishIn):
+    p = policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=patrol_id)
+    return patrol_out(services.finish_patrol(request.user, p, track=body.track, note=body.note), with_track=True)
+
+
+class ProblemOut(Schema):
+    id: int
+    kind: str
+    description: str
+    lng: float
+    lat: float
+    photo: Optional[str] = None
+    case_number: str
+    case_url: Optional[str] = None
+
+
+@router.post("/patrols/{patrol_id}/problems", response={201: ProblemOut}, summary="上报巡河发现的问题（自动立案）")
+def report_problem(request, patrol_id: int, kind: str = Form(...), description: str = Form(...), lng: float = Form(...), lat: float = Form(...),
+                   photo: Optional[UploadedFile] = File(None)):
+    p = policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=patrol_id)
+    if photo is not None:
+        head = photo.read(8)
+        photo.seek(0)
+        if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
+            raise Invalid("照片须为 JPEG 或 PNG", code="bad_image", detail={"field": "photo"})
+    pr = services.report_problem(request.user, p, kind=kind, description=description, lng=lng, lat=lat, photo=photo)
+    return 201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,
+                 "photo": pr.photo.url if pr.photo else None, "case_number": pr.case_number,
+                 "case_url": f"/cases/{pr.case_id}/" if pr.case_id else None}
+
+
+class ComplianceOut(Schema):
+    chief: str
+    person_id: int
+    level: str
+    patrols: int
+    valid: int
+    required: int
+    compliant: bool
+    distance_km: float
+    duration_h: float
+    problems: int
+
+
+@router.get("/compliance", response=list[ComplianceOut], summary="巡河达标情况（按月）")
+def compliance(request, year: int = Query(..., ge=2000, le=2100), month: int = Query(..., ge=1, le=12)):
+    chiefs = _visible_chiefs(request.user)
+    return [{"chief": r.chief.person.name, "person_id": r.chief.person_id, "level": r.chief.level, "patrols": r.patrols, "valid": r.valid,
+             "required": r.required, "compliant": r.compliant, "distance_km": round(r.distance_m / 1000, 2),
+             "duration_h": round(r.duration_s / 3600, 1), "problems": r.problems} for r in services.compliance(year, month, chiefs)]
+
+
+def _visible_chiefs(user) -> list[RiverChief]:
+    """The chiefs whose patrols the user may see: everyone for the ops center, else the chief
+    themself and the chiefs of reaches in their area."""
+    from chengyun.people import roles as R
+
+    p = policy.principal(user)
+    qs = RiverChief.objects.filter(active=True).select_related("person")
+    if p.has(R.DISTRICT_WIDE):
+        return list(qs)
+    return list(qs.filter(Q(person_id=p.person_id) | Q(reaches__street_id__in=p.street_ids) | Q(reaches__community_id__in=p.community_ids)).distinct())
+
+
+# ---------------------------------------------------------------- visual monitoring
+
+class SnapshotOut(Schema):
+    id: int
+    camera: str
+    outfall: str
+    taken_at: dt.datetime
+    url: str
+
+
+@router.post("/cameras/{code}/snapshots", response={201: SnapshotOut}, summary="上传抓拍（摄像机以其账号的 API 令牌认证）")
+def upload_snapshot(request, code: str, image: UploadedFile = File(...), taken_at: Optional[dt.datetime] = Form(None), note: str = Form("")):
+    s = services.upload_snapshot(request.user, code, image=image, taken_at=taken_at, note=note)
+    return 201, {"id": s.pk, "camera": s.camera.code, "outfall": s.outfall.code, "taken_at": s.taken_at, "url": s.image.url}

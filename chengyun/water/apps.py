@@ -1,0 +1,60 @@
+from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
+
+from chengyun.core.registry import NavItem
+
+
+class WaterConfig(AppConfig):
+    name = "chengyun.water"
+    label = "water"
+    url_prefix = "water"
+    verbose_name = _("水环境")
+    api_router = "chengyun.water.api.router"
+    demo_generator = "chengyun.water.demo.generate"
+    demo_order = 55
+    nav = [
+        NavItem(_("水环境"), "water:map", order=40),
+    ]
+
+    def ready(self) -> None:
+        from chengyun.people import policy
+        from chengyun.people import roles as R
+
+        from . import tasks  # noqa: F401  (registers the periodic device check)
+        from .models import (Aggregate, Alert, Camera, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach,
+                             RiverChief, Section, Snapshot, WaterBody)
+
+        ops = R.OPS_CENTER | {R.SYSADMIN}
+        reference = policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=ops)
+        for model in (WaterBody, Reach, RiverChief, PatrolRule, RainDay):
+            policy.register(model, reference)
+        # River chiefs see the sites in their area and those they are answerable for; the
+        # responsible unit sees its outfalls; the ops center and leadership see everything.
+        site_area = {"grid": "grid_id", "community": "grid__community_id", "street": "street_id"}
+        policy.register(Section, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area, person="chief__person_id", wide_write=ops))
+        policy.register(Outfall, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area, unit="unit_id",
+                                             person="reach__chief__person_id", wide_write=ops))
+        policy.register(Aggregate, policy.Rule(read=R.ALL_ROLES, wide_write=frozenset()))
+        policy.register(Alert, policy.Rule(
+            read=R.AREA_BOUND | R.UNIT_BOUND,
+            write=frozenset({R.RIVER_CHIEF, R.STREET_CHIEF, R.DEPT_HANDLER}),
+            area=site_area, unit="outfall__unit_id", wide_write=ops,
+        ))
+        patrol_area = {"street": "reach__street_id", "community": "reach__community_id"}
+        policy.register(Patrol, policy.Rule(read=frozenset({R.RIVER_CHIEF, R.STREET_CHIEF}), area=patrol_area,
+                                            person="chief__person_id", wide_write=frozenset({R.SYSADMIN})))
+        policy.register(PatrolProblem, policy.Rule(
+            read=frozenset({R.RIVER_CHIEF, R.STREET_CHIEF}),
+            area={"street": "patrol__reach__street_id", "community": "patrol__reach__community_id"},
+            person="patrol__chief__person_id", wide_write=frozenset({R.SYSADMIN}),
+        ))
+        outfall_area = {"grid": "outfall__grid_id", "street": "outfall__street_id"}
+        policy.register(Camera, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=outfall_area, unit="outfall__unit_id", wide_write=ops))
+        policy.register(Snapshot, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=outfall_area, unit="outfall__unit_id", wide_write=ops))
+
+        if apps.is_installed("chengyun.monitoring"):
+            from chengyun.monitoring import hooks
+
+            from .evaluation import on_readings_stored
+
+            hooks.on_readings_stored(on_readings_stored)

@@ -1,0 +1,663 @@
+"""Every write of the water domain goes through here: policy check, write, audit entry.
+
+Other apps may call ``outfall_by_code`` and ``dry_weather_flow_outfalls`` (see
+docs/interfaces); the evaluation hook and the periodic device check call ``raise_alert``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from chengyun.core import audit
+from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chengyun.geo import services as geo_services
+from chengyun.people import policy
+from chengyun.people import roles as R
+from chengyun.standards.gb3838 import LABELS
+
+from . import geometry
+from .models import (Alert, Camera, ChiefLevel, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach, RiverChief,
+                     Section, Snapshot, WaterBody)
+from .rules import rule
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+# The flow factor of HJ 212-2017 Table B.1 (污水, L/s).
+FLOW = "w00000"
+
+
+# ---------------------------------------------------------------- registry
+
+def _require_ops(user: Any, model) -> None:
+    if user is not None:
+        policy.require_create(user, model, message="只有城运中心可以维护水环境台账")
+
+
+def _clean_code(code: str, what: str) -> str:
+    code = (code or "").strip()
+    if not code or len(code) > 32:
+        raise Invalid(f"{what}编码不能为空且不超过 32 个字符", code="invalid_code", detail={"field": "code"})
+    return code
+
+
+def _place(lng: float, lat: float) -> dict[str, Any]:
+    try:
+        lng, lat = float(lng), float(lat)
+    except (TypeError, ValueError):
+        raise Invalid("经纬度必须是数字", code="invalid_location", detail={"field": "lng/lat"}) from None
+    loc = geo_services.locate(lng, lat)
+    return {"lng": lng, "lat": lat, "grid_id": loc.grid.id, "street_id": loc.grid.street_id}
+
+
+def create_water_body(user: Any, *, code: str, name: str, kind: str, geometry_json: str = "", description: str = "") -> WaterBody:
+    _require_ops(user, WaterBody)
+    code = _clean_code(code, "水体")
+    if kind not in WaterBody.Kind.values:
+        raise Invalid(f"水体类型 {kind!r} 无效，应为 river（河流）或 lake（湖泊/水库）", code="invalid_kind", detail={"field": "kind"})
+    if WaterBody.objects.filter(code=code).exists():
+        raise Conflict(f"水体编码 {code} 已存在", code="duplicate_code")
+    with transaction.atomic():
+        body = WaterBody.objects.create(code=code, name=name, kind=kind, geometry=geometry.clean_geojson(geometry_json, ("LineString", "MultiLineString", "Polygon", "MultiPolygon")), description=description)
+        audit.created(body)
+    return body
+
+
+def appoint_chief(user: Any, *, person, level: str, title: str = "") -> RiverChief:
+    _require_ops(user, RiverChief)
+    if level not in ChiefLevel.values:
+        raise Invalid(f"河长层级 {level!r} 无效", code="invalid_level", detail={"field": "level"})
+    if R.RIVER_CHIEF not in person.role_codes:
+        raise Invalid(f"{person.name} 没有“河长”角色，请先在人员管理中授予", code="not_river_chief")
+    with transaction.atomic():
+        chief, created = RiverChief.objects.get_or_create(person=person, defaults={"level": level, "title": title})
+        if created:
+            audit.created(chief)
+        else:
+            before = audit.snapshot(chief)
+            chief.level, chief.title, chief.active = level, title, True
+            chief.save()
+            audit.updated(chief, before, verb="reappoint")
+    return chief
+
+
+def create_reach(user: Any, *, code: str, name: str, water_body: WaterBody, level: str, chief: RiverChief | None = None,
+                 street=None, community=None, geometry_json: str = "") -> Reach:
+    _require_ops(user, Reach)
+    code = _clean_code(code, "河段")
+    if level not in ChiefLevel.values:
+        raise Invalid(f"河段层级 {level!r} 无效", code="invalid_level", detail={"field": "level"})
+    if chief is not None and chief.level != level:
+        raise Invalid(f"{chief} 不是{ChiefLevel(level).label}河长，不能负责该层级河段", code="level_mismatch", detail={"field": "chief"})
+    if Reach.objects.filter(code=code).exists():
+        raise Conflict(f"河段编码 {code} 已存在", code="duplicate_code")
+    if community is not None and street is None:
+        street = community.street
+    track = geometry.clean_geojson(geometry_json, ("LineString", "MultiLineString", "Polygon"))
+    with transaction.atomic():
+        reach = Reach.objects.create(code=code, name=name, water_body=water_body, level=level, chief=chief, street=street,
+                                     community=community, geometry=track, length_m=geometry.length_m(track))
+        audit.created(reach)
+    return reach
+
+
+def create_section(user: Any, *, code: str, name: str, water_body: WaterBody, lng: float, lat: float, target_class: int,
+                   chief: RiverChief | None = None, reach: Reach | None = None) -> Section:
+    _require_ops(user, Section)
+    code = _clean_code(code, "断面")
+    if target_class not in (1, 2, 3, 4, 5):
+        raise Invalid("目标水质类别应为 1–5（Ⅰ–Ⅴ类）", code="invalid_target_class", detail={"field": "target_class"})
+    if Section.objects.filter(code=code).exists() or Outfall.objects.filter(code=code).exists():
+        raise Conflict(f"站点编码 {code} 已存在", code="duplicate_code")
+    with transaction.atomic():
+        section = Section.objects.create(code=code, name=name, water_body=water_body, target_class=target_class, chief=chief,
+                                         reach=reach, **_place(lng, lat))
+        audit.created(section)
+    return section
+
+
+def create_outfall(user: Any, *, code: str, name: str, kind: str, water_body: WaterBody, lng: float, lat: float, unit,
+                   reach: Reach | None = None) -> Outfall:
+    _require_ops(user, Outfall)
+    code = _clean_code(code, "排污口")
+    if kind not in Outfall.Kind.values:
+        raise Invalid(f"排污口类型 {kind!r} 无效，应为 {'/'.join(Outfall.Kind.values)}", code="invalid_kind", detail={"field": "kind"})
+    if Outfall.objects.filter(code=code).exists() or Section.objects.filter(code=code).exists():
+        raise Conflict(f"站点编码 {code} 已存在", code="duplicate_code")
+    with transaction.atomic():
+        outfall = Outfall.objects.create(code=code, name=name, kind=kind, water_body=water_body, unit=unit, reach=reach, **_place(lng, lat))
+        audit.created(outfall)
+    return outfall
+
+
+_SITE_FIELDS = {"name", "target_class", "chief", "reach", "unit", "kind", "active", "water_body"}
+
+
+def update_site(user: Any, site: Section | Outfall, *, lng: float | None = None, lat: float | None = None, **changes: Any) -> Section | Outfall:
+    """Change a section's or outfall's attributes; a move re-locates it in the grid."""
+    if user is not None:
+        policy.require_write(user, site, "只有城运中心可以维护水环境台账")
+    unknown = set(changes) - _SITE_FIELDS
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    if "target_class" in changes and changes["target_class"] not in (1, 2, 3, 4, 5):
+        raise Invalid("目标水质类别应为 1–5（Ⅰ–Ⅴ类）", code="invalid_target_class", detail={"field": "target_class"})
+    if "kind" in changes and changes["kind"] not in Outfall.Kind.values:
+        raise Invalid(f"排污口类型 {changes['kind']!r} 无效", code="invalid_kind", detail={"field": "kind"})
+    with transaction.atomic():
+        before = audit.snapshot(site)
+        if lng is not None or lat is not None:
+            for k, v in _place(lng if lng is not None else site.lng, lat if lat is not None else site.lat).items():
+                setattr(site, k, v)
+        for k, v in changes.items():
+            setattr(site, k, v)
+        site.save()
+        audit.updated(site, before)
+    return site
+
+
+def link_device(user: Any, mn: str, site: Section | Outfall):
+    """Attach a monitoring device to this section or outfall (monitoring keeps the link)."""
+    from chengyun.monitoring import services as monitoring
+
+    if user is not None:
+        policy.require_write(user, site, "只有城运中心可以关联监测设备")
+    return monitoring.link_device(user, mn, site.SITE_KIND, site.code)
+
+
+def section_by_code(code: str) -> Section | None:
+    return Section.objects.select_related("water_body", "chief__person").filter(code=code).first()
+
+
+def outfall_by_code(code: str) -> Outfall | None:
+    """The outfall registered under `code` (the drainage outfall node carries the same code)."""
+    return Outfall.objects.select_related("water_body", "unit", "reach").filter(code=code).first()
+
+
+def site_by_code(site_kind: str, code: str) -> Section | Outfall | None:
+    if site_kind == "section":
+        return section_by_code(code)
+    if site_kind == "outfall":
+        return outfall_by_code(code)
+    return None
+
+
+# ---------------------------------------------------------------- rain days
+
+def set_rain_day(user: Any, date: dt.date, *, rained: bool, precipitation_mm: float | None = None, note: str = "") -> RainDay:
+    """Mark a day wet or dry (the ops center keeps this; it decides dry-weather flow)."""
+    _require_ops(user, RainDay)
+    if precipitation_mm is not None and precipitation_mm < 0:
+        raise Invalid("降雨量不能为负数", code="invalid_precipitation", detail={"field": "precipitation_mm"})
+    with transaction.atomic():
+        day = RainDay.objects.filter(date=date).first()
+        if day is None:
+            day = RainDay.objects.create(date=date, rained=rained, precipitation_mm=precipitation_mm, note=note)
+            audit.created(day)
+        else:
+            before = audit.snapshot(day)
+            day.rained, day.precipitation_mm, day.note = rained, precipitation_mm, note
+            day.save()
+            audit.updated(day, before)
+    return day
+
+
+def wet_dates(start: dt.date, end: dt.date) -> set[dt.date]:
+    """Dates in [start, end] that count as wet: rain days and the lag days after them."""
+    lag = int(rule("rain_lag_days"))
+    wet: set[dt.date] = set()
+    for d in RainDay.objects.filter(date__gte=start - dt.timedelta(days=lag), date__lte=end, rained=True).values_list("date", flat=True):
+        for k in range(lag + 1):
+            wet.add(d + dt.timedelta(days=k))
+    return wet
+
+
+def is_dry(moment: dt.datetime) -> bool:
+    day = moment.astimezone(SHANGHAI).date()
+    return day not in wet_dates(day, day)
+
+
+def dry_weather_flow_outfalls(since: dt.datetime) -> list[tuple[str, str]]:
+    """Rain outfalls with flow on dry days since `since`: [(outfall code, evidence text)]."""
+    from chengyun.monitoring import services as monitoring
+
+    threshold = float(rule("dry_flow_min_lps"))
+    codes = list(Outfall.objects.filter(kind=Outfall.Kind.RAIN, active=True).values_list("code", flat=True))
+    if not codes:
+        return []
+    wet = wet_dates(since.astimezone(SHANGHAI).date(), timezone.now().astimezone(SHANGHAI).date())
+    found: list[tuple[str, str]] = []
+    for code in codes:
+        rows = (monitoring.readings(site_kind="outfall", site_code=code, factor=FLOW, start=since)
+                .filter(value__gt=threshold).order_by("data_time").values_list("data_time", "value", "flag"))
+        dry = [(t, v) for t, v, flag in rows if (flag or "N") not in EXCLUDED_FLAGS and t.astimezone(SHANGHAI).date() not in wet]
+        if dry:
+            peak_t, peak_v = max(dry, key=lambda r: r[1])
+            days = sorted({t.astimezone(SHANGHAI).date() for t, _ in dry})
+            found.append((code, f"旱天出流 {len(dry)} 次，涉及 {len(days)} 天（{days[0]:%m-%d} 至 {days[-1]:%m-%d}），"
+                                f"最大 {peak_v:g} L/s（{peak_t.astimezone(SHANGHAI):%Y-%m-%d %H:%M}），当日及前 {rule('rain_lag_days')} 日无降雨记录"))
+    return found
+
+
+# ---------------------------------------------------------------- alerts
+
+# Readings carrying these HJ 212 data flags are kept but not evaluated: F 停运, M 维护,
+# S 手工输入, D 故障, C 校准, T 超测量上限, B 通讯异常.
+EXCLUDED_FLAGS = frozenset("FMSDCTB")
+
+
+def _open_key(kind: str, site_kind: str, code: str, factor: str) -> str:
+    return f"{kind}:{site_kind}:{code}:{factor}"
+
+
+def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message: str, factor: str = "", value: float | None = None,
+                threshold: float | None = None, device_mn: str = "", dedup_factor: str | None = None) -> Alert:
+    """Open an alert, or count a repeat on the open one of the same site, kind and factor.
+
+    Re-evaluating the same evidence (same time) changes nothing, so the hook may run twice.
+    ``dedup_factor`` keys the open alert differently from the factor recorded (a section has
+    one open target-class alert whichever factor limits it this hour).
+    """
+    key = _open_key(kind, site.SITE_KIND, site.code, factor if dedup_factor is None else dedup_factor)
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().filter(open_key=key).first()
+        if alert is not None:
+            if at > alert.last_seen_at:
+                before = audit.snapshot(alert)
+                alert.last_seen_at, alert.occurrences = at, alert.occurrences + 1
+                alert.value, alert.threshold, alert.message = value, threshold, message[:500]
+                alert.save(update_fields=["last_seen_at", "occurrences", "value", "threshold", "message"])
+                audit.updated(alert, before, verb="repeat")
+            return alert
+        fields = dict(kind=kind, grid_id=site.grid_id, street_id=site.street_id, device_mn=device_mn, factor=factor, value=value,
+                      threshold=threshold, message=message[:500], first_seen_at=at, last_seen_at=at, open_key=key)
+        fields["section" if site.SITE_KIND == "section" else "outfall"] = site
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(**fields)
+        except IntegrityError:
+            # A concurrent evaluation opened it first: count on that one.
+            return raise_alert(site, kind, at=at, message=message, factor=factor, value=value, threshold=threshold,
+                               device_mn=device_mn, dedup_factor=dedup_factor)
+        audit.created(alert)
+    _notify_new_alert(alert)
+    return alert
+
+
+def _notify_new_alert(alert: Alert) -> None:
+    from chengyun.core.notify import notify
+    from chengyun.people.models import Person
+
+    recipients = list(Person.objects.filter(active=True, user__isnull=False, roles__code__in=[R.OPS_SHIFT_LEADER]).select_related("user").distinct())
+    site = alert.site
+    chief = getattr(site, "chief", None) or (site.reach.chief if site.reach_id and site.reach.chief_id else None)
+    if chief is not None and chief.person.user_id:
+        recipients.append(chief.person)
+    users = [p.user for p in recipients if p.user_id]
+    if users:
+        notify(users, f"水环境告警：{alert.get_kind_display()}（{site.name}）", body=alert.message,
+               url=f"/water/alerts/{alert.pk}/", level="warning", dedup_key=f"water.alert:{alert.pk}")
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()
+    # Escalations go out once: a second case or task for the same alert would duplicate work.
+    once: bool = False
+
+
+_S = Alert.Status
+_HANDLERS = R.OPS_CENTER | frozenset({R.SYSADMIN, R.RIVER_CHIEF, R.STREET_CHIEF, R.DEPT_HANDLER})
+_OPS = R.OPS_CENTER | frozenset({R.SYSADMIN})
+
+# The alert lifecycle: new → acknowledged → disposed; escalating hands it to a case or a
+# supervision task and leaves it acknowledged until someone closes it with a note.
+TRANSITIONS: dict[str, Transition] = {
+    "acknowledge": Transition("确认", frozenset({_S.NEW}), _S.ACKNOWLEDGED, _HANDLERS),
+    "dispose": Transition("处置完毕", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, _HANDLERS, ("disposal_note",)),
+    "to_case": Transition("转为城市管理案件", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, once=True),
+    "to_task": Transition("转为督办任务", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, ("lead_unit", "deadline"), once=True),
+}
+
+
+def allowed_transitions(user: Any, alert: Alert) -> list[str]:
+    p = policy.principal(user)
+    if not policy.can_write(user, alert):
+        return []
+    return [name for name, t in TRANSITIONS.items()
+            if alert.status in t.sources and p.has(t.roles) and not (t.once and (alert.case_number or alert.task_id))]
+
+
+def _begin(user: Any, alert: Alert, name: str, fields: dict[str, Any]) -> Transition:
+    t = TRANSITIONS.get(name)
+    if t is None:
+        raise Invalid(f"未知操作 {name}", code="unknown_transition")
+    if user is not None:
+        policy.require_write(user, alert, "您无权处理该告警")
+        policy.require_role(user, t.roles, f"您的角色不能执行“{t.label}”")
+    if alert.status not in t.sources:
+        raise Conflict(f"告警当前为“{alert.get_status_display()}”，不能{t.label}", code="bad_transition")
+    if t.once and (alert.case_number or alert.task_id):
+        where = f"案件 {alert.case_number}" if alert.case_number else f"督办任务 #{alert.task_id}"
+        raise Conflict(f"该告警已转为{where}，不能重复转办", code="already_escalated")
+    missing = [f for f in t.required if fields.get(f) in (None, "")]
+    if missing:
+        names = {"disposal_note": "处置说明", "lead_unit": "牵头单位", "deadline": "办理期限"}
+        raise Invalid(f"{t.label}需要填写：{'、'.join(names.get(m, m) for m in missing)}", code="missing_fields", detail={"fields": missing})
+    return t
+
+
+def _finish(user: Any, alert: Alert, name: str, t: Transition, before: dict[str, Any]) -> None:
+    now = timezone.now()
+    if t.target == _S.ACKNOWLEDGED and alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, user
+    if t.target == _S.DISPOSED:
+        alert.disposed_at, alert.disposed_by = now, user
+        alert.open_key = None  # a later exceedance opens a fresh alert
+    alert.status = t.target
+    alert.save()
+    audit.action(alert, name, before=before, after={k: v for k, v in audit.snapshot(alert).items() if before.get(k) != v})
+
+
+def acknowledge_alert(user: Any, alert: Alert) -> Alert:
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        t = _begin(user, alert, "acknowledge", {})
+        before = audit.snapshot(alert)
+        _finish(user, alert, "acknowledge", t, before)
+    return alert
+
+
+def dispose_alert(user: Any, alert: Alert, *, disposal_note: str) -> Alert:
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        t = _begin(user, alert, "dispose", {"disposal_note": (disposal_note or "").strip()})
+        before = audit.snapshot(alert)
+        alert.disposal_note = disposal_note.strip()
+        _finish(user, alert, "dispose", t, before)
+    return alert
+
+
+def case_category(alert: Alert) -> str:
+    """The city-management catalogue item an alert becomes: 0130 for discharges, 0126 for river pollution."""
+    if alert.kind in (Alert.Kind.DEVICE_SILENT, Alert.Kind.DEVICE_STALE):
+        raise Invalid("设备离线/停更属于运维问题，请转督办任务而不是城市管理案件", code="not_a_case")
+    if alert.kind == Alert.Kind.DRY_WEATHER_FLOW or alert.outfall_id:
+        return "0130"
+    return "0126"
+
+
+def trace_url(alert: Alert) -> str:
+    """The drainage network upstream of an outfall: where an illicit discharge comes from."""
+    return f"/drainage/trace/?node={alert.outfall.code}&direction=upstream" if alert.outfall_id else ""
+
+
+def escalate_alert(user: Any, alert: Alert, *, to: str, lead_unit=None, deadline: dt.date | None = None, note: str = "") -> Alert:
+    """Turn an alert into a city-management case (to="case") or a supervision task (to="task")."""
+    name = {"case": "to_case", "task": "to_task"}.get(to)
+    if name is None:
+        raise Invalid("转办去向应为 case（案件）或 task（督办任务）", code="invalid_target", detail={"field": "to"})
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().select_related("section", "outfall", "outfall__unit").get(pk=alert.pk)
+        t = _begin(user, alert, name, {"lead_unit": lead_unit, "deadline": deadline})
+        before = audit.snapshot(alert)
+        site = alert.site
+        text = f"【水环境告警】{site.name}（{site.code}）{alert.get_kind_display()}：{alert.message}"
+        if note:
+            text += f"\n{note}"
+        if to == "case":
+            from chengyun.cases import services as cases
+
+            url = trace_url(alert)
+            case = cases.report(
+                user, source="sensor", category_code=case_category(alert), lng=site.lng, lat=site.lat, description=text,
+                address=f"{site.water_body.name} {site.name}", external_id=f"water.alert:{alert.pk}", occurred_at=alert.first_seen_at,
+                extra={"water_alert": alert.pk, "site_kind": alert.site_kind, "site_code": site.code, **({"trace_url": url} if url else {})},
+            )
+            alert.case_id, alert.case_number = case.pk, str(case.number)
+        else:
+            from chengyun.supervision import services as supervision
+
+            if deadline < timezone.localdate():
+                raise Invalid("办理期限不能早于今天", code="invalid_deadline", detail={"field": "deadline"})
+            links = [("water.alert", str(alert.pk)), (f"water.{alert.site_kind}", site.code)]
+            if alert.case_number:
+                links.append(("cases.case", alert.case_number))
+            task = supervision.create_task(
+                user, title=f"{site.name}{alert.get_kind_display()}督办", source="water_alert", category="水环境",
+                lead_unit=lead_unit, deadline=deadline, description=text, links=links,
+            )
+            alert.task_id = task.pk
+        _finish(user, alert, name, t, before)
+    return alert
+
+
+# ---------------------------------------------------------------- patrols
+
+DEFAULT_PATROL_RULES = {
+    # 河湖长制 common practice: 区级每月不少于 1 次，街道级每旬 1 次，社区（村）级每周 1 次.
+    ChiefLevel.DISTRICT: (1, 30, 1000),
+    ChiefLevel.STREET: (3, 30, 1500),
+    ChiefLevel.COMMUNITY: (4, 20, 1000),
+}
+
+
+def patrol_rule(level: str) -> PatrolRule:
+    found = PatrolRule.objects.filter(level=level).first()
+    if found is not None:
+        return found
+    n, minutes, metres = DEFAULT_PATROL_RULES[level]
+    return PatrolRule(level=level, patrols_per_month=n, min_duration_min=minutes, min_distance_m=metres)
+
+
+def set_patrol_rule(user: Any, level: str, *, patrols_per_month: int, min_duration_min: int, min_distance_m: int) -> PatrolRule:
+    _require_ops(user, PatrolRule)
+    if level not in ChiefLevel.values:
+        raise Invalid(f"河长层级 {level!r} 无效", code="invalid_level", detail={"field": "level"})
+    for name, value in (("patrols_per_month", patrols_per_month), ("min_duration_min", min_duration_min), ("min_distance_m", min_distance_m)):
+        if not isinstance(value, int) or value < 0:
+            raise Invalid(f"{name} 应为非负整数", code="invalid_rule", detail={"field": name})
+    with transaction.atomic():
+        found = PatrolRule.objects.filter(level=level).first()
+        if found is None:
+            found = PatrolRule.objects.create(level=level, patrols_per_month=patrols_per_month, min_duration_min=min_duration_min, min_distance_m=min_distance_m)
+            audit.created(found)
+        else:
+            before = audit.snapshot(found)
+            found.patrols_per_month, found.min_duration_min, found.min_distance_m = patrols_per_month, min_duration_min, min_distance_m
+            found.save()
+            audit.updated(found, before)
+    return found
+
+
+def _chief_of(user: Any) -> RiverChief:
+    chief = RiverChief.objects.select_related("person").filter(person__user=user, active=True).first() if user is not None else None
+    if chief is None:
+        raise Forbidden("您不是在任的河湖长，不能记录巡河", code="not_river_chief")
+    return chief
+
+
+def start_patrol(user: Any, *, reach: Reach | None = None, started_at: dt.datetime | None = None) -> Patrol:
+    chief = _chief_of(user)
+    if reach is not None and reach.chief_id != chief.pk:
+        raise Forbidden(f"河段“{reach.name}”不由您负责", code="not_your_reach")
+    if Patrol.objects.filter(chief=chief, status=Patrol.Status.ONGOING).exists():
+        raise Conflict("您有一次巡河尚未结束，请先结束它", code="patrol_ongoing")
+    with transaction.atomic():
+        patrol = Patrol.objects.create(chief=chief, reach=reach, started_at=started_at or timezone.now())
+        audit.created(patrol)
+    return patrol
+
+
+def finish_patrol(user: Any, patrol: Patrol, *, track: Any, ended_at: dt.datetime | None = None, note: str = "") -> Patrol:
+    """End a patrol with its GPS track (a GeoJSON LineString or a list of [lng, lat]).
+    Duration and geodesic distance are computed here, never taken from the client."""
+    if user is not None:
+        policy.require_write(user, patrol, "只能结束自己的巡河")
+    if patrol.status != Patrol.Status.ONGOING:
+        raise Conflict("该巡河已结束", code="bad_transition")
+    line = geometry.clean_track(track)
+    ended_at = ended_at or timezone.now()
+    if ended_at < patrol.started_at:
+        raise Invalid("结束时间早于开始时间", code="invalid_time", detail={"field": "ended_at"})
+    with transaction.atomic():
+        before = audit.snapshot(patrol)
+        patrol.track = json.dumps(line, separators=(",", ":"))
+        patrol.distance_m = round(geometry.length_m(patrol.track), 1)
+        patrol.ended_at = ended_at
+        patrol.duration_s = int((ended_at - patrol.started_at).total_seconds())
+        patrol.note = note
+        patrol.status = Patrol.Status.FINISHED
+        patrol.save()
+        audit.action(patrol, "finish", before=before, after={"distance_m": patrol.distance_m, "duration_s": patrol.duration_s})
+    return patrol
+
+
+# 四乱 → 河道违建 / 违采乱堆; water problems → 河道污染 / 乱排污水.
+PROBLEM_CATEGORY = {
+    PatrolProblem.Kind.ENCROACHMENT: "0181",
+    PatrolProblem.Kind.CONSTRUCTION: "0181",
+    PatrolProblem.Kind.MINING: "0182",
+    PatrolProblem.Kind.DUMPING: "0182",
+    PatrolProblem.Kind.POLLUTION: "0126",
+    PatrolProblem.Kind.FLOATING: "0126",
+    PatrolProblem.Kind.DISCHARGE: "0130",
+}
+
+
+def case_source(chief: RiverChief) -> str:
+    """The case source a chief's patrol finding is filed under. The case catalogue has no
+    river-chief source: a street-level chief is the street's office (street_chief); the
+    others report as community-level field staff (community_grid_worker). "leader" is kept
+    for leaders' instructions, which a patrol finding is not."""
+    return "street_chief" if chief.level == ChiefLevel.STREET else "community_grid_worker"
+
+
+def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, lng: float, lat: float, photo=None,
+                   found_at: dt.datetime | None = None) -> PatrolProblem:
+    """Record a problem found on patrol and file it as a city-management case at once."""
+    from chengyun.cases import services as cases
+
+    if user is not None:
+        policy.require_write(user, patrol, "只能在自己的巡河中上报问题")
+    if kind not in PatrolProblem.Kind.values:
+        raise Invalid(f"问题类型 {kind!r} 无效", code="invalid_kind", detail={"field": "kind"})
+    description = (description or "").strip()
+    if not description:
+        raise Invalid("请描述发现的问题", code="missing_fields", detail={"field": "description"})
+    place = _place(lng, lat)
+    with transaction.atomic():
+        problem = PatrolProblem(patrol=patrol, kind=kind, description=description, lng=place["lng"], lat=place["lat"],
+                                found_at=found_at or timezone.now())
+        if photo is not None:
+            problem.photo.save(getattr(photo, "name", "photo.jpg") or "photo.jpg", photo, save=False)
+        problem.save()
+        case = cases.report(
+            user, source=case_source(patrol.chief), category_code=PROBLEM_CATEGORY[kind], lng=problem.lng, lat=problem.lat,
+            description=f"【河长巡河】{problem.get_kind_display()}：{description}", reporter_name=patrol.chief.person.name,
+            reporter_phone=patrol.chief.person.phone, external_id=f"water.patrol_problem:{problem.pk}", occurred_at=problem.found_at,
+            attachments=[problem.photo] if problem.photo else (), extra={"patrol": patrol.pk, "reach": patrol.reach.code if patrol.reach_id else ""},
+        )
+        problem.case_id, problem.case_number = case.pk, str(case.number)
+        problem.save(update_fields=["case_id", "case_number"])
+        audit.created(problem)
+    return problem
+
+
+@dataclass
+class ComplianceRow:
+    chief: RiverChief
+    rule: PatrolRule
+    patrols: int
+    valid: int
+    required: int
+    distance_m: float
+    duration_s: int
+    problems: int
+
+    @property
+    def compliant(self) -> bool:
+        return self.valid >= self.required
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SHANGHAI)
+    return start, end
+
+
+def compliance(year: int, month: int, chiefs: Sequence[RiverChief] | None = None) -> list[ComplianceRow]:
+    """Who patrolled enough in the month: valid patrols (long and far enough) against the level's rule."""
+    start, end = month_bounds(year, month)
+    rules = {lvl: patrol_rule(lvl) for lvl in ChiefLevel.values}
+    chiefs = list(chiefs) if chiefs is not None else list(RiverChief.objects.filter(active=True).select_related("person"))
+    by_chief: dict[int, list[Patrol]] = {}
+    for p in Patrol.objects.filter(chief__in=chiefs, status=Patrol.Status.FINISHED, started_at__gte=start, started_at__lt=end).annotate(n_problems=Count("problems")):
+        by_chief.setdefault(p.chief_id, []).append(p)
+    rows = []
+    for c in chiefs:
+        r = rules[c.level]
+        ps = by_chief.get(c.pk, [])
+        valid = [p for p in ps if p.duration_s >= r.min_duration_min * 60 and p.distance_m >= r.min_distance_m]
+        rows.append(ComplianceRow(c, r, len(ps), len(valid), r.patrols_per_month, sum(p.distance_m for p in ps),
+                                  sum(p.duration_s for p in ps), sum(p.n_problems for p in ps)))
+    rows.sort(key=lambda row: (row.compliant, row.chief.level, row.chief.person.name))
+    return rows
+
+
+# ---------------------------------------------------------------- visual monitoring
+
+def create_camera(user: Any, *, code: str, name: str, outfall: Outfall, account=None) -> Camera:
+    _require_ops(user, Camera)
+    code = _clean_code(code, "监控点")
+    if Camera.objects.filter(code=code).exists():
+        raise Conflict(f"监控点编码 {code} 已存在", code="duplicate_code")
+    with transaction.atomic():
+        camera = Camera.objects.create(code=code, name=name, outfall=outfall, account=account)
+        audit.created(camera)
+    return camera
+
+
+ALLOWED_IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+
+
+def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime | None = None, note: str = "") -> Snapshot:
+    """A camera (authenticated with its own account's token) or the ops center stores a snapshot."""
+    from django.conf import settings
+
+    camera = Camera.objects.select_related("outfall").filter(code=camera_code, active=True).first()
+    if camera is None:
+        raise NotFound(f"监控点 {camera_code} 不存在或已停用")
+    p = policy.principal(user)
+    if not (camera.account_id and user is not None and camera.account_id == user.pk) and not p.has(_OPS):
+        raise Forbidden("该令牌不属于此监控点", code="wrong_device")
+    if image is None:
+        raise Invalid("缺少图片文件", code="missing_fields", detail={"field": "image"})
+    if image.size > settings.UPLOAD_MAX_BYTES:
+        raise Invalid(f"图片超过 {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB", code="too_large", detail={"field": "image"})
+    head = image.read(8)
+    image.seek(0)
+    if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")):
+        raise Invalid("图片须为 JPEG 或 PNG", code="bad_image", detail={"field": "image"})
+    taken_at = taken_at or timezone.now()
+    if timezone.is_naive(taken_at):
+        raise Invalid("拍摄时间须带时区", code="invalid_time", detail={"field": "taken_at"})
+    with transaction.atomic():
+        snap = Snapshot(camera=camera, outfall=camera.outfall, taken_at=taken_at, note=note[:200])
+        ext = "png" if head.startswith(b"\x89PNG") else "jpg"
+        snap.image.save(f"{camera.code}-{taken_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}.{ext}", image, save=False)
+        snap.save()
+        audit.created(snap)
+    return snap
+
+
+def class_label(water_class: int | None) -> str:
+    return LABELS.get(water_class, "") if water_class else ""
