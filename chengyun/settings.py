@@ -96,6 +96,7 @@ CHENGYUN_APPS = [
     "chengyun.geo",
     "chengyun.monitoring",
     "chengyun.reports",
+    "chengyun.water",
     "chengyun.demo",
 ]
 INSTALLED_APPS = [
