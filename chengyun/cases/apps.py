@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from chengyun.core.registry import NavItem
+from chengyun.people import roles as R
+
+
+class CasesConfig(AppConfig):
+    name = "chengyun.cases"
+    label = "cases"
+    verbose_name = _("城市管理案件")
+
+    def ready(self) -> None:
+        from chengyun.people import policy
+
+        from .models import Attachment, Case, Category, DroneFlight, FilingCondition, Responsibility
+
+        # Area-bound people see the cases in their area, handlers those of their unit, and a
+        # reporter always sees their own; the workflow table decides who may move a case.
+        policy.register(Case, policy.Rule(
+            read=R.AREA_BOUND | R.UNIT_BOUND,
+            write=R.ALL_ROLES,
+            area={"grid": "grid_id", "community": "community_id", "street": "street_id"},
+            unit="unit_id",
+            person="reporter__person",
+        ))
+        policy.register(Attachment, policy.Rule(
+            read=R.AREA_BOUND | R.UNIT_BOUND,
+            write=R.ALL_ROLES,
+            area={"grid": "case__grid_id", "community": "case__community_id", "street": "case__street_id"},
+            unit="case__unit_id",
+            person="case__reporter__person",
+        ))
+        catalogue = policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset({R.SYSADMIN}))
+        for model in (Category, FilingCondition):
+            policy.register(model, catalogue)
+        policy.register(Responsibility, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset({R.SYSADMIN, R.OPS_SHIFT_LEADER})))
+        policy.register(DroneFlight, policy.Rule(read=frozenset({R.DRONE_OPERATOR}), wide_write=frozenset({R.SYSADMIN, R.DRONE_OPERATOR}), person=None))
