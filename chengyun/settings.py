@@ -95,6 +95,7 @@ CHENGYUN_APPS = [
     "chengyun.people",
     "chengyun.geo",
     "chengyun.monitoring",
+    "chengyun.cases",
     "chengyun.reports",
     "chengyun.water",
     "chengyun.demo",
