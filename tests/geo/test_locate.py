@@ -124,3 +124,14 @@ def test_grid_detail_lists_assigned_people(district, make_user, api_client):
     body = api_client.get(f"geo/grids/{G(1, 1, 1)}").json()
     assert body["community"]["code"] == G(1, 1, 1)[:12]
     assert [p["name"] for p in body["people"]] == [worker.person.name]
+
+
+def test_raster_shortcut_gives_the_exact_answer(district):
+    """The raster answers most points without a geometry test; it must agree with the exact test,
+    also on grid edges and vertices, which lie on raster-cell boundaries here."""
+    idx = index.get_index()
+    assert idx.raster is not None and (idx.raster >= 0).any()
+    rng = np.random.default_rng(7)
+    lng = np.concatenate([rng.uniform(X0 - 0.002, X0 + 4 * D + 0.002, 20_000), X0 + D * rng.integers(0, 5, 2000)])
+    lat = np.concatenate([rng.uniform(Y0 - 0.002, Y0 + 4 * D + 0.002, 20_000), Y0 + D * rng.uniform(0, 4, 2000)])
+    assert (idx.locate_many(lng, lat) == idx._exact(lng, lat)).all()
