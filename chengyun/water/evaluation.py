@@ -25,8 +25,9 @@ from .services import EXCLUDED_FLAGS, FLOW, SHANGHAI
 logger = logging.getLogger("chengyun.water.evaluation")
 
 # Within an hour, the most processed data type wins: an hourly mean (2061) over minute
-# means (2051) over real-time values (2011). Daily data (2031) does not make hours.
-CN_PRIORITY = {"2061": 0, "2051": 1, "2011": 2}
+# means (2051) over real-time values (2011) over grab samples (LAB). Daily data (2031)
+# does not make hours.
+CN_PRIORITY = {"2061": 0, "2051": 1, "2011": 2, "LAB": 3}
 FACTOR_NAMES = {"flow": "流量"}
 
 

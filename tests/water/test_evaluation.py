@@ -1,0 +1,115 @@
+import datetime as dt
+
+import pytest
+from conftest import CN
+
+from chengyun.water.models import Aggregate, Alert
+
+T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=CN)
+
+
+def agg(code, period, start):
+    return Aggregate.objects.get(site_kind="section", site_code=code, period=period, start=start)
+
+
+def test_hour_class_and_compliance(water, feed):
+    feed(water.device, T0, {"w01001": 7.5, "w01009": 6.2, "w01018": 18.0, "w21003": 0.6, "w21011": 0.15})
+    hour = agg("WQ01", "hour", T0)
+    assert hour.water_class == 3 and hour.compliant is True and hour.limiting == ["COD", "NH3N", "TP"]
+    assert hour.means["COD"] == 18.0
+    assert not Alert.objects.exists()
+
+
+def test_flagged_readings_are_kept_but_not_evaluated(water, feed):
+    from chengyun.monitoring.models import Reading
+
+    for flag in "FMSDCTB":
+        feed(water.device, T0 + dt.timedelta(minutes="FMSDCTB".index(flag) + 1), {"w21003": (9.0, flag)}, cn="2011")
+    feed(water.device, T0 + dt.timedelta(minutes=30), {"w21003": 0.3}, cn="2011")
+    hour = agg("WQ01", "hour", T0)
+    assert hour.means == {"NH3N": 0.3} and hour.excluded == 7 and hour.water_class == 2
+    assert Reading.objects.filter(device=water.device).count() == 8
+    assert not Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).exists()
+
+
+def test_hourly_data_outranks_realtime_in_the_same_hour(water, feed):
+    feed(water.device, T0 + dt.timedelta(minutes=5), {"w01018": 35.0}, cn="2011")
+    feed(water.device, T0, {"w01018": 16.0}, cn="2061")
+    assert agg("WQ01", "hour", T0).means["COD"] == 16.0
+
+
+def test_lake_and_river_judge_tp_differently(water, feed):
+    values = {"w21011": 0.1, "w01018": 10.0}
+    feed(water.device, T0, values)
+    feed(water.lake_device, T0, values)
+    assert agg("WQ01", "hour", T0).water_class == 2
+    lake = agg("WQ02", "hour", T0)
+    assert lake.water_class == 4 and lake.compliant is False and lake.limiting == ["TP"]
+
+
+def test_day_and_month_roll_up_from_hours(water, feed):
+    for h, cod in ((0, 10.0), (1, 30.0)):
+        feed(water.device, T0 + dt.timedelta(hours=h), {"w01018": cod})
+    day_start = T0.replace(hour=0)
+    day = agg("WQ01", "day", day_start)
+    assert day.means["COD"] == 20.0 and day.water_class == 3
+    month = agg("WQ01", "month", day_start.replace(day=1))
+    assert month.means["COD"] == 20.0 and month.sums["COD"] == [20.0, 1]
+
+
+def test_evaluation_is_idempotent(water, feed):
+    values = {"w01018": 35.0, "w21003": 1.2}
+    rows = feed(water.device, T0, values)
+    before = list(Aggregate.objects.values_list("period", "sums", "water_class"))
+    alert = Alert.objects.get(kind=Alert.Kind.TARGET_EXCEEDED)
+    from chengyun.water import evaluation
+
+    evaluation.on_readings_stored(water.device, rows)
+    evaluation.on_readings_stored(water.device, rows)
+    assert list(Aggregate.objects.values_list("period", "sums", "water_class")) == before
+    alert.refresh_from_db()
+    assert alert.occurrences == 1 and Alert.objects.count() == 1
+
+
+def test_target_exceeded_alert_counts_repeats_per_hour(water, feed):
+    feed(water.device, T0, {"w01018": 35.0})
+    feed(water.device, T0 + dt.timedelta(hours=1), {"w01018": 36.0})
+    alert = Alert.objects.get(kind=Alert.Kind.TARGET_EXCEEDED)
+    assert alert.occurrences == 2 and alert.section == water.section and alert.factor == "COD"
+    assert "Ⅴ类" in alert.message and "超过目标Ⅲ类" in alert.message
+
+
+def test_sudden_jump(water, feed):
+    feed(water.device, T0, {"w21003": 0.30})
+    feed(water.device, T0 + dt.timedelta(hours=1), {"w21003": 0.35})  # small change: no alert
+    assert not Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).exists()
+    feed(water.device, T0 + dt.timedelta(hours=2), {"w21003": 1.10})
+    jump = Alert.objects.get(kind=Alert.Kind.SUDDEN_JUMP)
+    assert jump.factor == "NH3N" and jump.value == 1.1 and jump.threshold == 0.35
+
+
+def test_tiny_relative_change_below_floor_is_not_a_jump(water, feed):
+    # 0.02 → 0.06 mg/L ammonia triples but stays far inside class Ⅰ–Ⅱ.
+    feed(water.device, T0, {"w21003": 0.02})
+    feed(water.device, T0 + dt.timedelta(hours=1), {"w21003": 0.06})
+    assert not Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).exists()
+
+
+def test_hook_is_wired_to_monitoring_storage(water, django_capture_on_commit_callbacks):
+    from chengyun.monitoring import services as monitoring
+    from chengyun.standards import hj212
+
+    frame = hj212.build(st="21", cn="2061", pw="123456", mn=water.device.mn, data_time=dt.datetime(2026, 11, 20, 9, 0),
+                        factors={"w01018": {"Avg": 12.0, "Flag": "N"}, "w21003": {"Avg": 0.2, "Flag": "N"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        monitoring.store_packet(water.device, hj212.parse(frame))
+    hour = agg("WQ01", "hour", dt.datetime(2026, 11, 20, 9, 0, tzinfo=CN))
+    assert hour.water_class == 2 and hour.means == {"COD": 12.0, "NH3N": 0.2}
+
+
+def test_unlinked_device_is_ignored(water, feed):
+    from chengyun.monitoring import services as monitoring
+
+    dev = monitoring.create_device(None, mn="FREE000000000001", password="123456", st="21", name="未关联")
+    feed(dev, T0, {"w01018": 50.0})
+    assert not Aggregate.objects.exists() and not Alert.objects.exists()
