@@ -283,6 +283,7 @@ class HJ212Server:
         self._server: asyncio.base_events.Server | None = None
         self.connections = 0
         self.stats: Counter[str] = Counter()
+        self._handlers: set[asyncio.Task] = set()
 
     @property
     def port(self) -> int:
@@ -304,11 +305,17 @@ class HJ212Server:
         async with self._server:
             await self._server.serve_forever()
 
-    async def stop(self) -> None:
-        """Stop accepting, write everything queued, then stop the threads."""
+    async def stop(self, grace: float = 2.0) -> None:
+        """Stop accepting; let open connections finish what they already sent (up to ``grace``
+        seconds), then write everything queued and stop the threads."""
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+        if self._handlers:
+            _, still_open = await asyncio.wait(set(self._handlers), timeout=grace)
+            for task in still_open:
+                task.cancel()
+            if still_open:
+                await asyncio.wait(still_open, timeout=grace)
         self.db.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.db.join)
         if self.hooks is not None:
@@ -331,6 +338,10 @@ class HJ212Server:
         peername = writer.get_extra_info("peername")
         peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) else str(peername or "")
         framer = hj212.FrameReader()
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         self.connections += 1
         self.stats["connections"] += 1
         try:

@@ -1,0 +1,238 @@
+"""The HJ 212 TCP server on loopback with many concurrent simulated devices."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from chengyun.monitoring import hooks, services
+from chengyun.monitoring.hj212_server import ServerOptions, ServerThread
+from chengyun.monitoring.models import Device, IngestLog, RawFrame, Reading
+from chengyun.standards import hj212
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CODES = ["w01001", "w01009", "w01019", "w21003", "w21011", "w01018", "w01010", "w01014"]
+T0 = datetime(2026, 11, 25, 0, 0, 0)
+
+
+def frame(mn, pw="pw123456", i=0, cn="2011", flag=5, codes=CODES, **build):
+    return hj212.build(st="21", cn=cn, pw=pw, mn=mn, flag=flag, qn=f"20261125000000{i % 1000:03d}",
+                       data_time=T0 + timedelta(minutes=i), factors={c: {"Rtd": 7.0 + k / 10 + i / 1000, "Flag": "N"} for k, c in enumerate(codes)},
+                       **build)
+
+
+def register(n, prefix="DEV"):
+    return [services.create_device(None, mn=f"{prefix}{k:04d}", password="pw123456", st="21", name=f"站{k}",
+                                   factors=CODES) for k in range(n)]
+
+
+async def send(port, frames, *, expect_replies=0, chunk=None, timeout=30):
+    """One device connection: send frames (optionally in small chunks), collect the replies."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    data = b"".join(frames)
+    if chunk:
+        for start in range(0, len(data), chunk):
+            writer.write(data[start:start + chunk])
+            await writer.drain()
+    else:
+        writer.write(data)
+        await writer.drain()
+    replies = []
+    framer = hj212.FrameReader()
+    deadline = time.monotonic() + timeout
+    while len(replies) < expect_replies and time.monotonic() < deadline:
+        got = await asyncio.wait_for(reader.read(4096), timeout)
+        if not got:
+            break
+        replies.extend(hj212.parse(f) for f in framer.feed(got) if isinstance(f, bytes))
+    writer.close()
+    await writer.wait_closed()
+    return replies
+
+
+def wait_until(predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_many_concurrent_devices_nothing_lost_and_every_reply_sent():
+    devices = register(60)
+    per_device = 20
+
+    async def main(port):
+        jobs = [send(port, [frame(d.mn, i=i) for i in range(per_device)], expect_replies=per_device, chunk=97 if k % 3 == 0 else None)
+                for k, d in enumerate(devices)]
+        return await asyncio.gather(*jobs)
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        results = asyncio.run(main(server.port))
+    assert Reading.objects.count() == len(devices) * per_device * len(CODES)
+    for d, replies in zip(devices, results):
+        assert len(replies) == per_device
+        assert {(r.cn, r.mn, r.flag) for r in replies} == {("9014", d.mn, 4)}
+        assert sorted(r.qn for r in replies) == sorted(f"20261125000000{i:03d}" for i in range(per_device))
+    assert RawFrame.objects.filter(outcome="stored").count() == len(devices) * per_device
+    assert server.db.stats["packets"] == len(devices) * per_device
+    assert not IngestLog.objects.exists()
+    assert Device.objects.filter(last_seen_at__isnull=True).count() == 0
+
+
+def test_reply_bytes_are_exactly_data_reply():
+    [d] = register(1)
+    sent = frame(d.mn, i=7)
+
+    async def main(port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(sent)
+        await writer.drain()
+        data = await asyncio.wait_for(reader.readuntil(b"\r\n"), 10)
+        writer.close()
+        return data
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        got = asyncio.run(main(server.port))
+    assert got == hj212.data_reply(hj212.parse(sent))
+
+
+def test_no_reply_when_flag_does_not_ask_and_resends_are_idempotent():
+    [d] = register(1)
+
+    async def main(port):
+        await send(port, [frame(d.mn, i=1, flag=4)] * 3)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(frame(d.mn, i=2, flag=4))
+        await writer.drain()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(reader.read(100), 0.5)
+        writer.close()
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        asyncio.run(main(server.port))
+        assert wait_until(lambda: server.stats["frames"] == 4)
+    assert Reading.objects.count() == 2 * len(CODES)
+
+
+def test_unknown_mn_wrong_password_and_malformed_are_logged_and_the_connection_kept():
+    [d] = register(1)
+    good = frame(d.mn, i=1)
+    bad_crc = good[:-6] + b"0000\r\n"
+    frames = [
+        frame("UNKNOWN01", i=1),
+        frame(d.mn, pw="wrongpw1", i=2),
+        bad_crc,
+        b"garbage without a frame",
+        good,
+    ]
+
+    async def main(port):
+        return await send(port, frames, expect_replies=1)
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        replies = asyncio.run(main(server.port))
+    assert [r.qn for r in replies] == ["20261125000000001"]  # the good frame after all the bad ones was served
+    assert Reading.objects.count() == len(CODES)
+    logs = {(log.reason, log.mn) for log in IngestLog.objects.all()}
+    assert ("unknown_mn", "UNKNOWN01") in logs
+    assert ("wrong_pw", d.mn) in logs
+    assert ("malformed", d.mn) in logs  # bad CRC: MN read from the frame for the operator
+    assert any(reason == "malformed" and "bad_header" in log for reason, log in IngestLog.objects.values_list("reason", "detail"))
+    assert IngestLog.objects.filter(reason="malformed", detail__startswith="bad_crc").exists()
+    assert RawFrame.objects.filter(outcome="rejected").count() == 2
+    assert RawFrame.objects.filter(outcome="malformed").count() == 2
+
+
+def test_inactive_device_is_refused():
+    [d] = register(1)
+    services.update_device(None, d, active=False)
+    with ServerThread(ServerOptions(port=0)) as server:
+        asyncio.run(send(server.port, [frame(d.mn, i=1)]))
+        assert wait_until(lambda: server.stats["rejected"] == 1)
+    assert not Reading.objects.exists()
+    assert IngestLog.objects.get().reason == "inactive"
+
+
+def _lowercase_crc(frame_bytes):
+    return frame_bytes[:-6] + frame_bytes[-6:-2].lower() + b"\r\n"
+
+
+def _modbus_crc(frame_bytes):
+    segment = frame_bytes[6:-6]
+    crc = hj212.crc16_modbus(segment)
+    swapped = ((crc & 0xFF) << 8) | (crc >> 8)
+    return frame_bytes[:-6] + b"%04X\r\n" % swapped
+
+
+def test_tolerant_modes_are_per_device_and_off_by_default():
+    strict, lower, modbus = register(3)
+    services.update_device(None, lower, tolerate_lowercase_crc=True)
+    services.update_device(None, modbus, tolerate_swapped_modbus_crc=True)
+    # A frame whose CRC has hex letters, so lower-casing changes it.
+    i = next(i for i in range(100) if any(c in b"ABCDEF" for c in frame(lower.mn, i=i)[-6:-2]))
+    frames = {
+        strict.mn: [_lowercase_crc(frame(strict.mn, i=i)), _modbus_crc(frame(strict.mn, i=i + 1))],
+        lower.mn: [_lowercase_crc(frame(lower.mn, i=i)), _modbus_crc(frame(lower.mn, i=i + 1))],
+        modbus.mn: [_modbus_crc(frame(modbus.mn, i=i + 1))],
+    }
+
+    async def main(port):
+        await asyncio.gather(*(send(port, fs) for fs in frames.values()))
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        asyncio.run(main(server.port))
+        assert wait_until(lambda: server.stats["frames"] == 5)
+    count = {mn: Reading.objects.filter(device__mn=mn).count() for mn in frames}
+    assert count == {strict.mn: 0, lower.mn: len(CODES), modbus.mn: len(CODES)}
+    assert IngestLog.objects.filter(mn=strict.mn, reason="malformed").count() == 2
+    assert IngestLog.objects.filter(mn=lower.mn, reason="malformed").count() == 1  # its Modbus frame is still refused
+
+
+def test_a_slow_hook_does_not_hold_back_writes_or_replies():
+    devices = register(5)
+    calls = []
+
+    def slow(device, readings):
+        calls.append(device.mn)
+        if len(calls) == 1:
+            time.sleep(1.5)
+
+    async def one_by_one(port, mn):
+        # Each packet waits for its reply before the next, so the 5 packets are 5 separate writes.
+        for i in range(5):
+            assert len(await send(port, [frame(mn, i=i)], expect_replies=1)) == 1
+
+    hooks.on_readings_stored(slow)
+    try:
+        async def main(port):
+            started = time.monotonic()
+            await asyncio.gather(*(one_by_one(port, d.mn) for d in devices))
+            return time.monotonic() - started
+
+        with ServerThread(ServerOptions(port=0)) as server:
+            elapsed = asyncio.run(main(server.port))
+            assert server.db.stats["batches"] >= 5
+    finally:
+        hooks.remove(slow)
+    # Had the hook run on the write path, its 1.5 s would have held back every later reply.
+    assert elapsed < 1.2
+    assert calls  # the hooks did run, on their own thread
+    assert Reading.objects.count() == 25 * len(CODES)
+
+
+def test_split_packets_and_2005_frames_are_stored():
+    [d] = register(1)
+    split = [hj212.build(st="21", cn="2061", pw="pw123456", mn=d.mn, flag=7, pnum=2, pno=n, qn="20261125000000123",
+                         data_time=T0, factors={code: {"Avg": 1.5}}) for n, code in ((1, "w01018"), (2, "w21003"))]
+    old = hj212.build(st="21", cn="2061", pw="pw123456", mn=d.mn, flag=None, version="2005", data_time=T0 + timedelta(hours=1),
+                      factors={"w01018": {"Avg": 3.0}})
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        replies = asyncio.run(send(server.port, split + [old], expect_replies=2))
+    assert len(replies) == 2 and all(r.qn == "20261125000000123" for r in replies)
+    assert sorted(Reading.objects.values_list("factor", "value")) == [("w01018", 1.5), ("w01018", 3.0), ("w21003", 1.5)]
