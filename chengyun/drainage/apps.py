@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from chengyun.core.registry import NavItem
+
+
+class DrainageConfig(AppConfig):
+    name = "chengyun.drainage"
+    label = "drainage"
+    url_prefix = "drainage"
+    verbose_name = _("排水管网")
+    api_router = "chengyun.drainage.api.router"
+    demo_generator = "chengyun.drainage.demo.generate"
+    demo_order = 60
+    nav = [NavItem(_("排水管网"), "drainage:map", order=45)]
+
+    def ready(self) -> None:
+        from chengyun.people import policy
+        from chengyun.people import roles as R
+
+        from . import models as m
+
+        # The network is reference data everyone reads; the owner unit's handlers keep it.
+        network = policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="owner_id", everyone_reads=True)
+        for model in (m.Node, m.Pipe):
+            policy.register(model, network)
+        policy.register(m.Source, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="node__owner_id", everyone_reads=True))
+        policy.register(m.OverflowRecord, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="node__owner_id", everyone_reads=True))
+        policy.register(m.Inspection, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="pipe__owner_id", everyone_reads=True))
+        # A misconnection is a suspected violation at a place: the area's people and the owner
+        # unit see it; the ops center turns it into a case or a supervised task.
+        policy.register(m.Misconnection, policy.Rule(
+            read=R.AREA_BOUND | R.UNIT_BOUND, write=frozenset(),
+            area={"grid": "grid_id", "street": "street_id"}, unit="owner_id",
+            wide_write=frozenset({R.SYSADMIN, R.OPS_DISPATCHER, R.OPS_SHIFT_LEADER}),
+        ))
+        policy.register(m.RenovationPlan, policy.Rule(read=R.UNIT_BOUND, write=frozenset({R.DEPT_HANDLER}), unit="unit_id"))
+        policy.register(m.PlanItem, policy.Rule(read=R.UNIT_BOUND, unit="plan__unit_id"))
+        policy.register(m.SeparationProject, policy.Rule(
+            read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="unit_id", everyone_reads=True,
+        ))
+        policy.register(m.ProjectPipe, policy.Rule(read=R.ALL_ROLES, unit="project__unit_id", everyone_reads=True))

@@ -1,0 +1,114 @@
+"""The in-memory network index: node and pipe arrays plus the flow graph.
+
+Rebuilt lazily when the network's ChangeStamp moves (an import or edit in any process),
+checked at most every few seconds, like geo.index; a trace is then memory work only.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .graph import FlowGraph
+
+STAMP = "drainage.network"
+_CHECK_EVERY_SECONDS = 3.0
+
+
+@dataclass
+class NetworkIndex:
+    node_ids: np.ndarray
+    node_codes: np.ndarray  # object array of str
+    node_kind: np.ndarray
+    node_lng: np.ndarray
+    node_lat: np.ndarray
+    pipe_ids: np.ndarray
+    pipe_codes: np.ndarray
+    pipe_type: np.ndarray
+    pipe_length: np.ndarray
+    graph: FlowGraph
+    node_pos: dict[str, int]
+    # Connected dischargers: node position and (code, name, kind) per source.
+    source_node: np.ndarray
+    source_info: list[tuple[str, str, str]]
+    version: int = -1
+
+    @classmethod
+    def from_rows(cls, nodes: list[tuple], pipes: list[tuple], sources: list[tuple] = ()) -> "NetworkIndex":
+        """nodes: (id, code, kind, lng, lat); pipes: (id, code, type, length, from_id, to_id);
+        sources: (code, name, kind, node_id)."""
+        node_ids = np.array([n[0] for n in nodes], dtype=np.int64)
+        pos_by_id = {nid: i for i, nid in enumerate(node_ids.tolist())}
+        node_codes = np.array([n[1] for n in nodes], dtype=object)
+        src = np.array([pos_by_id[p[4]] for p in pipes], dtype=np.int64)
+        dst = np.array([pos_by_id[p[5]] for p in pipes], dtype=np.int64)
+        srcs = [s for s in sources if s[3] in pos_by_id]
+        return cls(
+            node_ids=node_ids,
+            node_codes=node_codes,
+            node_kind=np.array([n[2] for n in nodes], dtype=object),
+            node_lng=np.array([n[3] for n in nodes], dtype=float),
+            node_lat=np.array([n[4] for n in nodes], dtype=float),
+            pipe_ids=np.array([p[0] for p in pipes], dtype=np.int64),
+            pipe_codes=np.array([p[1] for p in pipes], dtype=object),
+            pipe_type=np.array([p[2] for p in pipes], dtype=object),
+            pipe_length=np.array([p[3] for p in pipes], dtype=float),
+            graph=FlowGraph(len(nodes), src, dst),
+            node_pos={c: i for i, c in enumerate(node_codes.tolist())},
+            source_node=np.array([pos_by_id[s[3]] for s in srcs], dtype=np.int64),
+            source_info=[(s[0], s[1], s[2]) for s in srcs],
+        )
+
+
+_lock = threading.Lock()
+_index: NetworkIndex | None = None
+_checked_at = 0.0
+
+
+def _current_version() -> int:
+    from chengyun.core.models import ChangeStamp
+
+    return ChangeStamp.objects.filter(name=STAMP).values_list("version", flat=True).first() or 0
+
+
+def build() -> NetworkIndex:
+    from .models import Node, Pipe, Source
+
+    nodes = list(Node.objects.order_by("id").values_list("id", "code", "kind", "lng", "lat"))
+    pipes = list(Pipe.objects.order_by("id").values_list("id", "code", "type", "length_m", "from_node_id", "to_node_id"))
+    sources = list(Source.objects.order_by("code").values_list("code", "name", "kind", "node_id"))
+    return NetworkIndex.from_rows(nodes, pipes, sources)
+
+
+def get_index() -> NetworkIndex:
+    global _index, _checked_at
+    now = time.monotonic()
+    if _index is not None and now - _checked_at < _CHECK_EVERY_SECONDS:
+        return _index
+    with _lock:
+        version = _current_version()
+        if _index is None or _index.version != version:
+            fresh = build()
+            fresh.version = version
+            _index = fresh
+        _checked_at = time.monotonic()
+        return _index
+
+
+def invalidate() -> None:
+    global _index
+    with _lock:
+        _index = None
+
+
+def bump() -> None:
+    """Tell every process that the network changed."""
+    from django.db.models import F
+
+    from chengyun.core.models import ChangeStamp
+
+    ChangeStamp.objects.get_or_create(name=STAMP)
+    ChangeStamp.objects.filter(name=STAMP).update(version=F("version") + 1)
+    invalidate()
