@@ -4,11 +4,11 @@
   "use strict";
   var el = document.getElementById("map");
   var api = el.dataset.api;
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
   var baseLayers = {};
   if (el.dataset.tileUrl) {
-    baseLayers[t("底图")] = L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+    baseLayers[gettext("底图")] = L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
   var info = document.getElementById("grid-info");
   var selected = null;
@@ -20,19 +20,19 @@
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
 
   function showGrid(code) {
-    info.innerHTML = "<p class='muted'>" + esc(t("加载中…")) + "</p>";
+    info.innerHTML = "<p class='muted'>" + esc(gettext("加载中…")) + "</p>";
     get("geo/grids/" + encodeURIComponent(code)).then(function (res) {
       if (!res.ok) { info.innerHTML = "<p class='error'>" + esc(res.body.message) + "</p>"; return; }
       var g = res.body;
       var people = g.people.map(function (p) {
         return "<li>" + esc(p.name) + " <span class='tag'>" + esc(p.roles.join("、")) + "</span> " + esc(p.phone) + "</li>";
-      }).join("") || "<li class='muted'>" + esc(t("暂无")) + "</li>";
+      }).join("") || "<li class='muted'>" + esc(gettext("暂无")) + "</li>";
       info.innerHTML = "<h3>" + esc(g.name) + "</h3><dl>" +
-        "<dt>" + esc(t("网格编码")) + "</dt><dd class='grid-code'>" + esc(g.code) + "</dd>" +
-        "<dt>" + esc(t("所属社区")) + "</dt><dd>" + esc(g.community.name) + "</dd>" +
-        "<dt>" + esc(t("所属街道")) + "</dt><dd>" + esc(g.street.name) + "</dd>" +
-        "<dt>" + esc(t("面积")) + "</dt><dd>" + (g.area_m2 / 10000).toFixed(2) + " " + esc(t("公顷")) + "</dd></dl>" +
-        "<b>" + esc(t("责任人员")) + "</b><ul class='grid-people'>" + people + "</ul>";
+        "<dt>" + esc(gettext("网格编码")) + "</dt><dd class='grid-code'>" + esc(g.code) + "</dd>" +
+        "<dt>" + esc(gettext("所属社区")) + "</dt><dd>" + esc(g.community.name) + "</dd>" +
+        "<dt>" + esc(gettext("所属街道")) + "</dt><dd>" + esc(g.street.name) + "</dd>" +
+        "<dt>" + esc(gettext("面积")) + "</dt><dd>" + (g.area_m2 / 10000).toFixed(2) + " " + esc(gettext("公顷")) + "</dd></dl>" +
+        "<b>" + esc(gettext("责任人员")) + "</b><ul class='grid-people'>" + people + "</ul>";
     });
   }
 
@@ -68,14 +68,14 @@
     el.classList.add("loaded");
   });
   var overlays = {};
-  overlays[t("街道")] = streets; overlays[t("社区")] = communities; overlays[t("单元网格")] = grids;
+  overlays[gettext("街道")] = streets; overlays[gettext("社区")] = communities; overlays[gettext("单元网格")] = grids;
   L.control.layers(baseLayers, overlays, { collapsed: window.innerWidth < 760 }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 
   document.getElementById("locate-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var parts = this.q.value.split(/[,，\s]+/).filter(Boolean);
-    if (parts.length !== 2) { info.innerHTML = "<p class='error'>" + esc(t("请输入“经度,纬度”")) + "</p>"; return; }
+    if (parts.length !== 2) { info.innerHTML = "<p class='error'>" + esc(gettext("请输入“经度,纬度”")) + "</p>"; return; }
     get("geo/locate?lng=" + encodeURIComponent(parts[0]) + "&lat=" + encodeURIComponent(parts[1])).then(function (res) {
       if (!res.ok) { info.innerHTML = "<p class='error'>" + esc(res.body.message) + "</p>"; return; }
       grids.eachLayer(function (layer) {
