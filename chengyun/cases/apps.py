@@ -23,6 +23,7 @@ class CasesConfig(AppConfig):
             area={"grid": "grid_id", "community": "community_id", "street": "street_id"},
             unit="unit_id",
             person="reporter__person",
+            wide_write=R.OPS_CENTER | {R.SYSADMIN, R.DISTRICT_LEADER},
         ))
         policy.register(Attachment, policy.Rule(
             read=R.AREA_BOUND | R.UNIT_BOUND,
@@ -30,6 +31,7 @@ class CasesConfig(AppConfig):
             area={"grid": "case__grid_id", "community": "case__community_id", "street": "case__street_id"},
             unit="case__unit_id",
             person="case__reporter__person",
+            wide_write=R.OPS_CENTER | {R.SYSADMIN},
         ))
         catalogue = policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset({R.SYSADMIN}))
         for model in (Category, FilingCondition):

@@ -40,7 +40,7 @@ def file_case(crew, units):
     from chengyun.cases import services
 
     def make(source="community_grid_worker", code="0113", kind="event", grid=G1, by=None, offset=(0.0, 0.0), **kw):
-        user = by if by is not None else {"community_grid_worker": crew["grid"], "street_chief": crew["chief"], "public": crew["grid_other"],
+        user = by if by is not None else {"community_grid_worker": crew["grid"], "street_chief": crew["chief"], "public": crew["handler2"],
                                           "ops_grid_worker": crew["supervisor"], "hotline": crew["acceptor"], "drone": crew["drone"],
                                           "leader": crew["leader"]}.get(source)
         lng, lat = grid_center(grid)
