@@ -886,7 +886,8 @@ def misconnection_to_case(user: Any, m: Misconnection) -> Misconnection:
     return m
 
 
-def misconnection_to_task(user: Any, m: Misconnection, *, lead_unit: Any, deadline: dt.date | None, description: str = "") -> Misconnection:
+def misconnection_to_task(user: Any, m: Misconnection, *, lead_unit: Any, deadline: dt.date | None, description: str = "",
+                          category: str | None = None) -> Misconnection:
     """Hand the misconnection to a supervised rectification task (督办) with a lead unit and deadline."""
     t = _transition(user, m, "open_task", lead_unit=lead_unit, deadline=deadline)
     try:
@@ -897,7 +898,8 @@ def misconnection_to_task(user: Any, m: Misconnection, *, lead_unit: Any, deadli
     with transaction.atomic():
         before = audit.snapshot(m)
         task = supervision_services.create_task(
-            user, title=f"混接错接整治：{m.get_kind_display()} {m.subject_code}", source="drainage", category="混接错接整治",
+            user, title=f"混接错接整治：{m.get_kind_display()} {m.subject_code}", source="rectification",
+            category=category or getattr(settings, "DRAINAGE_TASK_CATEGORY", "污水冒溢整治"),
             lead_unit=lead_unit, deadline=deadline, description=description or m.evidence, links=[(kind, m.subject_code)],
         )
         m.status, m.task_id = t.target, task.pk
