@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from chengyun.core.registry import NavItem
+
+
+class SupervisionConfig(AppConfig):
+    name = "chengyun.supervision"
+    label = "supervision"
+    url_prefix = "supervision"
+    verbose_name = _("督查督办")
+    api_router = "chengyun.supervision.api.router"
+    demo_generator = "chengyun.supervision.demo.generate"
+    demo_order = 40
+    nav = [NavItem(_("督查督办"), "supervision:board", order=40)]
+
+    def ready(self) -> None:
+        from chengyun.people import policy
+        from chengyun.people import roles as R
+        from chengyun.reports import kinds
+
+        from . import models as m
+        from . import reporting
+
+        # Task definitions are the ops center's and the leaders'; a lead unit reads its tasks
+        # and writes only its own daily entries (and its own stalled projects' records).
+        wide = R.OPS_CENTER | {R.DISTRICT_LEADER, R.SYSADMIN}
+        policy.register(m.KeyTask, policy.Rule(read=R.UNIT_BOUND, unit="lead_unit_id", wide_write=wide))
+        policy.register(m.Milestone, policy.Rule(read=R.UNIT_BOUND, unit="task__lead_unit_id", wide_write=wide))
+        policy.register(m.TaskLink, policy.Rule(read=R.UNIT_BOUND, unit="task__lead_unit_id", wide_write=wide))
+        policy.register(m.StatusHistory, policy.Rule(read=R.UNIT_BOUND, unit="task__lead_unit_id", wide_write=frozenset()))
+        policy.register(m.DailyEntry, policy.Rule(read=R.UNIT_BOUND, write=R.UNIT_BOUND, unit="unit_id", wide_write=wide))
+        for model in (m.Meeting, m.AgendaItem, m.Decision):
+            policy.register(model, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=wide))
+        policy.register(m.Category, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset({R.SYSADMIN, R.OPS_SHIFT_LEADER})))
+        policy.register(m.StalledProject, policy.Rule(read=R.UNIT_BOUND, write=R.UNIT_BOUND, unit="lead_unit_id", wide_write=wide))
+        for model in (m.ProjectMeasure, m.Mediation, m.JudicialSupport):
+            policy.register(model, policy.Rule(read=R.UNIT_BOUND, write=R.UNIT_BOUND, unit="project__lead_unit_id", wide_write=wide))
+
+        kinds.register(reporting.MONTHLY)
+        kinds.register(reporting.DAILY)
