@@ -48,3 +48,76 @@ def deadline(request, start: str, amount: float, unit: str):
     except ValueError as exc:
         raise Invalid(f"参数有误：{exc}", code="bad_amount") from None
     return {"deadline": result.astimezone(ZoneInfo("Asia/Shanghai")).isoformat() if result else None}
+
+
+class OverrideIn(Schema):
+    is_workday: bool
+    note: str = ""
+
+
+class OverrideOut(Schema):
+    date: str
+    is_workday: bool
+    note: str
+
+
+class DayOut(Schema):
+    date: str
+    is_workday: bool
+    overridden: bool
+
+
+@router.get("/calendar/days", response=list[DayOut], summary="某月每天是否工作日（含法定节假日、调休和人工调整）")
+def calendar_days(request, month: str):
+    """month: YYYY-MM."""
+    import calendar as pycal
+    import datetime as dt
+
+    from .calendar import get_calendar
+    from .errors import Invalid
+    from .models import CalendarOverride
+
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        days = pycal.monthrange(year, mon)[1]
+    except (ValueError, pycal.IllegalMonthError):
+        raise Invalid("month 应为 YYYY-MM，如 2026-10", code="bad_month") from None
+    cal = get_calendar()
+    overridden = set(CalendarOverride.objects.filter(date__year=year, date__month=mon).values_list("date", flat=True))
+    out = []
+    for d in range(1, days + 1):
+        day = dt.date(year, mon, d)
+        out.append({"date": day.isoformat(), "is_workday": cal.is_workday(day), "overridden": day in overridden})
+    return out
+
+
+@router.put("/calendar/overrides/{day}", response=OverrideOut, summary="调整某日是否上班（系统管理员、值班长）")
+def put_override(request, day: str, body: OverrideIn):
+    import datetime as dt
+
+    from .calendar import set_override
+    from .errors import Invalid
+
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Invalid("日期应为 YYYY-MM-DD", code="bad_date") from None
+    o = set_override(request.user, date, body.is_workday, body.note)
+    return {"date": o.date.isoformat(), "is_workday": o.is_workday, "note": o.note}
+
+
+@router.delete("/calendar/overrides/{day}", response={204: None}, summary="取消对某日的调整")
+def delete_override(request, day: str):
+    import datetime as dt
+
+    from ninja import Status
+
+    from .calendar import set_override
+    from .errors import Invalid
+
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Invalid("日期应为 YYYY-MM-DD", code="bad_date") from None
+    set_override(request.user, date, None)
+    return Status(204, None)
