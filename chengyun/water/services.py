@@ -141,6 +141,8 @@ def update_site(user: Any, site: Section | Outfall, *, lng: float | None = None,
     """Change a section's or outfall's attributes; a move re-locates it in the grid."""
     if user is not None:
         policy.require_write(user, site, "只有城运中心可以维护水环境台账")
+        # A chief reads the sites they answer for (the rule's person path) but the registry is the ops center's.
+        policy.require_role(user, R.OPS_CENTER | {R.SYSADMIN}, "只有城运中心可以维护水环境台账")
     unknown = set(changes) - _SITE_FIELDS
     if unknown:
         raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
@@ -166,6 +168,7 @@ def link_device(user: Any, mn: str, site: Section | Outfall):
 
     if user is not None:
         policy.require_write(user, site, "只有城运中心可以关联监测设备")
+        policy.require_role(user, R.OPS_CENTER | {R.SYSADMIN}, "只有城运中心可以关联监测设备")
     return monitoring.link_device(user, mn, site.SITE_KIND, site.code)
 
 

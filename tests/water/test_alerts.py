@@ -137,7 +137,7 @@ def test_dry_weather_flow_on_dry_day_only(water, feed, make_user):
 
 def test_dry_weather_flow_outfalls_service(water, feed):
     feed(water.outfall_device, T0, {"w00000": 2.5})
-    feed(water.outfall_device, T0 + dt.timedelta(hours=1), {"w00000": ("9.9", "D")} if False else {"w00000": (9.9, "D")})
+    feed(water.outfall_device, T0 + dt.timedelta(hours=1), {"w00000": (9.9, "D")})  # a faulty reading is no evidence
     found = services.dry_weather_flow_outfalls(T0 - dt.timedelta(days=1))
     assert len(found) == 1
     code, evidence = found[0]

@@ -1,0 +1,133 @@
+import datetime as dt
+import io
+import json
+
+import pytest
+from conftest import CN, G1
+from support import grid_center
+
+from chengyun.core.errors import Conflict, Forbidden, Invalid
+from chengyun.water import geometry, services
+from chengyun.water.models import ChiefLevel, Patrol
+
+START = dt.datetime(2026, 11, 3, 9, 0, tzinfo=CN)
+
+
+def test_geodesic_distance():
+    # 0.01° of latitude at 36.5° N is 1109.9 m on the WGS84 ellipsoid; a degree of longitude shrinks by cos(lat).
+    assert geometry.line_length_m([[101.70, 36.50], [101.70, 36.51]]) == pytest.approx(1109.9, abs=0.5)
+    east = geometry.line_length_m([[101.70, 36.50], [101.71, 36.50]])
+    assert east == pytest.approx(895.5, abs=1.0)
+    assert geometry.line_length_m([[101.70, 36.50], [101.70, 36.51], [101.71, 36.51]]) == pytest.approx(1109.9 + 895.3, abs=1.5)
+
+
+@pytest.mark.parametrize("track,fragment", [
+    ({"type": "Point", "coordinates": [1, 2]}, "LineString"),
+    ([[101.7, 36.5]], "至少需要 2 个点"),
+    ([[101.7, 36.5], ["x", 36.5]], "第 2 个点"),
+    ([[101.7, 36.5], [200, 36.5]], "超出范围"),
+    ("not json", "GeoJSON"),
+])
+def test_bad_tracks(track, fragment):
+    with pytest.raises(Invalid, match=fragment):
+        geometry.clean_track(track)
+
+
+def _patrol(user, reach, minutes, points, start=START):
+    p = services.start_patrol(user, reach=reach, started_at=start)
+    return services.finish_patrol(user, p, track={"type": "LineString", "coordinates": points}, ended_at=start + dt.timedelta(minutes=minutes))
+
+
+def test_patrol_computes_duration_and_distance(water):
+    p = _patrol(water.chief_user, water.reach, 45, [[101.70, 36.50], [101.70, 36.51], [101.70, 36.52]])
+    assert p.duration_s == 2700 and p.distance_m == pytest.approx(2219.8, abs=1.0) and p.status == "finished"
+    with pytest.raises(Conflict):
+        services.finish_patrol(water.chief_user, p, track=[[101.7, 36.5], [101.7, 36.6]])
+
+
+def test_only_chiefs_patrol_and_one_at_a_time(water, make_user, api_client):
+    with pytest.raises(Forbidden):
+        services.start_patrol(make_user("community_grid_worker", grids=[G1]))
+    services.start_patrol(water.chief_user, reach=water.reach)
+    with pytest.raises(Conflict, match="尚未结束"):
+        services.start_patrol(water.chief_user)
+
+
+def test_patrol_api_round_trip(water, api_client):
+    client = api_client.as_user(water.chief_user)
+    r = client.post("water/patrols", {"reach": "R01-S1"})
+    assert r.status_code == 201, r.content
+    pid = r.json()["id"]
+    r = client.post(f"water/patrols/{pid}/finish", {"track": [[101.70, 36.50], [101.70, 36.505]], "note": "沿岸步行"})
+    assert r.status_code == 200 and r.json()["distance_m"] == pytest.approx(555.0, abs=1.0)
+    assert r.json()["track"]["type"] == "LineString"
+
+
+def test_compliance_counts_only_long_enough_patrols(water, make_user):
+    services.set_patrol_rule(make_user("ops_shift_leader"), ChiefLevel.STREET, patrols_per_month=2, min_duration_min=30, min_distance_m=1000)
+    long_track = [[101.70, 36.50], [101.70, 36.51]]  # 1.11 km
+    _patrol(water.chief_user, water.reach, 40, long_track)
+    _patrol(water.chief_user, water.reach, 20, long_track, start=START + dt.timedelta(days=2))  # too short in time
+    _patrol(water.chief_user, water.reach, 40, [[101.70, 36.50], [101.70, 36.505]], start=START + dt.timedelta(days=4))  # too short in distance
+    rows = services.compliance(2026, 11)
+    row = next(r for r in rows if r.chief == water.chief)
+    assert (row.patrols, row.valid, row.required, row.compliant) == (3, 1, 2, False)
+    _patrol(water.chief_user, water.reach, 35, long_track, start=START + dt.timedelta(days=6))
+    row = next(r for r in services.compliance(2026, 11) if r.chief == water.chief)
+    assert (row.valid, row.compliant) == (2, True)
+    # Another month is counted on its own.
+    assert next(r for r in services.compliance(2026, 10) if r.chief == water.chief).patrols == 0
+
+
+def test_patrol_rules_are_ops_only(water):
+    with pytest.raises(Forbidden):
+        services.set_patrol_rule(water.chief_user, ChiefLevel.STREET, patrols_per_month=1, min_duration_min=1, min_distance_m=1)
+
+
+def test_compliance_api(water, api_client, make_user):
+    _patrol(water.chief_user, water.reach, 40, [[101.70, 36.50], [101.70, 36.52]])
+    rows = api_client.as_user(make_user("ops_acceptor")).get("water/compliance", {"year": 2026, "month": 11}).json()
+    mine = next(r for r in rows if r["person_id"] == water.chief_user.person.pk)
+    assert mine["patrols"] == 1 and mine["required"] == 3 and mine["compliant"] is False
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_problem_becomes_case(water, fake_cases, client, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    p = services.start_patrol(water.chief_user, reach=water.reach)
+    lng, lat = grid_center(G1)
+    client.force_login(water.chief_user)
+    photo = io.BytesIO(PNG)
+    photo.name = "dump.png"
+    r = client.post(f"/api/v1/water/patrols/{p.pk}/problems",
+                    {"kind": "dumping", "description": "河岸堆放建筑垃圾", "lng": lng, "lat": lat, "photo": photo})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["case_number"] == "202611250001" and body["photo"].endswith(".png")
+    call = fake_cases[0]
+    # A street-level chief files as the street (street_chief); 乱堆 is 河道违采、乱堆 (0182).
+    assert (call.source, call.category_code) == ("street_chief", "0182")
+    assert call.reporter_name == water.chief_user.person.name and len(call.attachments) == 1
+
+
+def test_case_source_by_level(water):
+    from chengyun.water.models import RiverChief
+
+    assert services.case_source(RiverChief(level=ChiefLevel.STREET)) == "street_chief"
+    assert services.case_source(RiverChief(level=ChiefLevel.COMMUNITY)) == "community_grid_worker"
+    assert services.case_source(RiverChief(level=ChiefLevel.DISTRICT)) == "community_grid_worker"
+
+
+def test_other_chief_cannot_report_on_my_patrol(water, make_user, fake_cases):
+    from chengyun.core.errors import NotFound
+
+    p = services.start_patrol(water.chief_user, reach=water.reach)
+    other_user = make_user("river_chief", unit="S02", streets=["630109002"])
+    services.appoint_chief(None, person=other_user.person, level=ChiefLevel.STREET)
+    lng, lat = grid_center(G1)
+    with pytest.raises((NotFound, Forbidden)):
+        services.report_problem(other_user, p, kind="pollution", description="水面发黑", lng=lng, lat=lat)
+    assert fake_cases == []
+    assert Patrol.objects.count() == 1
