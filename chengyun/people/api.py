@@ -123,3 +123,63 @@ class TokenOut(Schema):
 def create_token(request, body: TokenIn):
     token, key = services.create_token(request.user, request.user.get_username(), body.name)
     return Status(201, {"token": key, "prefix": token.prefix, "name": token.name})
+
+
+class PersonIn(Schema):
+    name: str
+    unit: str
+    roles: list[str]
+    phone: str = ""
+    title: str = ""
+    username: Optional[str] = None
+    password: Optional[str] = None
+    streets: list[str] = []
+    communities: list[str] = []
+    grids: list[str] = []
+
+
+def _areas(streets, communities, grids):
+    from chengyun.core.errors import Invalid
+    from chengyun.geo.models import Community, Grid, Street
+
+    found = {
+        "streets": list(Street.objects.filter(code__in=streets)),
+        "communities": list(Community.objects.filter(code__in=communities)),
+        "grids": list(Grid.objects.filter(code__in=grids)),
+    }
+    for key, asked in (("streets", streets), ("communities", communities), ("grids", grids)):
+        missing = sorted(set(asked) - {o.code for o in found[key]})
+        if missing:
+            raise Invalid(f"{key}: 编码不存在：{'、'.join(missing)}", code="unknown_area", detail={key: missing})
+    return found
+
+
+@router.post("/", response={201: PersonOut}, summary="新建人员（系统管理员）")
+def person_create(request, body: PersonIn):
+    from chengyun.core.errors import Invalid
+    from chengyun.geo.models import Unit
+
+    unit = Unit.objects.filter(code=body.unit).first()
+    if unit is None:
+        raise Invalid(f"unit: 单位编码 {body.unit} 不存在", code="unknown_unit")
+    person = services.create_person(request.user, name=body.name, unit=unit, roles=body.roles, phone=body.phone, title=body.title,
+                                    username=body.username, password=body.password, **_areas(body.streets, body.communities, body.grids))
+    return Status(201, person_out(_people().get(pk=person.pk)))
+
+
+class AssignmentIn(Schema):
+    roles: Optional[list[str]] = None
+    streets: Optional[list[str]] = None
+    communities: Optional[list[str]] = None
+    grids: Optional[list[str]] = None
+
+
+@router.put("/{int:person_id}/assignment", response=PersonOut, summary="分配角色和片区（定人定片区，系统管理员）")
+def person_assign(request, person_id: int, body: AssignmentIn):
+    person = policy.get_visible(request.user, _people(), pk=person_id)
+    areas = _areas(body.streets or [], body.communities or [], body.grids or [])
+    services.assign(request.user, person, roles=body.roles,
+                    streets=areas["streets"] if body.streets is not None else None,
+                    communities=areas["communities"] if body.communities is not None else None,
+                    grids=areas["grids"] if body.grids is not None else None)
+    return person_out(_people().get(pk=person_id))
