@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "chengyun.core.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chengyun.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "chengyun.urls"

@@ -38,3 +38,23 @@ class ActorMiddleware:
         if request.user.is_authenticated:
             current.set_user(request.user)
         return self.get_response(request)
+
+
+class DomainErrorMiddleware:
+    """A DomainError escaping a page view becomes a page with its status and Chinese message
+    (403, 404, 409, 422) instead of a server error. The API renders its own JSON errors."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from .errors import DomainError
+
+        if isinstance(exception, DomainError):
+            return render(request, "core/error.html", {"error": exception}, status=exception.status)
+        return None

@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from chengyun.core.errors import Invalid
 
 from chengyun.people import policy
 
+from . import services
 from .filters import UnitFilter
 from .models import Unit
 
@@ -35,4 +40,21 @@ def units(request):
 @login_required
 def unit_detail(request, code: str):
     unit = policy.get_visible(request.user, Unit.objects.prefetch_related("contacts", "streets", "people__roles"), code=code)
-    return render(request, "geo/unit_detail.html", {"unit": unit, "can_edit": policy.can_write(request.user, unit)})
+    error = None
+    if request.method == "POST":
+        rows = []
+        for i in range(int(request.POST.get("rows", "0") or 0)):
+            name, phone = request.POST.get(f"name-{i}", "").strip(), request.POST.get(f"phone-{i}", "").strip()
+            if name or phone:
+                rows.append({"name": name, "phone": phone, "title": request.POST.get(f"title-{i}", ""), "on_duty": request.POST.get(f"on_duty-{i}") == "on"})
+        try:
+            services.set_unit_contacts(request.user, unit, rows)
+        except Invalid as exc:  # the form is shown again with the reason; 403/404 become error pages
+            error = exc.message
+        else:
+            messages.success(request, _("联系人已保存"))
+            return redirect("geo:unit", code=unit.code)
+    contacts = list(unit.contacts.all())
+    blank_rows = range(len(contacts), len(contacts) + 3)
+    return render(request, "geo/unit_detail.html", {"unit": unit, "can_edit": policy.can_write(request.user, unit),
+                                                    "contacts": contacts, "blank_rows": blank_rows, "rows": len(contacts) + 3, "error": error})

@@ -76,3 +76,12 @@ def test_token_command_for_unknown_user(district):
 
     with pytest.raises(CommandError, match="不存在"):
         call_command("token", "create", "nobody")
+
+
+def test_pages_turn_domain_errors_into_pages_with_their_status(make_user):
+    c = Client()
+    c.force_login(make_user(R.OPS_DISPATCHER))
+    r = c.get("/people/audit/")
+    assert r.status_code == 403 and "只有审计员和系统管理员可以查看审计日志" in r.content.decode()
+    r = c.get("/geo/units/NOPE/")
+    assert r.status_code == 404 and "对象不存在或您无权查看" in r.content.decode()
