@@ -99,6 +99,7 @@ CHENGYUN_APPS = [
     "chengyun.reports",
     "chengyun.water",
     "chengyun.demo",
+    "chengyun.drainage", "chengyun.roads",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
