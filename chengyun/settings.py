@@ -97,6 +97,7 @@ CHENGYUN_APPS = [
     "chengyun.monitoring",
     "chengyun.cases",
     "chengyun.reports",
+    "chengyun.supervision",
     "chengyun.water",
     "chengyun.demo",
     "chengyun.drainage", "chengyun.roads",
