@@ -4,10 +4,12 @@ Views, the API, the Excel import, the CLI and the scheduled jobs call these func
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -30,8 +32,23 @@ from .status import Evaluation, MilestoneState, evaluate
 MEETING_CATEGORY = "meeting"  # the category of action items made from decisions
 
 
+_as_of: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("supervision_as_of", default=None)
+
+
 def today() -> dt.date:
-    return timezone.localdate()
+    """The date status is evaluated for: the local date, or the date set by `as_of`."""
+    return _as_of.get() or timezone.localdate()
+
+
+@contextmanager
+def as_of(day: dt.date) -> Iterator[None]:
+    """Backfill history (the demo's three months, an import of last quarter's records): within
+    the block, writes are evaluated as of `day` instead of the wall-clock date."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def _local(now: dt.datetime | None) -> dt.datetime:
@@ -239,7 +256,7 @@ def complete_milestone(user: Any, milestone: Milestone, *, on: dt.date | None = 
         milestone.done_on, milestone.progress = on or today(), 100
         milestone.save()
         audit.updated(milestone, before, verb="complete_milestone")
-        refresh_status(milestone.task, today())
+        refresh_status(milestone.task, max(milestone.done_on, today()))
     return milestone
 
 
