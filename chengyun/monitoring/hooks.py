@@ -52,6 +52,22 @@ def run(device, readings: Sequence) -> None:
             logger.exception("on_readings_stored callback %r failed for device %s", callback, getattr(device, "mn", device))
 
 
+def fire_lazy(device, load: Callable[[], Sequence]) -> None:
+    """Like fire(), but the readings are loaded where the callbacks run (off the write path)."""
+    if not _callbacks:
+        return
+
+    def job() -> None:
+        readings = load()
+        if readings:
+            run(device, readings)
+
+    if _dispatcher is None:
+        job()
+    else:
+        _dispatcher(job)
+
+
 def fire(device, readings: Sequence) -> None:
     if not _callbacks or not readings:
         return

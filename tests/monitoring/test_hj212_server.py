@@ -153,7 +153,7 @@ def test_inactive_device_is_refused():
     services.update_device(None, d, active=False)
     with ServerThread(ServerOptions(port=0)) as server:
         asyncio.run(send(server.port, [frame(d.mn, i=1)]))
-        assert wait_until(lambda: server.stats["rejected"] == 1)
+        assert wait_until(lambda: server.worker.stats["rejected"] == 1)
     assert not Reading.objects.exists()
     assert IngestLog.objects.get().reason == "inactive"
 
