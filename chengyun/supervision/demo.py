@@ -263,7 +263,7 @@ def generate(ctx: DemoContext) -> None:
                     r.submitted_at = min(r.submitted_at, now)
                 _store(plan, rows)
                 total += len(rows)
-    audit.bulk_created(DailyEntry.objects.all(), verb="demo")
+    audit.bulk_created(DailyEntry.objects.select_related("task"), verb="demo")
     ctx.log(f"督查督办：{KeyTask.objects.count()} 项任务（绿 {counts['green']}、黄 {counts['yellow']}、红 {counts['red']}），"
             f"{total} 条日调度，{meetings} 次周会商，{decisions} 项议定事项，{StalledProject.objects.count()} 个半拉子工程")
     _reports(ctx, today)
