@@ -491,11 +491,12 @@ def lab_device_mn(site_kind: str, site_code: str) -> str:
     return f"LAB-{'S' if site_kind == Device.SiteKind.SECTION else 'O'}-{site_code}"[:24]
 
 
-def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]]) -> LabImport:
+def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_row: int = 1) -> LabImport:
     """Store laboratory results; all rows or none. Each row names a device (mn) or a site
     (site_kind + site_code; its 手工监测 device is created on first use), a factor (HJ 212 code
     or GB 3838 key, value in the code's default unit), data_time, value and optional flag.
-    Errors name the row (1-based, as in the file after its header) and the field."""
+    Errors name the row (counted from ``first_row``: 2 for a CSV file, whose line 1 is the
+    heading) and the field."""
     _require_manager(user, "只有城运中心或系统管理员可以上传手工监测结果")
     report = LabImport(total=len(rows))
     devices = {d.mn: d for d in Device.objects.filter(mn__in=[str(r.get("mn") or "").strip() for r in rows])}
@@ -504,11 +505,13 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]]) -> LabImpor
     def error(n: int, field_name: str, message: str) -> None:
         report.errors.append({"row": n, "field": field_name, "message": message})
 
-    for n, row in enumerate(rows, start=1):
+    for n, row in enumerate(rows, start=first_row):
         if not isinstance(row, Mapping):
             error(n, "", "该行不是一个对象")
             continue
-        unknown = sorted(set(row) - set(LAB_FIELDS) - {"unit", "note"})
+        if "__extra__" in row:
+            error(n, "", "该行的单元格比表头多")
+        unknown = sorted(set(row) - set(LAB_FIELDS) - {"unit", "note", "__extra__"})
         if unknown:
             error(n, unknown[0], f"未知的列：{'、'.join(unknown)}")
         mn = str(row.get("mn") or "").strip()
