@@ -8,9 +8,22 @@ from chengyun.people import roles as R
 class CasesConfig(AppConfig):
     name = "chengyun.cases"
     label = "cases"
+    url_prefix = "cases"
     verbose_name = _("城市管理案件")
+    api_router = "chengyun.cases.api.router"
+    root_urlconf = "chengyun.cases.open311"
+    demo_generator = "chengyun.cases.demo.generate"
+    demo_order = 30
+    nav = [
+        NavItem(_("案件"), "cases:list", order=20),
+        NavItem(_("派遣台"), "cases:queue", order=21, roles=R.OPS_CENTER),
+        NavItem(_("待办"), "cases:inbox", order=22, roles=frozenset({R.DEPT_HANDLER, R.COMMUNITY_GRID_WORKER, R.OPS_GRID_WORKER})),
+        NavItem(_("上报"), "cases:report", order=23),
+        NavItem(_("综合评价"), "cases:evaluation", order=24, roles=R.DISTRICT_WIDE),
+    ]
 
     def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the periodic clock job with Huey)
         from chengyun.people import policy
 
         from .models import Attachment, Case, Category, DroneFlight, FilingCondition, Responsibility

@@ -580,7 +580,7 @@ def _guard(name: str, case: Case, fields: dict[str, Any]) -> None:
 
 
 FIELD_NAMES = {"verified": "是否属实", "note": "说明", "reason": "理由", "condition_id": "立案条件", "unit_id": "责任单位",
-               "amount": "延期时长", "unit": "时长单位", "target": "合并到的案件编号"}
+               "amount": "延期时长", "time_unit": "时长单位", "target": "合并到的案件编号"}
 
 
 def allowed_actions(user: Any, case: Case) -> list[workflow.Transition]:
@@ -639,7 +639,7 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
     from_status = case.status
     old_deadline = case.stage_deadline
     note = str(fields.get("note") or fields.get("reason") or "")[:2000]
-    event = CaseEvent(case=case, at=now, action=t.action, from_status=from_status, actor=user, actor_name=_actor_name(user), note=note,
+    event = CaseEvent(case=case, at=now, action=t.action, from_status=from_status, actor=user, actor_name=_actor_name(user), note=note, unit_id=case.unit_id,
                       stage_deadline=old_deadline, on_time=(now <= old_deadline) if old_deadline else None)
     data: dict[str, Any] = {}
     extra_notify: list[tuple[list, str]] = []
@@ -704,9 +704,9 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
             amount = float(fields["amount"])
         except (TypeError, ValueError):
             raise Invalid("延期时长应为数字", code="bad_amount", detail={"field": "amount"}) from None
-        if not (0 < amount <= 1000) or fields["unit"] not in UNITS:
+        if not (0 < amount <= 1000) or fields["time_unit"] not in UNITS:
             raise Invalid(f"延期时长应大于 0，单位为 {'、'.join(UNITS)} 之一", code="bad_amount", detail={"field": "amount"})
-        case.pending_request = {"kind": "postpone", "amount": amount, "unit": fields["unit"], "reason": note, "by": _actor_name(user), "at": now.isoformat()}
+        case.pending_request = {"kind": "postpone", "amount": amount, "unit": fields["time_unit"], "reason": note, "by": _actor_name(user), "at": now.isoformat()}
         data.update(case.pending_request)
         extra_notify.append((_users_with_roles(workflow.APPROVERS), f"案件 {case.number} 申请延期，待审批"))
     elif a == "approve_postpone":

@@ -136,7 +136,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("check_pass", "核查通过", {CHECKING}, CHECKED, GRID_WORKERS, ("note",), scope="grid_or_reporter"),
     _t("rework", "返工", {CHECKING}, HANDLING, GRID_WORKERS, ("reason",), scope="grid_or_reporter"),
     _t("close", "结案", {CHECKED}, CLOSED, OPS_DESK),
-    _t("request_postpone", "申请延期", {DISPATCHED, HANDLING}, None, HANDLERS, ("amount", "unit", "reason"), scope="unit", guard="no_pending_request"),
+    _t("request_postpone", "申请延期", {DISPATCHED, HANDLING}, None, HANDLERS, ("amount", "time_unit", "reason"), scope="unit", guard="no_pending_request"),
     _t("approve_postpone", "批准延期", {DISPATCHED, HANDLING}, None, APPROVERS, guard="pending_postpone", restarts_stage=False),
     _t("deny_postpone", "驳回延期", {DISPATCHED, HANDLING}, None, APPROVERS, ("reason",), guard="pending_postpone", restarts_stage=False),
     _t("request_suspend", "申请挂账", {HANDLING}, None, HANDLERS, ("reason",), scope="unit", guard="no_pending_request"),

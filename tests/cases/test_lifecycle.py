@@ -167,7 +167,7 @@ def test_postpone_requested_and_approved(file_case, crew, photo):
     stage, overall = case.stage_deadline, case.overall_deadline
     with pytest.raises(Conflict):
         services.transition(crew["shift"], case, "approve_postpone")
-    case = services.transition(crew["handler"], case, "request_postpone", amount=2, unit="work_day", reason="需采购材料")
+    case = services.transition(crew["handler"], case, "request_postpone", amount=2, time_unit="work_day", reason="需采购材料")
     with pytest.raises(Conflict):
         services.transition(crew["handler"], case, "request_suspend", reason="again")
     with pytest.raises(Forbidden):
@@ -182,7 +182,7 @@ def test_postpone_requested_and_approved(file_case, crew, photo):
 
 def test_postpone_denied(file_case, crew, photo):
     case = run_to(file_case(), W.HANDLING, crew, photo)
-    case = services.transition(crew["handler"], case, "request_postpone", amount=4, unit="work_hour", reason="r")
+    case = services.transition(crew["handler"], case, "request_postpone", amount=4, time_unit="work_hour", reason="r")
     case = services.transition(crew["shift"], case, "deny_postpone", reason="时限充足")
     assert case.pending_request is None and case.postpone_count == 0
 

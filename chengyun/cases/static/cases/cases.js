@@ -1,0 +1,47 @@
+/* Case map (list filters → GeoJSON points) and the detail page's position map. */
+(function () {
+  "use strict";
+  var colours = { normal: "#2e9d57", warning: "#e0a100", overdue: "#d23c3c" };
+  var done = { closed: 1, rejected: 1, voided: 1, merged: 1 };
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
+  function base(el) {
+    var map = L.map(el, { preferCanvas: true });
+    if (el.dataset.tileUrl) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
+    return map;
+  }
+  function outlines(map, api) {
+    return fetch(api + "geo/streets", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
+      return L.geoJSON(fc, { style: { color: "#123b6b", weight: 2, fill: false }, interactive: false }).addTo(map);
+    });
+  }
+  var mapEl = document.getElementById("case-map");
+  if (mapEl) {
+    var map = base(mapEl);
+    var api = mapEl.dataset.api;
+    outlines(map, api).then(function (layer) {
+      var b = layer.getBounds(); if (b.isValid()) { map.fitBounds(b); } else { map.setView([36.62, 101.78], 13); }
+      return fetch(api + "cases/map?" + mapEl.dataset.query, { credentials: "same-origin" });
+    }).then(function (r) { return r.json(); }).then(function (fc) {
+      L.geoJSON(fc, {
+        pointToLayer: function (f, latlng) {
+          var p = f.properties;
+          return L.circleMarker(latlng, { radius: 4, weight: 1, color: "#fff", fillOpacity: 0.85, fillColor: done[p.status] ? "#999" : colours[p.clock] || "#1f5fa8" });
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties;
+          layer.bindPopup("<a href='/cases/" + p.id + "/'>" + esc(p.number) + "</a><br>" + esc(p.category) + "<br>" + esc(p.status_label));
+        }
+      }).addTo(map);
+      document.getElementById("map-count").textContent = fc.features.length + " 件";
+      mapEl.classList.add("loaded");
+    });
+  }
+  var pointEl = document.getElementById("case-point");
+  if (pointEl) {
+    var pm = base(pointEl);
+    var ll = [parseFloat(pointEl.dataset.lat), parseFloat(pointEl.dataset.lng)];
+    pm.setView(ll, 16);
+    L.circleMarker(ll, { radius: 8, color: "#d23c3c", fillOpacity: 0.7 }).addTo(pm);
+    outlines(pm, "/api/v1/");
+  }
+})();

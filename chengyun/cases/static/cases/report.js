@@ -1,0 +1,52 @@
+/* Mobile report page: browser geolocation (WGS84), tap-to-pick on the map, category search. */
+(function () {
+  "use strict";
+  var lng = document.getElementById("lng"), lat = document.getElementById("lat");
+  var text = document.getElementById("position-text");
+  var mapEl = document.getElementById("pick-map");
+  var map = null, marker = null;
+  function setPoint(x, y, note) {
+    lng.value = x.toFixed(7); lat.value = y.toFixed(7);
+    text.textContent = lng.value + ", " + lat.value + (note ? "（" + note + "）" : "");
+    if (map) {
+      if (marker) { marker.setLatLng([y, x]); } else { marker = L.marker([y, x]).addTo(map); }
+      map.setView([y, x], Math.max(map.getZoom() || 15, 15));
+    }
+  }
+  if (mapEl && window.L) {
+    map = L.map(mapEl);
+    if (mapEl.dataset.tileUrl) { L.tileLayer(mapEl.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
+    fetch(mapEl.dataset.api + "geo/streets", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
+      var layer = L.geoJSON(fc, { style: { color: "#123b6b", weight: 2, fillOpacity: 0.03 } }).addTo(map);
+      var b = layer.getBounds();
+      if (lng.value) { setPoint(parseFloat(lng.value), parseFloat(lat.value)); } else if (b.isValid()) { map.fitBounds(b); }
+      layer.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, "地图选点"); });
+    });
+    map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, "地图选点"); });
+  }
+  document.getElementById("locate-me").addEventListener("click", function () {
+    if (!navigator.geolocation) { text.textContent = "此浏览器不支持定位，请在地图上点选"; return; }
+    text.textContent = "定位中…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      setPoint(pos.coords.longitude, pos.coords.latitude, "精度约 " + Math.round(pos.coords.accuracy) + " 米");
+    }, function (err) { text.textContent = "定位失败：" + err.message + "；请在地图上点选"; }, { enableHighAccuracy: true, timeout: 15000 });
+  });
+  var select = document.getElementById("category"), search = document.getElementById("category-search");
+  function currentKind() { var r = document.querySelector("input[name=category_kind]:checked"); return r ? r.value : "event"; }
+  function refilter() {
+    var q = (search.value || "").trim(), kind = currentKind();
+    Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (g) {
+      var any = false;
+      Array.prototype.forEach.call(g.querySelectorAll("option"), function (o) {
+        var show = o.dataset.kind === kind && (!q || o.textContent.indexOf(q) >= 0);
+        o.hidden = !show; o.disabled = !show; if (show) { any = true; }
+      });
+      g.hidden = !any;
+    });
+    var sel = select.options[select.selectedIndex];
+    if (sel && sel.disabled) { select.value = ""; }
+  }
+  search.addEventListener("input", refilter);
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=category_kind]"), function (r) { r.addEventListener("change", refilter); });
+  refilter();
+})();

@@ -1,0 +1,13 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from chengyun.core import current
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def refresh_case_clocks() -> dict:
+    """Keep 正常/预警/超期 current and notify the people concerned (once per stage and status)."""
+    from .services import refresh_clocks
+
+    with current.acting(None, source="job"):
+        return refresh_clocks()
