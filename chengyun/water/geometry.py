@@ -76,3 +76,45 @@ def length_m(geojson_text: str) -> float:
     if kind == "MultiPolygon":
         return sum(line_length_m(ring) for poly in coords for ring in poly)
     return 0.0
+
+
+def _local_metres(lat: float) -> tuple[float, float]:
+    return 111_320.0 * math.cos(math.radians(lat)), 110_950.0
+
+
+def nearest_grid(lng: float, lat: float, tolerance_m: float):
+    """The unit grid nearest to a point outside the district, if within `tolerance_m`."""
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
+    from chengyun.geo.models import Grid
+
+    mx, my = _local_metres(lat)
+    here = Point(lng, lat)
+    tol_deg = tolerance_m / min(mx, my)
+    best, best_d = None, math.inf
+    for grid in Grid.objects.only("id", "street_id", "community_id", "geometry", "code"):
+        shape = grid.shape
+        minx, miny, maxx, maxy = shape.bounds
+        if lng < minx - tol_deg or lng > maxx + tol_deg or lat < miny - tol_deg or lat > maxy + tol_deg:
+            continue
+        p = nearest_points(shape, here)[0]
+        d = math.hypot((p.x - lng) * mx, (p.y - lat) * my)
+        if d < best_d:
+            best, best_d = grid, d
+    return best if best_d <= tolerance_m else None
+
+
+def point_in_grid(lng: float, lat: float, grid) -> tuple[float, float]:
+    """The point itself if it lies in the grid, else the nearest point just inside it."""
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
+    shape = grid.shape
+    here = Point(lng, lat)
+    if shape.contains(here):
+        return lng, lat
+    edge = nearest_points(shape, here)[0]
+    c = shape.representative_point()
+    # A tenth of the way from the edge towards an interior point: inside, and still close.
+    return edge.x + (c.x - edge.x) * 0.1, edge.y + (c.y - edge.y) * 0.1

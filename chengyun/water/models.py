@@ -331,6 +331,7 @@ class PatrolProblem(models.Model):
     description = models.TextField(_("描述"))
     lng = models.FloatField(_("经度"))
     lat = models.FloatField(_("纬度"))
+    grid = models.ForeignKey("geo.Grid", verbose_name=_("所在网格"), null=True, on_delete=models.PROTECT, related_name="+")
     photo = models.FileField(_("照片"), upload_to="water/patrols/%Y/%m/", blank=True)
     found_at = models.DateTimeField(_("发现时间"))
     case_id = models.BigIntegerField(_("案件 ID"), null=True, blank=True)

@@ -45,13 +45,30 @@ def _clean_code(code: str, what: str) -> str:
     return code
 
 
+# A site on the bank of a boundary river may lie a little outside the district's outline;
+# it belongs to the nearest grid if that is this close.
+SNAP_TOLERANCE_M = 300.0
+
+
 def _place(lng: float, lat: float) -> dict[str, Any]:
     try:
         lng, lat = float(lng), float(lat)
     except (TypeError, ValueError):
         raise Invalid("经纬度必须是数字", code="invalid_location", detail={"field": "lng/lat"}) from None
-    loc = geo_services.locate(lng, lat)
-    return {"lng": lng, "lat": lat, "grid_id": loc.grid.id, "street_id": loc.grid.street_id}
+    try:
+        loc = geo_services.locate(lng, lat)
+        return {"lng": lng, "lat": lat, "grid_id": loc.grid.id, "street_id": loc.grid.street_id}
+    except geo_services.OutsideDistrict:
+        grid = geometry.nearest_grid(lng, lat, SNAP_TOLERANCE_M)
+        if grid is None:
+            raise
+        return {"lng": lng, "lat": lat, "grid_id": grid.id, "street_id": grid.street_id}
+
+
+def case_point(site: Section | Outfall) -> tuple[float, float]:
+    """Where a case about the site is filed: the site itself, or for a bank-side site just
+    outside the outline the nearest point inside its grid (cases are located in grids)."""
+    return geometry.point_in_grid(site.lng, site.lat, site.grid)
 
 
 def create_water_body(user: Any, *, code: str, name: str, kind: str, geometry_json: str = "", description: str = "") -> WaterBody:
@@ -420,8 +437,11 @@ def escalate_alert(user: Any, alert: Alert, *, to: str, lead_unit=None, deadline
             from chengyun.cases import services as cases
 
             url = trace_url(alert)
+            lng, lat = case_point(site)
+            # The case is the system's sensor report (only the system files "sensor" cases);
+            # who escalated it is in this alert's audit trail.
             case = cases.report(
-                user, source="sensor", category_code=case_category(alert), lng=site.lng, lat=site.lat, description=text,
+                None, source="sensor", category_code=case_category(alert), lng=lng, lat=lat, description=text,
                 address=f"{site.water_body.name} {site.name}", external_id=f"water.alert:{alert.pk}", occurred_at=alert.first_seen_at,
                 extra={"water_alert": alert.pk, "site_kind": alert.site_kind, "site_code": site.code, **({"trace_url": url} if url else {})},
             )
@@ -435,7 +455,7 @@ def escalate_alert(user: Any, alert: Alert, *, to: str, lead_unit=None, deadline
             if alert.case_number:
                 links.append(("cases.case", alert.case_number))
             task = supervision.create_task(
-                user, title=f"{site.name}{alert.get_kind_display()}督办", source="water_alert", category="水环境",
+                user, title=f"{site.name}{alert.get_kind_display()}督办", source="rectification", category="river",
                 lead_unit=lead_unit, deadline=deadline, description=text, links=links,
             )
             alert.task_id = task.pk
@@ -544,6 +564,11 @@ def case_source(chief: RiverChief) -> str:
     return "street_chief" if chief.level == ChiefLevel.STREET else "community_grid_worker"
 
 
+# The role cases.report expects of a user filing under each source; a chief without it has
+# the system file the case on their behalf (their name and phone stay on the case).
+_SOURCE_ROLE = {"street_chief": R.STREET_CHIEF, "community_grid_worker": R.COMMUNITY_GRID_WORKER}
+
+
 def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, lng: float, lat: float, photo=None,
                    found_at: dt.datetime | None = None) -> PatrolProblem:
     """Record a problem found on patrol and file it as a city-management case at once."""
@@ -557,17 +582,24 @@ def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, ln
     if not description:
         raise Invalid("请描述发现的问题", code="missing_fields", detail={"field": "description"})
     place = _place(lng, lat)
+    source = case_source(patrol.chief)
+    reporter = user if user is not None and policy.principal(user).has({_SOURCE_ROLE[source]}) else None
+    photo_bytes = b""
+    if photo is not None:
+        photo_bytes = photo.read()
+        photo.seek(0)
     with transaction.atomic():
         problem = PatrolProblem(patrol=patrol, kind=kind, description=description, lng=place["lng"], lat=place["lat"],
-                                found_at=found_at or timezone.now())
+                                grid_id=place["grid_id"], found_at=found_at or timezone.now())
         if photo is not None:
             problem.photo.save(getattr(photo, "name", "photo.jpg") or "photo.jpg", photo, save=False)
         problem.save()
+        case_lng, case_lat = geometry.point_in_grid(problem.lng, problem.lat, problem.grid)
         case = cases.report(
-            user, source=case_source(patrol.chief), category_code=PROBLEM_CATEGORY[kind], lng=problem.lng, lat=problem.lat,
+            reporter, source=source, category_code=PROBLEM_CATEGORY[kind], lng=case_lng, lat=case_lat,
             description=f"【河长巡河】{problem.get_kind_display()}：{description}", reporter_name=patrol.chief.person.name,
             reporter_phone=patrol.chief.person.phone, external_id=f"water.patrol_problem:{problem.pk}", occurred_at=problem.found_at,
-            attachments=[problem.photo] if problem.photo else (), extra={"patrol": patrol.pk, "reach": patrol.reach.code if patrol.reach_id else ""},
+            attachments=[photo_bytes] if photo_bytes else (), extra={"patrol": patrol.pk, "reach": patrol.reach.code if patrol.reach_id else ""},
         )
         problem.case_id, problem.case_number = case.pk, str(case.number)
         problem.save(update_fields=["case_id", "case_number"])

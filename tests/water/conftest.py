@@ -1,10 +1,8 @@
-"""Water fixtures: a river and a lake in the small test district, a section, a rain outfall,
-linked devices, and fakes of the cases/supervision services while those apps are not ready."""
+"""Water fixtures: a river and a lake in the small test district, sections, a rain outfall and
+linked monitoring devices; `feed` stores readings and runs the evaluation hook."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 from types import SimpleNamespace
 
 import pytest
@@ -63,43 +61,3 @@ def feed():
         return rows
 
     return run
-
-
-def _fake_module(monkeypatch, dotted: str, **functions):
-    try:
-        module = __import__(dotted, fromlist=["_"])
-        for name, fn in functions.items():
-            monkeypatch.setattr(module, name, fn, raising=False)
-    except (ImportError, RuntimeError):  # not written yet, or written but not installed
-        module = types.ModuleType(dotted)
-        for name, fn in functions.items():
-            setattr(module, name, fn)
-        monkeypatch.setitem(sys.modules, dotted, module)
-        package = __import__(dotted.rsplit(".", 1)[0], fromlist=["_"])
-        monkeypatch.setattr(package, dotted.rsplit(".", 1)[1], module, raising=False)
-    return module
-
-
-@pytest.fixture
-def fake_cases(monkeypatch):
-    """Stands in for chengyun.cases.services.report; records the calls."""
-    calls = []
-
-    def report(user, **kw):
-        calls.append(SimpleNamespace(user=user, **kw))
-        return SimpleNamespace(pk=500 + len(calls), number=f"20261125{len(calls):04d}", status="new")
-
-    _fake_module(monkeypatch, "chengyun.cases.services", report=report)
-    return calls
-
-
-@pytest.fixture
-def fake_supervision(monkeypatch):
-    calls = []
-
-    def create_task(user, **kw):
-        calls.append(SimpleNamespace(user=user, **kw))
-        return SimpleNamespace(pk=70 + len(calls))
-
-    _fake_module(monkeypatch, "chengyun.supervision.services", create_task=create_task)
-    return calls

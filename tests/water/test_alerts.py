@@ -63,47 +63,54 @@ def test_river_chief_scope(alert, water, make_user, api_client):
     assert r.status_code == 403
 
 
-def test_alert_to_case(alert, make_user, fake_cases, api_client):
+def test_alert_to_case(alert, make_user, api_client):
+    from chengyun.cases.models import Case
+
     ops = make_user("ops_dispatcher")
     body = api_client.as_user(ops).post(f"water/alerts/{alert.pk}/escalate", {"to": "case", "note": "请水务局核查"}).json()
-    assert body["case_number"] == "202611250001" and body["case_url"] == "/cases/501/" and body["status"] == "acknowledged"
-    call = fake_cases[0]
-    assert (call.source, call.category_code, call.user) == ("sensor", "0126", ops)
-    assert call.external_id == f"water.alert:{alert.pk}" and "请水务局核查" in call.description
+    case = Case.objects.get(pk=alert.__class__.objects.get(pk=alert.pk).case_id)
+    assert body["case_number"] == case.number and body["case_url"] == f"/cases/{case.pk}/" and body["status"] == "acknowledged"
+    assert (case.source, case.category.code) == ("sensor", "0126")
+    assert case.external_id == f"water.alert:{alert.pk}" and "请水务局核查" in case.description and case.grid.code == "630109001001001"
     r = api_client.as_user(ops).post(f"water/alerts/{alert.pk}/escalate", {"to": "task", "lead_unit": "D01", "deadline": "2030-01-01"})
     assert r.status_code == 409 and "已转为案件" in r.json()["message"]
-    assert len(fake_cases) == 1
+    assert Case.objects.count() == 1
 
 
-def test_outfall_alert_becomes_0130_case_with_trace_link(water, feed, make_user, fake_cases):
+def test_outfall_alert_becomes_0130_case_with_trace_link(water, feed, make_user):
+    from chengyun.cases.models import Case
+
     feed(water.outfall_device, T0, {"w00000": 3.2})
     alert = Alert.objects.get(kind=Alert.Kind.DRY_WEATHER_FLOW)
     services.escalate_alert(make_user("ops_dispatcher"), alert, to="case")
-    assert fake_cases[0].category_code == "0130"
-    assert fake_cases[0].extra["trace_url"] == "/drainage/trace/?node=PK01&direction=upstream"
+    case = Case.objects.get()
+    assert case.category.code == "0130" and case.extra["trace_url"] == "/drainage/trace/?node=PK01&direction=upstream"
     assert services.trace_url(alert) == "/drainage/trace/?node=PK01&direction=upstream"
 
 
-def test_alert_to_supervision_task(alert, units, make_user, fake_supervision):
+def test_alert_to_supervision_task(alert, units, make_user):
+    from chengyun.supervision.models import KeyTask
+
     ops = make_user("ops_dispatcher")
     with pytest.raises(Invalid, match="牵头单位"):
         services.escalate_alert(ops, alert, to="task")
     deadline = timezone.localdate() + dt.timedelta(days=10)
     services.escalate_alert(ops, alert, to="task", lead_unit=units["D01"], deadline=deadline)
     alert.refresh_from_db()
-    assert alert.task_id == 71
-    call = fake_supervision[0]
-    assert call.lead_unit == units["D01"] and call.deadline == deadline and ("water.alert", str(alert.pk)) in call.links
+    task = KeyTask.objects.get(pk=alert.task_id)
+    assert task.lead_unit == units["D01"] and task.deadline == deadline and task.category.code == "river"
+    assert "北川河桥断面" in task.title
 
 
-def test_device_alert_is_not_a_case(water, make_user, fake_cases):
+def test_device_alert_is_not_a_case(water, make_user):
+    from chengyun.cases.models import Case
     from chengyun.water.tasks import check_devices
 
     check_devices(timezone.now())
     alert = Alert.objects.filter(kind=Alert.Kind.DEVICE_SILENT).first()
     with pytest.raises(Invalid, match="督办任务"):
         services.escalate_alert(make_user("ops_dispatcher"), alert, to="case")
-    assert fake_cases == []
+    assert not Case.objects.exists()
 
 
 def test_transition_table_is_the_only_gate(alert, make_user):

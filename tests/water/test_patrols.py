@@ -91,25 +91,47 @@ def test_compliance_api(water, api_client, make_user):
     assert mine["patrols"] == 1 and mine["required"] == 3 and mine["compliant"] is False
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 80)).save(out, "PNG")
+    return out.getvalue()
 
 
-def test_problem_becomes_case(water, fake_cases, client, settings, tmp_path):
+def test_problem_becomes_case(water, client, settings, tmp_path):
+    from chengyun.cases.models import Case
+
     settings.MEDIA_ROOT = str(tmp_path)
     p = services.start_patrol(water.chief_user, reach=water.reach)
     lng, lat = grid_center(G1)
     client.force_login(water.chief_user)
-    photo = io.BytesIO(PNG)
+    photo = io.BytesIO(png_bytes())
     photo.name = "dump.png"
     r = client.post(f"/api/v1/water/patrols/{p.pk}/problems",
                     {"kind": "dumping", "description": "河岸堆放建筑垃圾", "lng": lng, "lat": lat, "photo": photo})
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["case_number"] == "202611250001" and body["photo"].endswith(".png")
-    call = fake_cases[0]
-    # A street-level chief files as the street (street_chief); 乱堆 is 河道违采、乱堆 (0182).
-    assert (call.source, call.category_code) == ("street_chief", "0182")
-    assert call.reporter_name == water.chief_user.person.name and len(call.attachments) == 1
+    case = Case.objects.get(number=body["case_number"])
+    assert body["photo"].endswith(".png") and body["case_url"] == f"/cases/{case.pk}/"
+    # A street-level chief files as the street (street_chief); 乱堆 is 河道违采、乱堆 (0182). This chief has
+    # no street-chief role of their own, so the system files it in their name.
+    assert (case.source, case.category.code, case.reporter) == ("street_chief", "0182", None)
+    assert case.reporter_name == water.chief_user.person.name and case.attachments.count() == 1
+
+
+def test_problem_by_chief_who_is_also_street_chief_is_theirs(water, make_user):
+    from chengyun.cases.models import Case
+
+    from django.contrib.auth import get_user_model
+
+    water.chief_user.person.roles.add("street_chief")
+    user = get_user_model().objects.get(pk=water.chief_user.pk)  # fresh: roles are cached per object
+    p = services.start_patrol(user, reach=water.reach)
+    lng, lat = grid_center(G1)
+    pr = services.report_problem(user, p, kind="pollution", description="水面发黑发臭", lng=lng, lat=lat)
+    case = Case.objects.get(pk=pr.case_id)
+    assert (case.reporter, case.category.code) == (user, "0126")
 
 
 def test_case_source_by_level(water):
@@ -120,7 +142,8 @@ def test_case_source_by_level(water):
     assert services.case_source(RiverChief(level=ChiefLevel.DISTRICT)) == "community_grid_worker"
 
 
-def test_other_chief_cannot_report_on_my_patrol(water, make_user, fake_cases):
+def test_other_chief_cannot_report_on_my_patrol(water, make_user):
+    from chengyun.cases.models import Case
     from chengyun.core.errors import NotFound
 
     p = services.start_patrol(water.chief_user, reach=water.reach)
@@ -129,5 +152,5 @@ def test_other_chief_cannot_report_on_my_patrol(water, make_user, fake_cases):
     lng, lat = grid_center(G1)
     with pytest.raises((NotFound, Forbidden)):
         services.report_problem(other_user, p, kind="pollution", description="水面发黑", lng=lng, lat=lat)
-    assert fake_cases == []
+    assert not Case.objects.exists()
     assert Patrol.objects.count() == 1

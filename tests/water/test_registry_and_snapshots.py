@@ -29,6 +29,21 @@ def test_site_registry_locates_and_audits(water):
         services.create_outfall(None, code="PK09", name="x", kind="pipe", water_body=water.river, lng=s.lng, lat=s.lat, unit=water.outfall.unit)
 
 
+def test_bank_side_outfall_just_outside_the_outline_joins_the_nearest_grid(water):
+    from shapely.geometry import Point
+
+    from chengyun.geo.models import Grid
+
+    # The test district's southern edge is at 36.50°; this outfall is ~110 m south of it, on the bank.
+    o = services.create_outfall(None, code="PK09", name="岸边排口", kind="rain", water_body=water.river, lng=101.705, lat=36.499,
+                                unit=water.outfall.unit)
+    assert o.grid.code == "630109001001001" and o.lat == 36.499
+    lng, lat = services.case_point(o)
+    assert Grid.objects.get(code="630109001001001").shape.contains(Point(lng, lat)) and abs(lat - 36.50) < 0.001
+    with pytest.raises(OutsideDistrict):
+        services.create_outfall(None, code="PK10", name="远处", kind="rain", water_body=water.river, lng=101.705, lat=36.49, unit=water.outfall.unit)
+
+
 def test_update_site_relocates(water, make_user):
     lng, lat = grid_center("630109002002004")
     services.update_site(make_user("ops_dispatcher"), water.section, lng=lng, lat=lat, target_class=2)
