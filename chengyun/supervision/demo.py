@@ -100,6 +100,12 @@ class Plan:
         self.progress = {m.pk: 0 for m in self.milestones}
         self.done_on: dict[int, dt.date] = {}
 
+    @property
+    def finished_on(self) -> dt.date | None:
+        if self.milestones and len(self.done_on) == len(self.milestones):
+            return max(self.done_on.values())
+        return None
+
     def advance(self, day: dt.date) -> dict[str, int]:
         previous = self.task.start_date
         for m in self.milestones:
@@ -108,9 +114,11 @@ class Plan:
             if m.pk in self.done_on:
                 continue
             span = max((m.planned_date - begin).days, 1)
-            planned = max(0.0, min(1.0, (day - begin).days / span))
-            target = min(100, int(100 * planned * self.performance + self.rng.uniform(-3, 4)))
-            if planned >= 1.0 and self.performance >= 0.95:
+            # Elapsed share of the milestone's span, not capped at 1: a unit at 80% of plan
+            # finishes a quarter of the span late rather than never.
+            elapsed = max(0.0, (day - begin).days / span)
+            target = min(100, int(100 * elapsed * self.performance + self.rng.uniform(-3, 4))) if elapsed > 0 else 0
+            if elapsed >= 1.0 and self.performance >= 0.95:
                 target = 100
             self.progress[m.pk] = max(self.progress[m.pk], target, 0)
             if self.progress[m.pk] >= 100:
@@ -203,17 +211,21 @@ def generate(ctx: DemoContext) -> None:
             plans.append(Plan(task, performance, rng))
 
     # Daily entries for the whole period (status evaluation reads only those up to its date).
+    # A task whose milestones are all done is closed (销号) by the ops center on that day.
     total = 0
+    pending: list[tuple[dt.date, KeyTask]] = []
     for plan in plans:
         days = _workdays(max(plan.task.start_date, period_start), yesterday)
         rows = _entry_rows(plan, days, rng)
+        if plan.finished_on:
+            rows = [r for r in rows if r.date <= plan.finished_on]
+            pending.append((plan.finished_on, plan.task))
         _store(plan, rows)
         total += len(rows)
 
     # Weekly consultations, played forward: statuses as of each Friday, then the agenda from them.
     fridays = [d for d in (period_start + dt.timedelta(days=i) for i in range((today - period_start).days))
                if d.weekday() == 4 and get_calendar().is_workday(d)]
-    pending: list[tuple[dt.date, KeyTask]] = []
     meetings = decisions = 0
     for friday in fridays:
         with services.as_of(friday):
@@ -241,14 +253,13 @@ def generate(ctx: DemoContext) -> None:
                 decision = services.add_decision(user, meeting, text=text, owner_unit=owner, deadline=deadline, item=item)
                 decisions += 1
                 action = decision.action_task
-                finish = deadline - dt.timedelta(days=rng.randint(0, 4)) if rng.random() < 0.82 else None
-                plan = Plan(action, 1.1 if finish else 0.6, rng)
-                end = min(finish or yesterday, yesterday)
-                rows = _entry_rows(plan, _workdays(friday + dt.timedelta(days=1), end), rng, late=0.04)
+                plan = Plan(action, rng.uniform(1.05, 1.4) if rng.random() < 0.8 else rng.uniform(0.55, 0.8), rng)
+                rows = _entry_rows(plan, _workdays(friday + dt.timedelta(days=1), yesterday), rng, late=0.04)
+                if plan.finished_on:
+                    rows = [r for r in rows if r.date <= plan.finished_on]
+                    pending.append((plan.finished_on, action))
                 _store(plan, rows)
                 total += len(rows)
-                if finish:
-                    pending.append((finish, action))
     with services.as_of(today):
         for when, action in sorted([p for p in pending if p[0] < today], key=lambda p: p[0]):
             _complete(user, action, when)
