@@ -1,0 +1,109 @@
+"""Outbound notification channels for core.notify.
+
+List the ones to use in CHENGYUN_NOTIFY_CHANNELS (comma-separated dotted paths):
+
+- ``chengyun.core.channels.email`` — sends each notification to the recipient's e-mail address
+  with Django's mail (EMAIL_HOST etc. from the environment: CHENGYUN_EMAIL_HOST, _PORT, _USER,
+  _PASSWORD, _USE_TLS, CHENGYUN_EMAIL_FROM). Recipients without an address are skipped.
+- ``chengyun.core.channels.webhook`` — POSTs the notification as JSON to
+  CHENGYUN_NOTIFY_WEBHOOK_URL: the district's SMS gateway or a WeCom (企业微信) relay turns it
+  into a message. With CHENGYUN_NOTIFY_WEBHOOK_TOKEN the request carries
+  ``Authorization: Bearer <token>``; CHENGYUN_NOTIFY_WEBHOOK_TIMEOUT (seconds, default 10).
+
+Channels run in the background worker (core.tasks.deliver), never in a request. A failing
+gateway raises ChannelError here; core.notify logs it and goes on with the other channels,
+and the in-app notification is there either way.
+
+Payload of the webhook:
+    {"id", "title", "body", "url" (absolute when CHENGYUN_PUBLIC_URL is set), "level",
+     "created_at" (ISO 8601 with offset), "recipient": {"username", "name", "phone", "email"}}
+"""
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from typing import Any
+
+from django.utils import timezone
+
+from .models import Notification
+
+
+class ChannelError(RuntimeError):
+    pass
+
+
+def _public_url(path: str) -> str:
+    base = os.environ.get("CHENGYUN_PUBLIC_URL", "").rstrip("/")
+    if not path or path.startswith(("http://", "https://")) or not base:
+        return path
+    return f"{base}{path if path.startswith('/') else '/' + path}"
+
+
+def _recipient(n: Notification) -> dict[str, str]:
+    user = n.recipient
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    return {
+        "username": user.get_username(),
+        "name": (person.name if person else "") or user.get_full_name() or user.get_username(),
+        "phone": person.phone if person else "",
+        "email": user.email or "",
+    }
+
+
+def payload(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "title": n.title,
+        "body": n.body,
+        "url": _public_url(n.url),
+        "level": n.level,
+        "created_at": timezone.localtime(n.created_at).isoformat() if n.created_at else None,
+        "recipient": _recipient(n),
+    }
+
+
+def webhook(n: Notification) -> None:
+    url = os.environ.get("CHENGYUN_NOTIFY_WEBHOOK_URL", "")
+    if not url:
+        raise ChannelError("CHENGYUN_NOTIFY_WEBHOOK_URL is not set")
+    data = json.dumps(payload(n), ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"})
+    token = os.environ.get("CHENGYUN_NOTIFY_WEBHOOK_TOKEN", "")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    timeout = float(os.environ.get("CHENGYUN_NOTIFY_WEBHOOK_TIMEOUT", "10"))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            if not 200 <= response.status < 300:
+                raise ChannelError(f"webhook answered {response.status}")
+    except urllib.error.HTTPError as exc:
+        raise ChannelError(f"webhook answered {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise ChannelError(f"webhook unreachable: {exc}") from exc
+
+
+def email(n: Notification) -> None:
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+
+    address = n.recipient.email
+    if not address:
+        return
+    connection = get_connection(
+        host=os.environ.get("CHENGYUN_EMAIL_HOST", getattr(settings, "EMAIL_HOST", "localhost")),
+        port=int(os.environ.get("CHENGYUN_EMAIL_PORT", getattr(settings, "EMAIL_PORT", 25))),
+        username=os.environ.get("CHENGYUN_EMAIL_USER", getattr(settings, "EMAIL_HOST_USER", "")),
+        password=os.environ.get("CHENGYUN_EMAIL_PASSWORD", getattr(settings, "EMAIL_HOST_PASSWORD", "")),
+        use_tls=os.environ.get("CHENGYUN_EMAIL_USE_TLS", "").lower() in {"1", "true", "yes", "on"},
+    )
+    level = dict(Notification.Level.choices).get(n.level, "")
+    body = n.body
+    link = _public_url(n.url)
+    if link:
+        body = f"{body}\n\n{link}" if body else link
+    EmailMessage(subject=f"【城运·{level}】{n.title}", body=body or n.title,
+                 from_email=os.environ.get("CHENGYUN_EMAIL_FROM", getattr(settings, "DEFAULT_FROM_EMAIL", "chengyun@localhost")),
+                 to=[address], connection=connection).send()
