@@ -113,3 +113,17 @@ def test_unlinked_device_is_ignored(water, feed):
     dev = monitoring.create_device(None, mn="FREE000000000001", password="123456", st="21", name="未关联")
     feed(dev, T0, {"w01018": 50.0})
     assert not Aggregate.objects.exists() and not Alert.objects.exists()
+
+
+def test_reevaluate_matches_incremental(water, feed):
+    from chengyun.water import evaluation
+
+    for h, (cod, nh3) in enumerate(((12.0, 0.2), (25.0, 0.4), (14.0, (2.5, "D")), (13.0, 0.3))):
+        feed(water.device, T0 + dt.timedelta(hours=h), {"w01018": cod, "w21003": nh3})
+    incremental = sorted(Aggregate.objects.values_list("period", "start", "sums", "water_class", "compliant", "excluded"))
+    alerts = sorted(Alert.objects.values_list("kind", "occurrences"))
+    Aggregate.objects.all().delete()
+    hours = evaluation.reevaluate(water.section, T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=1))
+    assert hours == 4
+    assert sorted(Aggregate.objects.values_list("period", "start", "sums", "water_class", "compliant", "excluded")) == incremental
+    assert sorted(Alert.objects.values_list("kind", "occurrences")) == alerts
