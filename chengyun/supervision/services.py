@@ -420,8 +420,9 @@ def tasks_due_entries(day: dt.date):
     """Tasks whose lead unit owes a daily entry for `day`: active and started, on a working day."""
     if not get_calendar().is_workday(day):
         return KeyTask.objects.none()
-    return KeyTask.objects.filter(state=KeyTask.State.ACTIVE, start_date__lte=day).exclude(
-        completed_on__isnull=False, completed_on__lt=day)
+    # A task closed since then still owed that day's entry (a past day's brief stays true).
+    return KeyTask.objects.filter(start_date__lte=day).filter(
+        Q(state=KeyTask.State.ACTIVE) | Q(state=KeyTask.State.COMPLETED, completed_on__gte=day))
 
 
 def submit_daily_entry(user: Any, task: KeyTask, *, work_done: str, problems: str = "", coordination: str = "",
