@@ -215,3 +215,13 @@ def test_lab_import_all_or_nothing_with_row_errors(ops, device):
 def test_lab_import_needs_a_manager(make_user, device):
     with pytest.raises(Forbidden):
         services.import_lab_results(make_user(R.RIVER_CHIEF), [])
+
+
+def test_nightly_purge_task_uses_the_configured_retention(device, settings):
+    from chengyun.monitoring.tasks import purge_raw_frames
+
+    services.store_packet(device, packet(), received_at=timezone.now() - timedelta(days=8))
+    services.store_packet(device, packet(values={"w01018": 2.0}), received_at=timezone.now() - timedelta(days=3))
+    settings.CHENGYUN_RAW_FRAME_DAYS = 7
+    purge_raw_frames.call_local()
+    assert RawFrame.objects.count() == 1
