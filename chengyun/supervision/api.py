@@ -176,6 +176,17 @@ def create_task(request, body: TaskIn):
     return 201, task_detail(request, task)
 
 
+class ImportOut(Schema):
+    created: int
+    tasks: list[str]
+
+
+@router.post("/tasks/import", response={201: ImportOut}, summary="从 Excel 导入任务清单（全部成功才写入）")
+def import_tasks(request, file: UploadedFile = File(...)):
+    tasks = importers.import_tasks(request.user, file.read())
+    return 201, {"created": len(tasks), "tasks": [t.code for t in tasks]}
+
+
 @router.get("/tasks/{task_id}", response=TaskDetailOut, summary="重点任务详情")
 def get_task(request, task_id: int):
     return task_detail(request, _task(request, task_id))
@@ -261,23 +272,6 @@ class LinkIn(Schema):
 def add_link(request, task_id: int, body: LinkIn):
     link = services.add_link(request.user, _task(request, task_id), body.kind, body.code, body.label)
     return 201, {"kind": link.kind, "code": link.code, "label": link.label, "url": services.link_url(link)}
-
-
-class ImportRowError(Schema):
-    row: int
-    column: str
-    message: str
-
-
-class ImportOut(Schema):
-    created: int
-    tasks: list[str]
-
-
-@router.post("/tasks/import", response={201: ImportOut}, summary="从 Excel 导入任务清单（全部成功才写入）")
-def import_tasks(request, file: UploadedFile = File(...)):
-    tasks = importers.import_tasks(request.user, file.read())
-    return 201, {"created": len(tasks), "tasks": [t.code for t in tasks]}
 
 
 # -- daily entries -----------------------------------------------------------------------------

@@ -232,7 +232,6 @@ def generate(ctx: DemoContext) -> None:
             for when, action in sorted([p for p in pending if p[0] <= friday], key=lambda p: p[0]):
                 _complete(user, action, when)
             pending = [p for p in pending if p[0] > friday]
-            services.refresh_all(friday)
             chair = rng.choice(leader_list)
             meeting = services.create_meeting(user, date=friday, chair=chair.name, location="区城运中心三楼会商室")
             items = list(meeting.items.select_related("task", "task__lead_unit"))

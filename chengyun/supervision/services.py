@@ -566,6 +566,8 @@ def create_meeting(user: Any, *, date: dt.date, title: str = "", kind: str = Mee
     if kind not in Meeting.Kind.values:
         raise Invalid("会议类型有误", code="bad_kind")
     week_start, week_end = week_of(date)
+    # The agenda reads the stored colours: bring them up to date first.
+    refresh_all(min(date, today()))
     with transaction.atomic():
         meeting = Meeting.objects.create(
             kind=kind, date=date, week_start=week_start, chair=chair, attendees=attendees, location=location,

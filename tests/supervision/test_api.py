@@ -1,0 +1,92 @@
+import datetime as dt
+
+from chengyun.supervision.models import DailyEntry, KeyTask
+
+from conftest import DAY
+
+
+def test_task_list_carries_status_and_filters(api_client, ops, road_task, units):
+    r = api_client.as_user(ops).get("supervision/tasks", {"category": "road_collapse", "limit": 10})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == 1 and body["limit"] == 10
+    task = body["results"][0]
+    assert task["status"] in ("green", "yellow", "red") and task["code"] == road_task.code
+    assert task["lead_unit"] == {"code": "D01", "name": "区城市管理局"}
+    assert api_client.get("supervision/tasks", {"unit": "D02"}).json()["count"] == 0
+    assert api_client.get("supervision/tasks", {"status": task["status"]}).json()["count"] == 1
+
+
+def test_create_task_via_api(api_client, ops, units, fixed_today):
+    r = api_client.as_user(ops).post("supervision/tasks", {
+        "title": "污水管网溢流整改", "source": "整改要求", "category": "污水管网溢流整改", "lead_unit": "D02",
+        "start_date": "2026-03-01", "deadline": "2026-09-30", "cooperating_units": ["S01", "S02"],
+        "milestones": [{"name": "排查", "planned_date": "2026-04-30", "weight": 30}, {"name": "改造", "planned_date": "2026-09-30", "weight": 70}],
+        "links": [["drainage.node", "WS0001"]],
+    })
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["category"] == "sewage_overflow" and len(body["milestones"]) == 2
+    assert [u["code"] for u in body["cooperating_units"]] == ["S01", "S02"]
+    assert body["links"][0]["url"].startswith("/drainage/trace/")
+    bad = api_client.post("supervision/tasks", {"title": "x", "source": "superior", "category": "nope", "lead_unit": "D02", "deadline": "2026-09-30"})
+    assert bad.status_code == 422 and bad.json()["code"] == "unknown_category" and "类别" in bad.json()["message"]
+
+
+def test_daily_entry_api_scoped_to_the_lead_unit(api_client, road_task, handler_d01, handler_d02, fixed_today):
+    m1 = road_task.milestones.first()
+    r = api_client.as_user(handler_d01).post("supervision/daily-entries", {"task_id": road_task.pk, "work_done": "排查 5 公里",
+                                                                           "milestone_progress": {str(m1.pk): 20}, "date": DAY.isoformat()})
+    assert r.status_code == 201, r.content
+    assert r.json()["submitted_at"][-6:] == "+08:00"
+    assert api_client.get("supervision/daily-entries", {"task": road_task.pk}).json()["count"] == 1
+    other = api_client.as_user(handler_d02)
+    assert other.post("supervision/daily-entries", {"task_id": road_task.pk, "work_done": "x"}).status_code == 404
+    assert other.get(f"supervision/tasks/{road_task.pk}").status_code == 404
+    assert other.get("supervision/daily-entries").json()["count"] == 0
+    assert other.patch(f"supervision/tasks/{road_task.pk}", {"title": "改名"}).status_code == 404
+    assert api_client.as_user(handler_d01).patch(f"supervision/tasks/{road_task.pk}", {"title": "改名"}).status_code == 403
+    assert DailyEntry.objects.count() == 1
+
+
+def test_transitions_conflict(api_client, ops, road_task):
+    r = api_client.as_user(ops).post(f"supervision/tasks/{road_task.pk}/transitions", {"action": "reopen", "note": "x"})
+    assert r.status_code == 409 and r.json()["code"] == "bad_transition"
+    r = api_client.post(f"supervision/tasks/{road_task.pk}/transitions", {"action": "cancel", "note": "合并"})
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+
+
+def test_meeting_and_decision_api(api_client, ops, road_task, units, fixed_today):
+    fixed_today(dt.date(2026, 4, 2))
+    api_client.as_user(ops)
+    r = api_client.post("supervision/meetings", {"date": "2026-04-02", "chair": "副区长"})
+    assert r.status_code == 201
+    meeting = r.json()
+    assert meeting["items"][0]["task_id"] == road_task.pk and meeting["items"][0]["status"] == "red"
+    item = meeting["items"][0]["id"]
+    r = api_client.post(f"supervision/meetings/{meeting['id']}/record", {"chair": "副区长", "discussions": {str(item): "要求倒排工期"}})
+    assert r.status_code == 200 and r.json()["items"][0]["discussion"] == "要求倒排工期"
+    r = api_client.post(f"supervision/meetings/{meeting['id']}/decisions", {"text": "住建局4月10日前提供管线资料", "owner_unit": "D02",
+                                                                            "deadline": "2026-04-10", "item_id": item})
+    assert r.status_code == 201, r.content
+    action = r.json()["action_task"]
+    assert action["source"] == "meeting" and action["lead_unit"]["code"] == "D02" and action["status"] in ("green", "yellow")
+    listed = api_client.get("supervision/decisions", {"open_only": True}).json()
+    assert listed["count"] == 1 and listed["results"][0]["related_task_id"] == road_task.pk
+    assert KeyTask.objects.filter(source="meeting").count() == 1
+
+
+def test_missing_and_projects_api(api_client, ops, road_task, fixed_today):
+    api_client.as_user(ops)
+    r = api_client.get("supervision/daily/missing", {"date": DAY.isoformat()})
+    assert r.status_code == 200 and [t["id"] for t in r.json()["tasks"]] == [road_task.pk]
+    r = api_client.post("supervision/projects", {"name": "锦华苑二期", "developer": "锦华置业", "lead_unit": "D02", "households": 386,
+                                                 "blockers": ["funding"], "funding_gap": "12000"})
+    assert r.status_code == 201, r.content
+    pid = r.json()["id"]
+    assert api_client.post(f"supervision/projects/{pid}/measures", {"kind": "special_loan", "amount": "8000", "date": "2026-03-10"}).status_code == 201
+    assert api_client.post(f"supervision/projects/{pid}/measures", {"kind": "gift", "amount": "1", "date": "2026-03-10"}).status_code == 422
+    r = api_client.post(f"supervision/projects/{pid}/supervise", {"deadline": "2026-12-31"})
+    assert r.status_code == 201 and r.json()["category"] == "stalled"
+    detail = api_client.get(f"supervision/projects/{pid}").json()
+    assert detail["task"]["code"] == r.json()["code"] and detail["measures"][0]["amount"] == "8000.00"
