@@ -247,3 +247,15 @@ def test_stalled_project_records_and_supervision(ops, units, make_user, fixed_to
     assert task.category.code == "stalled" and task.links.get().kind == "supervision.stalled"
     with pytest.raises(Conflict):
         services.supervise_project(ops, project, deadline=dt.date(2026, 12, 31))
+
+
+def test_other_modules_create_tasks_as_the_system(units, fixed_today):
+    from chengyun.core import current
+
+    with current.acting(None, source="job"):
+        task = services.create_task(None, title="雨水排口旱天出流整改", source="rectification", category="sewage_overflow",
+                                    lead_unit=units["D02"], deadline=DAY + dt.timedelta(days=30), links=[("water.outfall", "YS0012")])
+        services.add_link(None, task, "water.alert", "88")
+    assert sorted(task.links.values_list("kind", flat=True)) == ["water.alert", "water.outfall"]
+    entry = AuditEntry.objects.get(object_type="supervision.keytask", object_id=str(task.pk))
+    assert entry.actor is None and entry.source == "job"

@@ -1,0 +1,99 @@
+"""The pages render for the roles that use them and their forms go through the services."""
+import datetime as dt
+
+from django.utils import timezone
+
+from chengyun.reports.models import ReportRun
+from chengyun.supervision.models import DailyEntry, Decision, Meeting
+
+
+def test_board_and_detail(client, ops, road_task):
+    client.force_login(ops)
+    r = client.get("/supervision/", {"category": "road_collapse"})
+    assert r.status_code == 200 and "道路塌陷隐患整改" in r.content.decode()
+    r = client.get(f"/supervision/tasks/{road_task.pk}/")
+    page = r.content.decode()
+    assert r.status_code == 200 and "隐患排查" in page and 'class="gantt"' in page and "销号" in page
+
+
+def test_other_unit_gets_404_and_the_board_hides_the_task(client, road_task, handler_d02):
+    client.force_login(handler_d02)
+    assert client.get(f"/supervision/tasks/{road_task.pk}/").status_code == 404
+    assert f"/supervision/tasks/{road_task.pk}/" not in client.get("/supervision/").content.decode()
+
+
+def test_daily_entry_form(client, road_task, handler_d01, monkeypatch):
+    from chengyun.supervision import services
+
+    today = timezone.localdate()
+    monkeypatch.setattr(services, "today", lambda: today)
+    road_task.start_date = min(road_task.start_date, today)
+    road_task.save()
+    client.force_login(handler_d01)
+    r = client.get("/supervision/daily/entry/")
+    assert r.status_code == 200 and road_task.title in r.content.decode()
+    m1 = road_task.milestones.first()
+    r = client.post("/supervision/daily/entry/", {"task": road_task.pk, "work_done": "排查 3 公里", f"m{m1.pk}": "15", "coordination": "请交警配合"})
+    assert r.status_code == 302
+    entry = DailyEntry.objects.get()
+    assert entry.milestone_progress == {str(m1.pk): 15} and entry.coordination == "请交警配合"
+    r = client.post("/supervision/daily/entry/", {"task": road_task.pk, "work_done": ""}, follow=True)
+    assert "请填写当日工作情况" in r.content.decode()
+
+
+def test_daily_board_and_brief(client, ops, road_task):
+    client.force_login(ops)
+    day = "2026-03-10"
+    r = client.get("/supervision/daily/", {"date": day})
+    assert r.status_code == 200 and "未报" in r.content.decode()
+    r = client.get("/supervision/daily/brief/", {"date": day})
+    assert r.status_code == 200 and "日调度简报" in r.content.decode()
+    r = client.get("/supervision/daily/brief/", {"date": day, "format": "docx"})
+    assert r["Content-Type"].startswith("application/vnd.openxmlformats") and r.content[:2] == b"PK"
+
+
+def test_meeting_pages(client, ops, road_task, units, fixed_today):
+    fixed_today(dt.date(2026, 4, 2))
+    client.force_login(ops)
+    r = client.post("/supervision/meetings/", {"date": "2026-04-02", "chair": "副区长"})
+    meeting = Meeting.objects.get()
+    assert r.status_code == 302 and r["Location"].endswith(f"/supervision/meetings/{meeting.pk}/")
+    item = meeting.items.get()
+    r = client.post(f"/supervision/meetings/{meeting.pk}/", {"what": "record", "chair": "副区长", "attendees": "城管局", f"item{item.pk}": "倒排工期"})
+    assert r.status_code == 302
+    r = client.post(f"/supervision/meetings/{meeting.pk}/", {"what": "decision", "text": "城管局4月9日前提交赶工计划", "owner_unit": "D01",
+                                                              "deadline": "2026-04-09", "item": item.pk})
+    decision = Decision.objects.get()
+    assert decision.action_task.lead_unit.code == "D01"
+    page = client.get(f"/supervision/meetings/{meeting.pk}/").content.decode()
+    assert "倒排工期" in page and decision.action_task.code in page
+
+
+def test_monthly_page_generates_into_the_archive(client, ops, road_task, fixed_today):
+    fixed_today(dt.date(2026, 4, 10))
+    client.force_login(ops)
+    r = client.post("/supervision/monthly/", {"month": "2026-03"})
+    assert r.status_code == 302
+    run = ReportRun.objects.get(kind="supervision-monthly", period="2026-03")
+    archive = client.get("/reports/").content.decode()
+    assert run.title in archive
+    r = client.get(f"/reports/{run.pk}/docx")
+    assert r.status_code == 200 and b"".join(r.streaming_content)[:2] == b"PK"
+
+
+def test_import_page_for_ops_only(client, ops, handler_d01):
+    client.force_login(handler_d01)
+    assert client.get("/supervision/tasks/import/").status_code == 403
+    client.force_login(ops)
+    assert client.get("/supervision/tasks/import/").status_code == 200
+    r = client.get("/supervision/tasks/import/", {"template": 1})
+    assert r.content[:2] == b"PK"
+
+
+def test_projects_pages(client, ops, units):
+    from chengyun.supervision import services
+
+    project = services.create_stalled_project(ops, name="锦华苑二期", developer="锦华置业", lead_unit=units["D02"], households=386, blockers=["funding"])
+    client.force_login(ops)
+    assert "锦华苑二期" in client.get("/supervision/projects/").content.decode()
+    assert "资金缺口" in client.get(f"/supervision/projects/{project.pk}/").content.decode()
