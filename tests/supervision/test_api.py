@@ -2,7 +2,7 @@ import datetime as dt
 
 from chengyun.supervision.models import DailyEntry, KeyTask
 
-from conftest import DAY
+DAY = dt.date(2026, 3, 10)  # the fixtures' working Tuesday (conftest.DAY)
 
 
 def test_task_list_carries_status_and_filters(api_client, ops, road_task, units):

@@ -9,7 +9,7 @@ from chengyun.people import roles as R
 from chengyun.supervision import services
 from chengyun.supervision.models import DailyEntry, KeyTask, StatusHistory
 
-from conftest import DAY
+DAY = dt.date(2026, 3, 10)  # the fixtures' working Tuesday (conftest.DAY)
 
 
 def at(day, hh, mm=0):
