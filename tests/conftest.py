@@ -9,6 +9,12 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
+from hypothesis import HealthCheck, settings as hypothesis_settings  # noqa: E402
+
+# Shared, noisy CI machines: a property is about correctness, not speed (benchmarks measure speed).
+hypothesis_settings.register_profile("chengyun", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("chengyun")
+
 from support import DIVISION, build_small_district, grid_center  # noqa: F401
 
 
