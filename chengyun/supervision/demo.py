@@ -262,7 +262,7 @@ def generate(ctx: DemoContext) -> None:
     with services.as_of(today):
         for when, action in sorted([p for p in pending if p[0] < today], key=lambda p: p[0]):
             _complete(user, action, when)
-        counts = services.refresh_all(today)
+        services.refresh_all(today)
     # Today so far: about two thirds of the units have reported (the board shows the rest missing).
     if get_calendar().is_workday(today):
         now = timezone.localtime()
@@ -274,7 +274,10 @@ def generate(ctx: DemoContext) -> None:
                 _store(plan, rows)
                 total += len(rows)
     audit.bulk_created(DailyEntry.objects.select_related("task"), verb="demo")
-    ctx.log(f"督查督办：{KeyTask.objects.count()} 项任务（绿 {counts['green']}、黄 {counts['yellow']}、红 {counts['red']}），"
+    active = KeyTask.objects.filter(state=KeyTask.State.ACTIVE)
+    counts = {s: active.filter(status=s).count() for s in ("green", "yellow", "red")}
+    ctx.log(f"督查督办：{KeyTask.objects.count()} 项任务（在督：绿 {counts['green']}、黄 {counts['yellow']}、红 {counts['red']}；"
+            f"已完成 {KeyTask.objects.filter(state=KeyTask.State.COMPLETED).count()}），"
             f"{total} 条日调度，{meetings} 次周会商，{decisions} 项议定事项，{StalledProject.objects.count()} 个半拉子工程")
     _reports(ctx, today)
 

@@ -355,13 +355,15 @@ def transition(user: Any, task: KeyTask, action: str, *, note: str = "", on: dt.
 
 # -- status ------------------------------------------------------------------------------------
 
-def milestone_states(task: KeyTask, on: dt.date) -> list[MilestoneState]:
+def milestone_states(task: KeyTask, on: dt.date, reports: Iterable[dict] | None = None) -> list[MilestoneState]:
     """The milestones as they stood at the end of `on`, rebuilt from the daily entries, so that
-    a past month's report shows that month's status and not today's."""
+    a past month's report shows that month's status and not today's. `reports`: the task's
+    entries' milestone_progress up to `on` in date order, when the caller has loaded them."""
     milestones = list(task.milestones.all())
     reported: dict[int, float] = {}
-    entries = task.daily_entries.filter(date__lte=on).order_by("date").values_list("milestone_progress", flat=True)
-    for progress in entries:
+    if reports is None:
+        reports = task.daily_entries.filter(date__lte=on).order_by("date").values_list("milestone_progress", flat=True)
+    for progress in reports:
         for key, value in (progress or {}).items():
             reported[int(key)] = float(value)
     states = []
@@ -371,20 +373,20 @@ def milestone_states(task: KeyTask, on: dt.date) -> list[MilestoneState]:
     return states
 
 
-def evaluate_task(task: KeyTask, on: dt.date) -> Evaluation:
+def evaluate_task(task: KeyTask, on: dt.date, reports: Iterable[dict] | None = None) -> Evaluation:
     measured = None
     if task.metric_key:
         measured = metrics.percent(task.metric_key, on, task.metric_street)
     completed = task.state == KeyTask.State.COMPLETED and task.completed_on is not None and task.completed_on <= on
-    return evaluate(today=on, start=task.start_date, deadline=task.deadline, milestones=milestone_states(task, on),
+    return evaluate(today=on, start=task.start_date, deadline=task.deadline, milestones=milestone_states(task, on, reports),
                     completed=completed, measured=measured, thresholds=config.thresholds())
 
 
-def refresh_status(task: KeyTask, on: dt.date | None = None) -> Evaluation:
+def refresh_status(task: KeyTask, on: dt.date | None = None, reports: Iterable[dict] | None = None) -> Evaluation:
     """Re-evaluate the task's 红黄绿 status and record a StatusHistory row when it changes.
     A derived value, not a user's edit: the history is its audit trail."""
     on = on or today()
-    result = evaluate_task(task, on)
+    result = evaluate_task(task, on, reports)
     previous = task.status if task.status_on else ""
     fields = {"status": result.status, "status_reason": result.reason[:300], "planned_progress": round(result.planned, 1),
               "actual_progress": round(result.actual, 1), "status_on": on}
@@ -400,10 +402,16 @@ def refresh_status(task: KeyTask, on: dt.date | None = None) -> Evaluation:
 def refresh_all(on: dt.date | None = None) -> dict[str, int]:
     on = on or today()
     counts = {Status.GREEN: 0, Status.YELLOW: 0, Status.RED: 0}
-    tasks = KeyTask.objects.exclude(state=KeyTask.State.CANCELLED).prefetch_related("milestones")
+    # Tasks closed before `on` keep their colour; the others' entries are read in one query.
+    tasks = list(KeyTask.objects.exclude(state=KeyTask.State.CANCELLED).exclude(completed_on__lt=on, status_on__isnull=False)
+                 .prefetch_related("milestones"))
+    reports: dict[int, list[dict]] = {t.pk: [] for t in tasks}
+    for task_id, progress in (DailyEntry.objects.filter(date__lte=on, task_id__in=list(reports)).order_by("date", "id")
+                              .values_list("task_id", "milestone_progress")):
+        reports[task_id].append(progress)
     for task in tasks:
         with transaction.atomic():
-            counts[refresh_status(task, on).status] += 1
+            counts[refresh_status(task, on, reports[task.pk]).status] += 1
     return {str(k): v for k, v in counts.items()}
 
 
