@@ -179,7 +179,7 @@ def build_network(ctx: DemoContext):
             nx_, ny_ = -(yb - ya) / length, (xb - xa) / length  # unit normal
             off = side[system]
             chain = [f"{P}J{a[0]:02d}{a[1]:02d}"]
-            coords = [(xa + nx_ * off, ya + ny_ * off)]
+            coords = [(xa + off * 0.7, ya + off * 0.7)]  # the intersection manhole's own point
             for k in range(1, PIPES_PER_EDGE):
                 f = k / PIPES_PER_EDGE
                 cx, cy = xa + (xb - xa) * f + nx_ * off, ya + (yb - ya) * f + ny_ * off
@@ -188,7 +188,7 @@ def build_network(ctx: DemoContext):
                 coords.append((cx, cy))
                 mid_manholes[system].append((code, cx, cy, nx_ * (1 if off > 0 else -1), ny_ * (1 if off > 0 else -1)))
             chain.append(f"{P}J{b[0]:02d}{b[1]:02d}")
-            coords.append((xb + nx_ * off, yb + ny_ * off))
+            coords.append((xb + off * 0.7, yb + off * 0.7))
             # Flow: along the edge when one end drains into the other; otherwise from a high point
             # in the middle of the block out to both ends.
             if nxt.get(a) == b:
