@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from django.db import transaction
@@ -81,15 +82,47 @@ def evaluate(site: Section | Outfall, mn: str, readings: Iterable[Any]) -> None:
     if not readings:
         return
     valid = [r for r in readings if is_valid(r)]
-    _check_jumps(site, mn, valid)
+    events = _jump_events(site, mn, valid)
     if isinstance(site, Outfall) and site.kind == Outfall.Kind.RAIN:
-        _check_dry_weather_flow(site, mn, valid)
+        events += _dry_flow_events(site, mn, valid)
     hours = sorted({floor_hour(r.data_time) for r in readings if r.cn in CN_PRIORITY})
     if hours:
-        rebuild(site, hours)
+        events += [_target_event(site, agg) for agg in rebuild(site, hours) if agg.period == Aggregate.Period.HOUR and agg.compliant is False]
+    emit(site, events)
 
 
 # ---------------------------------------------------------------- alert rules
+
+@dataclass(frozen=True)
+class Event:
+    """One piece of evidence for an alert; events of the same alert key are raised together."""
+
+    kind: str
+    at: dt.datetime
+    message: str
+    factor: str = ""
+    value: float | None = None
+    threshold: float | None = None
+    device_mn: str = ""
+    dedup_factor: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.factor if self.dedup_factor is None else self.dedup_factor
+
+
+def emit(site, events: list[Event]) -> None:
+    """Raise each alert once per batch with its newest evidence, counting every sighting."""
+    grouped: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    for e in events:
+        grouped[e.key].append(e)
+    for group in grouped.values():
+        group.sort(key=lambda e: e.at)
+        last = group[-1]
+        services.raise_alert(site, last.kind, at=last.at, message=last.message, factor=last.factor, value=last.value,
+                             threshold=last.threshold, device_mn=last.device_mn, dedup_factor=last.dedup_factor,
+                             times=[e.at for e in group])
+
 
 def _previous_valid(mn: str, cn: str, code: str, before: dt.datetime) -> Any | None:
     from chengyun.monitoring import services as monitoring
@@ -111,13 +144,20 @@ def is_jump(previous: float, current: float, floor: float) -> bool:
     return change >= floor and change >= float(rule("jump_ratio")) * max(abs(previous), floor)
 
 
-def _check_jumps(site, mn: str, valid: list[Any]) -> None:
+def watched_for_jumps(body: str, code: str) -> bool:
+    """Pollutant concentrations and dissolved oxygen. Not flow (rain and production move it by
+    design), temperature (a daily swing) or pH (logarithmic: its class says enough)."""
+    limit = gb3838.LIMITS[body].get(factor_key(code))
+    return limit is not None and limit.cmp in ("le", "ge")
+
+
+def _jump_events(site, mn: str, valid: list[Any]) -> list[Event]:
     body = site.water_body.gb3838_body
     series: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for r in valid:
-        if r.factor.startswith("w01001"):  # pH is logarithmic: a jump is judged by its class, not its ratio
-            continue
-        series[(r.cn, r.factor)].append(r)
+        if watched_for_jumps(body, r.factor):
+            series[(r.cn, r.factor)].append(r)
+    events = []
     for (cn, code), rows in series.items():
         rows.sort(key=lambda r: r.data_time)
         prev = _previous_valid(mn, cn, code, rows[0].data_time)
@@ -127,27 +167,37 @@ def _check_jumps(site, mn: str, valid: list[Any]) -> None:
             if prev is not None:
                 a, b = standard_value(code, prev.value), standard_value(code, r.value)
                 if is_jump(a, b, floor):
-                    services.raise_alert(
-                        site, Alert.Kind.SUDDEN_JUMP, at=r.data_time, factor=key, value=b, threshold=a, device_mn=mn,
+                    events.append(Event(
+                        Alert.Kind.SUDDEN_JUMP, r.data_time, factor=key, value=b, threshold=a, device_mn=mn,
                         message=f"{factor_name(key)}由 {a:g} 突变为 {b:g}（{r.data_time.astimezone(SHANGHAI):%m-%d %H:%M}，设备 {mn}）",
-                    )
+                    ))
             prev = r
+    return events
 
 
-def _check_dry_weather_flow(outfall: Outfall, mn: str, valid: list[Any]) -> None:
+def _dry_flow_events(outfall: Outfall, mn: str, valid: list[Any]) -> list[Event]:
     threshold = float(rule("dry_flow_min_lps"))
     flows = [r for r in valid if r.factor == FLOW and r.value > threshold]
     if not flows:
-        return
+        return []
     days = {r.data_time.astimezone(SHANGHAI).date() for r in flows}
     wet = services.wet_dates(min(days), max(days))
-    for r in sorted(flows, key=lambda r: r.data_time):
-        if r.data_time.astimezone(SHANGHAI).date() in wet:
-            continue
-        services.raise_alert(
-            outfall, Alert.Kind.DRY_WEATHER_FLOW, at=r.data_time, factor="flow", value=r.value, threshold=threshold, device_mn=mn,
-            message=f"雨水排口旱天出流：{r.data_time.astimezone(SHANGHAI):%m-%d %H:%M} 流量 {r.value:g} L/s，当日及前 {rule('rain_lag_days')} 日无降雨记录，疑似污水混接或偷排",
-        )
+    return [
+        Event(Alert.Kind.DRY_WEATHER_FLOW, r.data_time, factor="flow", value=r.value, threshold=threshold, device_mn=mn,
+              message=f"雨水排口旱天出流：{r.data_time.astimezone(SHANGHAI):%m-%d %H:%M} 流量 {r.value:g} L/s，"
+                      f"当日及前 {rule('rain_lag_days')} 日无降雨记录，疑似污水混接或偷排")
+        for r in flows if r.data_time.astimezone(SHANGHAI).date() not in wet
+    ]
+
+
+def _target_event(section: Section, agg: Aggregate) -> Event:
+    names = "、".join(factor_name(k) for k in agg.limiting)
+    return Event(
+        Alert.Kind.TARGET_EXCEEDED, agg.start, factor=agg.limiting[0] if agg.limiting else "", dedup_factor="",
+        value=agg.means.get(agg.limiting[0]) if agg.limiting else None, threshold=float(section.target_class),
+        message=(f"{agg.start.astimezone(SHANGHAI):%m-%d %H}时 小时均值为{gb3838.LABELS[agg.water_class]}类，"
+                 f"超过目标{section.target_label}类；定类因子：{names}"),
+    )
 
 
 # ---------------------------------------------------------------- aggregates
@@ -217,31 +267,19 @@ def _classify(site, means: dict[str, float]) -> tuple[int | None, list[str]]:
 
 
 def _store(site, period: str, start: dt.datetime, sums: dict[str, list[float]], excluded: int) -> Aggregate | None:
-    means = _means(sums)
-    water_class, limiting = _classify(site, means)
-    target = site.target_class if isinstance(site, Section) else None
-    fields = {
-        "sums": sums, "means": means, "water_class": water_class, "limiting": limiting, "target_class": target,
-        "compliant": (water_class <= target) if (water_class and target) else None, "excluded": excluded,
-    }
     if not sums and not excluded:
         Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period=period, start=start).delete()
         return None
+    fresh = _aggregate(site, period, start, sums, excluded)
+    fields = {f: getattr(fresh, f) for f in ("sums", "means", "water_class", "limiting", "target_class", "compliant", "excluded")}
     agg, _ = Aggregate.objects.update_or_create(site_kind=site.SITE_KIND, site_code=site.code, period=period, start=start, defaults=fields)
     return agg
 
 
 def _roll_up(site, child_period: str, period: str, start: dt.datetime, end: dt.datetime) -> Aggregate | None:
     """A day from its hours, a month from its days: the mean of the children's means."""
-    sums: dict[str, list[float]] = {}
-    excluded = 0
-    for child in Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period=child_period, start__gte=start, start__lt=end):
-        excluded += child.excluded
-        for key, mean in child.means.items():
-            s = sums.setdefault(key, [0.0, 0])
-            s[0] += mean
-            s[1] += 1
-    return _store(site, period, start, sums, excluded)
+    children = list(Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period=child_period, start__gte=start, start__lt=end))
+    return _store(site, period, start, *_sum_means(children))
 
 
 def rebuild(site: Section | Outfall, hours: Iterable[dt.datetime]) -> list[Aggregate]:
@@ -262,29 +300,17 @@ def rebuild(site: Section | Outfall, hours: Iterable[dt.datetime]) -> list[Aggre
             agg = _roll_up(site, Aggregate.Period.DAY, Aggregate.Period.MONTH, m, next_month(m))
             if agg is not None:
                 changed.append(agg)
-    for agg in changed:
-        if agg.period == Aggregate.Period.HOUR and agg.compliant is False:
-            _target_alert(site, agg)
     return changed
-
-
-def _target_alert(section: Section, agg: Aggregate) -> None:
-    names = "、".join(factor_name(k) for k in agg.limiting)
-    mean = agg.means.get(agg.limiting[0]) if agg.limiting else None
-    services.raise_alert(
-        section, Alert.Kind.TARGET_EXCEEDED, at=agg.start, factor=agg.limiting[0] if agg.limiting else "", dedup_factor="",
-        value=mean, threshold=float(section.target_class),
-        message=(f"{agg.start.astimezone(SHANGHAI):%m-%d %H}时 小时均值为{gb3838.LABELS[agg.water_class]}类，"
-                 f"超过目标{section.target_label}类；定类因子：{names}"),
-    )
 
 
 def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) -> int:
     """Judge a site's stored history again in one pass (after linking a device to it, or
-    changing its target class): rebuilds every hour, day and month in [start, end) and
-    applies the alert rules to the valid readings in time order. Returns the hours rebuilt."""
+    changing its target class): rebuilds every hour and day of the local days covering
+    [start, end) and the months holding them, and applies the alert rules to the valid
+    readings in time order. Returns the hours rebuilt."""
     from chengyun.monitoring import services as monitoring
 
+    start, end = day_start(start), day_start(end) + dt.timedelta(days=1)
     rows = list(monitoring.readings(site_kind=site.SITE_KIND, site_code=site.code, start=start, end=end)
                 .values_list("device__mn", "cn", "factor", "data_time", "value", "flag"))
     by_hour: dict[dt.datetime, list[tuple[str, str, float | None, str]]] = defaultdict(list)
@@ -293,31 +319,46 @@ def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) ->
         if cn in CN_PRIORITY:
             by_hour[floor_hour(when)].append((cn, code, value, flag))
         by_device[mn].append(_Row(cn, code, when, value, flag))
-    target = site.target_class if isinstance(site, Section) else None
-    hours: list[Aggregate] = []
-    for h, hour_rows in sorted(by_hour.items()):
-        sums, excluded = hour_sums(hour_rows)
-        means = _means(sums)
-        water_class, limiting = _classify(site, means)
-        hours.append(Aggregate(site_kind=site.SITE_KIND, site_code=site.code, period=Aggregate.Period.HOUR, start=h, sums=sums, means=means,
-                               water_class=water_class, limiting=limiting, target_class=target,
-                               compliant=(water_class <= target) if (water_class and target) else None, excluded=excluded))
+    hours = [_aggregate(site, Aggregate.Period.HOUR, h, *hour_sums(hour_rows)) for h, hour_rows in sorted(by_hour.items())]
+    # Whole days are in this pass, so each day is rolled up here from its hours.
+    per_day: dict[dt.datetime, list[Aggregate]] = defaultdict(list)
+    for h in hours:
+        per_day[day_start(h.start)].append(h)
+    days = [_aggregate(site, Aggregate.Period.DAY, d, *_sum_means(children)) for d, children in sorted(per_day.items())]
     with transaction.atomic():
-        Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, start__gte=floor_hour(start), start__lt=end).delete()
-        Aggregate.objects.bulk_create(hours, batch_size=1000)
-        for d in sorted({day_start(h.start) for h in hours}):
-            _roll_up(site, Aggregate.Period.HOUR, Aggregate.Period.DAY, d, d + dt.timedelta(days=1))
-        for m in sorted({month_start(h.start) for h in hours}):
+        Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period__in=["hour", "day"],
+                                 start__gte=start, start__lt=end).delete()
+        Aggregate.objects.bulk_create(hours + days, batch_size=1000)
+        for m in sorted({month_start(d.start) for d in days}):
             _roll_up(site, Aggregate.Period.DAY, Aggregate.Period.MONTH, m, next_month(m))
+    events: list[Event] = []
     for mn, device_rows in by_device.items():
         valid = [r for r in device_rows if is_valid(r)]
-        _check_jumps(site, mn, valid)
+        events += _jump_events(site, mn, valid)
         if isinstance(site, Outfall) and site.kind == Outfall.Kind.RAIN:
-            _check_dry_weather_flow(site, mn, valid)
-    for agg in hours:
-        if agg.compliant is False:
-            _target_alert(site, agg)
+            events += _dry_flow_events(site, mn, valid)
+    events += [_target_event(site, h) for h in hours if h.compliant is False]
+    emit(site, events)
     return len(hours)
+
+
+def _sum_means(children: list[Aggregate]) -> tuple[dict[str, list[float]], int]:
+    sums: dict[str, list[float]] = {}
+    for child in children:
+        for key, mean in child.means.items():
+            s = sums.setdefault(key, [0.0, 0])
+            s[0] += mean
+            s[1] += 1
+    return sums, sum(c.excluded for c in children)
+
+
+def _aggregate(site, period: str, start: dt.datetime, sums: dict[str, list[float]], excluded: int) -> Aggregate:
+    means = _means(sums)
+    water_class, limiting = _classify(site, means)
+    target = site.target_class if isinstance(site, Section) else None
+    return Aggregate(site_kind=site.SITE_KIND, site_code=site.code, period=period, start=start, sums=sums, means=means,
+                     water_class=water_class, limiting=limiting, target_class=target,
+                     compliant=(water_class <= target) if (water_class and target) else None, excluded=excluded)
 
 
 class _Row:

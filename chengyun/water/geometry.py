@@ -83,26 +83,20 @@ def _local_metres(lat: float) -> tuple[float, float]:
 
 
 def nearest_grid(lng: float, lat: float, tolerance_m: float):
-    """The unit grid nearest to a point outside the district, if within `tolerance_m`."""
+    """The unit grid (geo's GridInfo) nearest to a point outside the district, if within `tolerance_m`."""
     from shapely.geometry import Point
     from shapely.ops import nearest_points
 
-    from chengyun.geo.models import Grid
+    from chengyun.geo import index
 
-    mx, my = _local_metres(lat)
+    idx = index.get_index()
+    if len(idx) == 0:
+        return None
     here = Point(lng, lat)
-    tol_deg = tolerance_m / min(mx, my)
-    best, best_d = None, math.inf
-    for grid in Grid.objects.only("id", "street_id", "community_id", "geometry", "code"):
-        shape = grid.shape
-        minx, miny, maxx, maxy = shape.bounds
-        if lng < minx - tol_deg or lng > maxx + tol_deg or lat < miny - tol_deg or lat > maxy + tol_deg:
-            continue
-        p = nearest_points(shape, here)[0]
-        d = math.hypot((p.x - lng) * mx, (p.y - lat) * my)
-        if d < best_d:
-            best, best_d = grid, d
-    return best if best_d <= tolerance_m else None
+    i = int(idx.tree.nearest(here))
+    p = nearest_points(idx.geometries[i], here)[0]
+    mx, my = _local_metres(lat)
+    return idx.grids[i] if math.hypot((p.x - lng) * mx, (p.y - lat) * my) <= tolerance_m else None
 
 
 def point_in_grid(lng: float, lat: float, grid) -> tuple[float, float]:

@@ -275,26 +275,32 @@ def _open_key(kind: str, site_kind: str, code: str, factor: str) -> str:
 
 
 def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message: str, factor: str = "", value: float | None = None,
-                threshold: float | None = None, device_mn: str = "", dedup_factor: str | None = None) -> Alert:
+                threshold: float | None = None, device_mn: str = "", dedup_factor: str | None = None,
+                times: Sequence[dt.datetime] = ()) -> Alert:
     """Open an alert, or count a repeat on the open one of the same site, kind and factor.
 
-    Re-evaluating the same evidence (same time) changes nothing, so the hook may run twice.
+    ``at`` is the newest evidence; ``times`` all evidence times of this call when a batch
+    found several (each one newer than the alert's last sighting counts once). Re-evaluating
+    the same evidence changes nothing, so the hook may run twice on the same readings.
     ``dedup_factor`` keys the open alert differently from the factor recorded (a section has
     one open target-class alert whichever factor limits it this hour).
     """
+    times = sorted(set(times) | {at})
     key = _open_key(kind, site.SITE_KIND, site.code, factor if dedup_factor is None else dedup_factor)
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(open_key=key).first()
         if alert is not None:
-            if at > alert.last_seen_at:
+            new = sum(t > alert.last_seen_at for t in times)
+            if new:
                 before = audit.snapshot(alert)
-                alert.last_seen_at, alert.occurrences = at, alert.occurrences + 1
+                alert.last_seen_at, alert.occurrences = at, alert.occurrences + new
                 alert.value, alert.threshold, alert.message = value, threshold, message[:500]
                 alert.save(update_fields=["last_seen_at", "occurrences", "value", "threshold", "message"])
                 audit.updated(alert, before, verb="repeat")
             return alert
         fields = dict(kind=kind, grid_id=site.grid_id, street_id=site.street_id, device_mn=device_mn, factor=factor, value=value,
-                      threshold=threshold, message=message[:500], first_seen_at=at, last_seen_at=at, open_key=key)
+                      threshold=threshold, message=message[:500], first_seen_at=times[0], last_seen_at=at, occurrences=len(times),
+                      open_key=key)
         fields["section" if site.SITE_KIND == "section" else "outfall"] = site
         try:
             with transaction.atomic():
@@ -302,7 +308,7 @@ def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message:
         except IntegrityError:
             # A concurrent evaluation opened it first: count on that one.
             return raise_alert(site, kind, at=at, message=message, factor=factor, value=value, threshold=threshold,
-                               device_mn=device_mn, dedup_factor=dedup_factor)
+                               device_mn=device_mn, dedup_factor=dedup_factor, times=times)
         audit.created(alert)
     _notify_new_alert(alert)
     return alert
@@ -508,12 +514,17 @@ def _chief_of(user: Any) -> RiverChief:
     return chief
 
 
-def start_patrol(user: Any, *, reach: Reach | None = None, started_at: dt.datetime | None = None) -> Patrol:
-    chief = _chief_of(user)
+def start_patrol(user: Any, *, chief: RiverChief | None = None, reach: Reach | None = None, started_at: dt.datetime | None = None) -> Patrol:
+    """Start a patrol: by the chief themself, or entered for a chief without a login by the
+    ops center (or the system, user None)."""
+    if chief is None:
+        chief = _chief_of(user)
+    elif user is not None and chief.person.user_id != user.pk:
+        policy.require_role(user, _OPS, "只能为自己记录巡河")
     if reach is not None and reach.chief_id != chief.pk:
-        raise Forbidden(f"河段“{reach.name}”不由您负责", code="not_your_reach")
+        raise Forbidden(f"河段“{reach.name}”不由{chief.person.name}负责", code="not_your_reach")
     if Patrol.objects.filter(chief=chief, status=Patrol.Status.ONGOING).exists():
-        raise Conflict("您有一次巡河尚未结束，请先结束它", code="patrol_ongoing")
+        raise Conflict("该河湖长有一次巡河尚未结束，请先结束它", code="patrol_ongoing")
     with transaction.atomic():
         patrol = Patrol.objects.create(chief=chief, reach=reach, started_at=started_at or timezone.now())
         audit.created(patrol)

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 from support import grid_center
 
-CN = dt.timezone(dt.timedelta(hours=8))
 G1 = "630109001001001"  # street 1, community 1
 G2 = "630109002001001"  # street 2
 

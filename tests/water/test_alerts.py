@@ -1,12 +1,13 @@
 import datetime as dt
 
 import pytest
-from conftest import CN
 from django.utils import timezone
 
 from chengyun.core.errors import Conflict, Forbidden, Invalid
 from chengyun.water import services
 from chengyun.water.models import Alert
+
+CN = dt.timezone(dt.timedelta(hours=8))
 
 T0 = dt.datetime(2026, 11, 20, 3, 0, tzinfo=CN)
 

@@ -1,9 +1,10 @@
 import datetime as dt
 
 import pytest
-from conftest import CN
 
 from chengyun.water.models import Aggregate, Alert
+
+CN = dt.timezone(dt.timedelta(hours=8))
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=CN)
 

@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
-from conftest import CN
 
 from chengyun.water import services
 from chengyun.water.models import Alert
+
+CN = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@ import io
 import json
 
 import pytest
-from conftest import CN, G1
 from support import grid_center
 
 from chengyun.core.errors import Conflict, Forbidden, Invalid
 from chengyun.water import geometry, services
 from chengyun.water.models import ChiefLevel, Patrol
+
+CN = dt.timezone(dt.timedelta(hours=8))
+G1 = "630109001001001"
 
 START = dt.datetime(2026, 11, 3, 9, 0, tzinfo=CN)
 

@@ -2,13 +2,14 @@ import datetime as dt
 import io
 
 import pytest
-from conftest import G1
 from support import grid_center
 
 from chengyun.core.errors import Conflict, Forbidden, Invalid
 from chengyun.geo.services import OutsideDistrict
 from chengyun.water import services
 from chengyun.water.models import Snapshot
+
+G1 = "630109001001001"
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 128
 
@@ -72,10 +73,7 @@ def test_registry_api_and_scope(water, api_client, make_user, units):
 
 
 def test_map_layers(water, feed, api_client, make_user):
-    import datetime as dt
-
-    from conftest import CN
-
+    CN = dt.timezone(dt.timedelta(hours=8))
     feed(water.device, dt.datetime(2026, 11, 20, 8, tzinfo=CN), {"w01018": 35.0})
     client = api_client.as_user(make_user("ops_acceptor"))
     sections = {f["properties"]["code"]: f["properties"] for f in client.get("water/map/sections").json()["features"]}
