@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from chengyun.core.calendar import get_calendar
 from chengyun.core.errors import DomainError, Forbidden, NotFound
 from chengyun.geo.models import Unit
 from chengyun.geo.views import filter_from_query
@@ -109,7 +110,25 @@ def task_detail(request, pk: int):
     names = {str(m.pk): m.name for m in milestones}
     for e in entries:
         e.progress_list = [(names.get(k, k), v) for k, v in (e.milestone_progress or {}).items()]
+    measured = None
+    if task.metric_key:
+        from . import metrics
+
+        metric = metrics.get(task.metric_key)
+        if metric is not None:
+            from chengyun.geo.models import Street
+
+            names = dict(Street.objects.values_list("code", "name"))
+            today = services.today()
+            measured = {"label": metric.label, "rows": []}
+            for code in [""] + sorted(names):
+                value = metrics.measure(task.metric_key, today, code)
+                if value is not None and (code == "" or code in names):
+                    done, total = value
+                    measured["rows"].append({"name": names.get(code, "全区"), "done": done, "total": total,
+                                             "pct": round(100.0 * done / total, 1) if total else None, "scope": code == task.metric_street})
     return render(request, "supervision/task_detail.html", {
+        "measured": measured,
         "task": task, "milestones": milestones, "timeline": _timeline(task, milestones), "entries": entries,
         "history": task.status_history.order_by("-on", "-id")[:30],
         "links": [(l, services.link_url(l)) for l in task.links.all()],
@@ -138,7 +157,7 @@ def task_action(request, pk: int):
         messages.success(request, f"已确认节点“{m.name}”完成")
     else:
         services.transition(request.user, task, action, note=request.POST.get("note", ""))
-        messages.success(request, f"任务已{dict(services.allowed_actions(request.user, task)).get(action, '') or task.get_state_display()}")
+        messages.success(request, f"已{services.TRANSITIONS[action].label}：{task.title}")
     return redirect("supervision:task", pk=task.pk)
 
 
@@ -176,7 +195,7 @@ def daily_entry(request):
     cutoff = services.cutoff_at(day)
     return render(request, "supervision/daily_entry.html", {
         "tasks": tasks, "day": day, "cutoff": timezone.localtime(cutoff), "past_cutoff": timezone.now() > cutoff,
-        "workday": services.tasks_due_entries(day).exists() or not tasks,
+        "workday": get_calendar().is_workday(day),
     })
 
 

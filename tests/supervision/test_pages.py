@@ -97,3 +97,26 @@ def test_projects_pages(client, ops, units):
     client.force_login(ops)
     assert "锦华苑二期" in client.get("/supervision/projects/").content.decode()
     assert "资金缺口" in client.get(f"/supervision/projects/{project.pk}/").content.decode()
+
+
+def test_metric_breakdown_on_the_task_page(client, ops, units, fixed_today):
+    from chengyun.supervision import metrics, services
+
+    metrics.register("test.surveyed", "道路排查覆盖率", lambda as_of: {"630109001": (3.0, 4.0), "630109002": (1.0, 4.0)})
+    try:
+        task = services.create_task(ops, title="全区道路排查", source="superior", category="road_collapse", lead_unit=units["D01"],
+                                    start_date=dt.date(2026, 3, 1), deadline=dt.date(2026, 5, 31), metric_key="test.surveyed")
+        client.force_login(ops)
+        page = client.get(f"/supervision/tasks/{task.pk}/").content.decode()
+        assert "道路排查覆盖率" in page and "4 / 8" in page and "75.0" in page and "25.0" in page
+    finally:
+        metrics.unregister("test.surveyed")
+
+
+def test_scheduler_tick_job(ops, road_task, monkeypatch):
+    from chengyun.supervision import services, tasks
+
+    seen = []
+    monkeypatch.setattr(services, "tick", lambda now=None: seen.append(now) or {"ok": 1})
+    result = tasks.supervision_tick.call_local()
+    assert seen == [None] and result == {"ok": 1}
