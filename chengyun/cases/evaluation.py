@@ -172,26 +172,22 @@ def evaluate(period: Period, now: dt.datetime | None = None) -> Evaluation:
     result = Evaluation(period, w)
     events = CaseEvent.objects.filter(at__gte=t0, at__lt=t1)
 
-    # --- grid workers (and other reporters with a login)
-    reported = dict(Case.objects.filter(reported_at__gte=t0, reported_at__lt=t1, reporter__isnull=False).values("reporter_id")
-                    .annotate(n=Count("id")).values_list("reporter_id", "n"))
-    valid = dict(Case.objects.filter(reported_at__gte=t0, reported_at__lt=t1, reporter__isnull=False, filed_at__isnull=False)
-                 .values("reporter_id").annotate(n=Count("id")).values_list("reporter_id", "n"))
+    # --- grid workers, street chiefs and supervisors (counted per person, login or not)
+    cases_in = Case.objects.filter(reported_at__gte=t0, reported_at__lt=t1, reporter_person__isnull=False)
+    reported = dict(cases_in.values("reporter_person_id").annotate(n=Count("id")).values_list("reporter_person_id", "n"))
+    valid = dict(cases_in.filter(filed_at__isnull=False).values("reporter_person_id").annotate(n=Count("id")).values_list("reporter_person_id", "n"))
 
     def on_time_counts(actions):
-        rows = events.filter(action__in=actions, actor__isnull=False).values("actor_id").annotate(n=Count("id"), ok=Count("id", filter=Q(on_time=True)))
-        return {r["actor_id"]: (r["n"], r["ok"]) for r in rows}
+        rows = events.filter(action__in=actions, actor_person__isnull=False).values("actor_person_id").annotate(n=Count("id"), ok=Count("id", filter=Q(on_time=True)))
+        return {r["actor_person_id"]: (r["n"], r["ok"]) for r in rows}
 
     verify = on_time_counts(["verify"])
     check = on_time_counts(["check_pass", "rework"])
-    workers = Person.objects.filter(user__isnull=False, roles__code__in=list(workflow.GRID_WORKERS | {R.STREET_CHIEF})).select_related("unit").distinct()
-    for p in workers:
-        uid = p.user_id
-        n_rep, n_valid = reported.get(uid, 0), valid.get(uid, 0)
-        v_n, v_ok = verify.get(uid, (0, 0))
-        c_n, c_ok = check.get(uid, (0, 0))
-        if not (n_rep or v_n or c_n):
-            continue
+    ids = set(reported) | set(verify) | set(check)
+    for p in Person.objects.filter(pk__in=ids, roles__code__in=list(workflow.GRID_WORKERS | {R.STREET_CHIEF})).select_related("unit").distinct():
+        n_rep, n_valid = reported.get(p.pk, 0), valid.get(p.pk, 0)
+        v_n, v_ok = verify.get(p.pk, (0, 0))
+        c_n, c_ok = check.get(p.pk, (0, 0))
         result.workers.append(WorkerRow(p.name, p.unit.short_name or p.unit.name, n_rep, n_valid, ratio(n_valid, n_rep), v_n, ratio(v_ok, v_n), c_n, ratio(c_ok, c_n)))
     result.workers.sort(key=lambda r: (-(r.valid_rate or 0), -r.reported, r.name))
 

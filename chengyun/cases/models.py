@@ -100,6 +100,8 @@ class Case(models.Model):
     grid = models.ForeignKey("geo.Grid", verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="+")
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The person behind the report, whether or not they have a login (evaluation counts people).
+    reporter_person = models.ForeignKey("people.Person", verbose_name=_("上报人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reporter_name = models.CharField(_("上报人"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     reporter_count = models.PositiveIntegerField(_("上报次数"), default=1)
@@ -189,6 +191,7 @@ class CaseEvent(models.Model):
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_person = models.ForeignKey("people.Person", verbose_name=_("操作人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(_("操作人姓名"), max_length=50, blank=True)
     unit = models.ForeignKey("geo.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(_("说明"), blank=True)
@@ -201,7 +204,7 @@ class CaseEvent(models.Model):
         verbose_name = _("案件流转记录")
         verbose_name_plural = _("案件流转记录")
         ordering = ["case_id", "at", "id"]
-        indexes = [models.Index(fields=["action", "at"], name="case_event_action"), models.Index(fields=["actor", "action", "at"], name="case_event_actor")]
+        indexes = [models.Index(fields=["action", "at"], name="case_event_action"), models.Index(fields=["actor_person", "action", "at"], name="case_event_person")]
 
     @property
     def label(self) -> str:

@@ -46,6 +46,13 @@ def _actor_name(user: Any) -> str:
     return (person.name if person else "") or user.get_full_name() or user.get_username()
 
 
+def _person_id(user: Any) -> int | None:
+    if user is None:
+        return None
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    return person.pk if person else None
+
+
 def _now() -> dt.datetime:
     return timezone.now()
 
@@ -234,7 +241,13 @@ class _UnitSuggester:
 
     def __init__(self):
         self.rows = list(Responsibility.objects.select_related("unit").filter(unit__active=True))
-        self.units = list(Unit.objects.filter(active=True).prefetch_related("streets", "communities", "grids").order_by("code"))
+        self.units = list(Unit.objects.filter(active=True).order_by("code"))
+        reach: dict[int, dict[str, set[int]]] = {u.pk: {"grid": set(), "community": set(), "street": set()} for u in self.units}
+        for rel, key in ((Unit.grids.through, "grid"), (Unit.communities.through, "community"), (Unit.streets.through, "street")):
+            for unit_id, area_id in rel.objects.values_list("unit_id", f"{key}_id"):
+                if unit_id in reach:
+                    reach[unit_id][key].add(area_id)
+        self.reach = reach
         self._cache: dict[tuple, Unit | None] = {}
 
     def suggest(self, category: Category, street_id: int, community_id: int, grid_id: int) -> Unit | None:
@@ -242,6 +255,16 @@ class _UnitSuggester:
         if key not in self._cache:
             self._cache[key] = self._suggest(category, street_id, community_id, grid_id)
         return self._cache[key]
+
+    def _level(self, u: Unit, street_id: int, community_id: int, grid_id: int) -> int:
+        r = self.reach[u.pk]
+        if grid_id in r["grid"]:
+            return 4
+        if community_id in r["community"]:
+            return 3
+        if street_id in r["street"]:
+            return 2
+        return 1 if u.district_wide else 0
 
     def _suggest(self, category, street_id, community_id, grid_id):
         best, best_score = None, -1
@@ -253,22 +276,13 @@ class _UnitSuggester:
                 best, best_score = r.unit, score
         if best is not None:
             return best
-
-        def reach(u: Unit) -> int:
-            if grid_id in {g.pk for g in u.grids.all()}:
-                return 4
-            if community_id in {c.pk for c in u.communities.all()}:
-                return 3
-            if street_id in {s.pk for s in u.streets.all()}:
-                return 2
-            return 1 if u.district_wide else 0
-
         for specialty in (category.responsible_specialty, "街道"):
             if not specialty:
                 continue
-            ranked = sorted((u for u in self.units if u.specialty == specialty and reach(u) > 0), key=lambda u: -reach(u))
+            ranked = [(self._level(u, street_id, community_id, grid_id), u) for u in self.units if u.specialty == specialty]
+            ranked = [t for t in ranked if t[0] > 0]
             if ranked:
-                return ranked[0]
+                return max(ranked, key=lambda t: t[0])[1]
         return None
 
 
@@ -446,7 +460,7 @@ def add_attachments(user: Any, case: Case, uploads: Sequence[Any], stage: str = 
         out = [_store_attachment(case, data, info, stage, user, at) for data, info in checked]
         if out:
             CaseEvent.objects.create(case=case, at=at, action="attach", from_status=case.status, to_status=case.status,
-                                     actor=user, actor_name=_actor_name(user), data={"stage": stage, "count": len(out)})
+                                     actor=user, actor_person_id=_person_id(user), actor_name=_actor_name(user), data={"stage": stage, "count": len(out)})
     return out
 
 
@@ -492,7 +506,7 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
         number = _allocate_numbers(now.astimezone(SHANGHAI).date(), 1)[0]
         case = Case(number=number, category=category, source=source, status=workflow.REPORTED, description=description[:4000],
                     address=address[:200], lng=location.lng, lat=location.lat, street_id=g.street_id, community_id=g.community_id,
-                    grid_id=g.id, reporter=user, reporter_name=(reporter_name or (_actor_name(user) if user is not None else ""))[:50],
+                    grid_id=g.id, reporter=user, reporter_person_id=_person_id(user), reporter_name=(reporter_name or (_actor_name(user) if user is not None else ""))[:50],
                     reporter_phone=reporter_phone[:30], external_id=external_id, needs_verification=source in workflow.NEEDS_VERIFICATION,
                     occurred_at=occurred_at or now, reported_at=now, extra=dict(extra or {}))
         duplicates = find_duplicates(category, location.lng, location.lat, now)
@@ -510,7 +524,7 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
                 if existing is not None:
                     return existing
             raise
-        CaseEvent.objects.create(case=case, at=now, action="report", to_status=workflow.REPORTED, actor=user, actor_name=_actor_name(user),
+        CaseEvent.objects.create(case=case, at=now, action="report", to_status=workflow.REPORTED, actor=user, actor_person_id=_person_id(user), actor_name=_actor_name(user),
                                  note=description[:500], data={"source": source, "possible_duplicates": case.extra.get("possible_duplicates", [])})
         for data, info in checked:
             _store_attachment(case, data, info, Attachment.Stage.REPORT, user, now)
@@ -639,7 +653,7 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
     from_status = case.status
     old_deadline = case.stage_deadline
     note = str(fields.get("note") or fields.get("reason") or "")[:2000]
-    event = CaseEvent(case=case, at=now, action=t.action, from_status=from_status, actor=user, actor_name=_actor_name(user), note=note, unit_id=case.unit_id,
+    event = CaseEvent(case=case, at=now, action=t.action, from_status=from_status, actor=user, actor_person_id=_person_id(user), actor_name=_actor_name(user), note=note, unit_id=case.unit_id,
                       stage_deadline=old_deadline, on_time=(now <= old_deadline) if old_deadline else None)
     data: dict[str, Any] = {}
     extra_notify: list[tuple[list, str]] = []
@@ -761,7 +775,7 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
         target.reporter_count += case.reporter_count
         target.save(update_fields=["reporter_count", "updated_at"])
         CaseEvent.objects.create(case=target, at=now, action="duplicate_report", from_status=target.status, to_status=target.status,
-                                 actor=user, actor_name=_actor_name(user), data={"merged": case.number, "reporter_count": target.reporter_count})
+                                 actor=user, actor_person_id=_person_id(user), actor_name=_actor_name(user), data={"merged": case.number, "reporter_count": target.reporter_count})
         audit.updated(target, tbefore, verb="merge_duplicate")
         case.merged_into = target
         data["target"] = target.number
@@ -949,7 +963,7 @@ def import_drone_flight(user: Any, payload: dict[str, Any]) -> DroneImportResult
             continue
         grid = idx.grids[int(gi[k])]
         case = Case(category=cat, source="drone", status=workflow.VERIFYING, description=f"无人机巡查识别：{cat.name}（置信度 {r['confidence']:.2f}）" if r["confidence"] is not None else f"无人机巡查识别：{cat.name}",
-                    lng=lng, lat=lat, street_id=grid.street_id, community_id=grid.community_id, grid_id=grid.id, reporter=user,
+                    lng=lng, lat=lat, street_id=grid.street_id, community_id=grid.community_id, grid_id=grid.id, reporter=user, reporter_person_id=_person_id(user),
                     reporter_name=_actor_name(user) if user is not None else "无人机巡查", external_id=f"{flight_id}:{r['id']}",
                     needs_verification=True, occurred_at=r["time"] or now, reported_at=now,
                     extra={"flight_id": flight_id, "detections": [r["id"]], "confidence": r["confidence"], "image": r["image"]},
@@ -975,12 +989,12 @@ def import_drone_flight(user: Any, payload: dict[str, Any]) -> DroneImportResult
         actor_name = _actor_name(user)
         events = []
         for case in new_cases:
-            events.append(CaseEvent(case=case, at=now, action="report", to_status=workflow.REPORTED, actor=user, actor_name=actor_name,
+            events.append(CaseEvent(case=case, at=now, action="report", to_status=workflow.REPORTED, actor=user, actor_person_id=_person_id(user), actor_name=actor_name,
                                     note=case.description, data={"source": "drone", "flight_id": flight_id}))
             events.append(CaseEvent(case=case, at=now, action="send_verify", from_status=workflow.REPORTED, to_status=workflow.VERIFYING,
                                     actor=None, actor_name="系统", note="无人机巡查结果自动派发网格员核实"))
         for cid, n in dup_existing.items():
-            events.append(CaseEvent(case_id=cid, at=now, action="duplicate_report", actor=user, actor_name=actor_name, data={"flight_id": flight_id, "count": n}))
+            events.append(CaseEvent(case_id=cid, at=now, action="duplicate_report", actor=user, actor_person_id=_person_id(user), actor_name=actor_name, data={"flight_id": flight_id, "count": n}))
             Case.objects.filter(pk=cid).update(reporter_count=F("reporter_count") + n)
         CaseEvent.objects.bulk_create(events, batch_size=5000)
         audit.bulk_created(new_cases, verb="drone_import")
