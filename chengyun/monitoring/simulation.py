@@ -35,7 +35,9 @@ class Profile:
 
 
 _SECTION_BASE = {"w01001": 7.7, "w01009": 7.8, "w01019": 3.6, "w21003": 0.42, "w21011": 0.11, "w01018": 13.5,
-                 "w01010": 11.0, "w01014": 560.0}
+                 "w01010": 11.0, "w01014": 560.0, "w21001": 1.1, "w01017": 3.2, "w01012": 18.0, "w01020": 4.5}
+# Any other factor a device is registered with still gets a plausible steady value.
+_OTHER_BASE = 1.0
 _OUTFALL_BASE = {
     "industrial": {"w01018": 62.0, "w21003": 4.2, "w21011": 0.45},
     "wwtp": {"w01018": 28.0, "w21003": 1.6, "w21011": 0.32},
@@ -82,7 +84,7 @@ class Site:
         hour = when.hour + when.minute / 60
         noise = rng.gauss(0, 1)
         if p.kind == "section":
-            base = _SECTION_BASE[code]
+            base = _SECTION_BASE.get(code, _OTHER_BASE)
             if code == "w01001":
                 value = base + 0.25 * _daily(hour, 15) + 0.05 * noise - 0.1 * (p.pollution - 1)
             elif code == "w01009":
@@ -99,7 +101,7 @@ class Site:
             if code == "w00000":
                 value = max(0.0, flow * (1 + 0.05 * noise))
             else:
-                base = _OUTFALL_BASE[p.kind][code] * p.pollution
+                base = _OUTFALL_BASE.get(p.kind, _OUTFALL_BASE["other"]).get(code, _SECTION_BASE.get(code, _OTHER_BASE) * 3) * p.pollution
                 value = base * (1 + 0.08 * noise) * episode if flow > 0 else 0.0
         value = max(value, 0.0)
         flag = "N"

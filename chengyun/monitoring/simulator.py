@@ -56,7 +56,14 @@ class Simulator:
         for d in self.devices:
             if d.silent:
                 logger.info("device %s is silent (sends nothing)", d.mn)
-        await asyncio.gather(*(self._device(d, k * self.interval / max(len(live), 1)) for k, d in enumerate(live)))
+        await asyncio.gather(*(self._guarded(d, k * self.interval / max(len(live), 1)) for k, d in enumerate(live)))
+
+    async def _guarded(self, d: SimDevice, offset: float) -> None:
+        # One device's fault must not stop the others: it is logged and that device goes quiet.
+        try:
+            await self._device(d, offset)
+        except Exception:  # noqa: BLE001
+            logger.exception("simulated device %s stopped", d.mn)
 
     def _frame(self, d: SimDevice, cn: str, when: datetime, factors: dict) -> bytes:
         frame = hj212.build(st=d.st, cn=cn, pw=d.password, mn=d.mn, flag=5, data_time=when, factors=factors)

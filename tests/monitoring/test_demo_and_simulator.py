@@ -90,3 +90,10 @@ def test_the_silent_demo_device_sends_nothing():
     with ServerThread(ServerOptions(port=0)) as server:
         asyncio.run(asyncio.wait_for(Simulator("127.0.0.1", server.port, [device], interval=0.01, count=2).run(), 10))
     assert not Reading.objects.exists()
+
+
+def test_unknown_factors_get_plausible_values():
+    for kind in ("section", "wwtp", "rain", "combined"):
+        site = Site(Profile(kind, flow=10.0, dry_weather_flow=1.0), random.Random(3))
+        values = site.values(["w21001", "w99999", "w01018"], datetime(2026, 11, 23, 12))
+        assert all(v >= 0 for v, _ in values.values())
