@@ -25,7 +25,7 @@ from chengyun.people import roles as R
 
 from . import importers, reporting, services
 from .filters import ProjectFilter, TaskFilter
-from .models import Category, DailyEntry, KeyTask, Meeting, StalledProject, Status
+from .models import Category, DailyEntry, KeyTask, Meeting, ProjectMeasure, StalledProject, Status
 
 
 def page(view):
@@ -289,12 +289,39 @@ def projects(request):
     return render(request, "supervision/projects.html", {"page": paged, "values": values})
 
 
+def _post_date(request, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.POST.get(name, ""))
+    except ValueError:
+        from chengyun.core.errors import Invalid
+
+        raise Invalid("日期格式有误", code="bad_date") from None
+
+
 @page
 def project_detail(request, pk: int):
     project = policy.get_visible(request.user, StalledProject.objects.select_related("lead_unit", "street", "task"), pk=pk)
+    if request.method == "POST":
+        what, post = request.POST.get("what"), request.POST
+        if what == "measure":
+            services.add_measure(request.user, project, kind=post.get("kind", ""), amount=post.get("amount") or "0",
+                                 date=_post_date(request, "date"), note=post.get("note", ""))
+        elif what == "mediation":
+            services.add_mediation(request.user, project, date=_post_date(request, "date"), parties=post.get("parties", ""),
+                                   outcome=post.get("outcome", ""), resolved=bool(post.get("resolved")))
+        elif what == "judicial":
+            services.add_judicial_support(request.user, project, date=_post_date(request, "date"), court=post.get("court", ""),
+                                          kind=post.get("kind", ""), case_number=post.get("case_number", ""), note=post.get("note", ""))
+        elif what == "supervise":
+            task = services.supervise_project(request.user, project, deadline=_post_date(request, "deadline"))
+            messages.success(request, f"已列入督办：{task.code}")
+            return redirect("supervision:task", pk=task.pk)
+        messages.success(request, "已保存")
+        return redirect("supervision:project", pk=pk)
     return render(request, "supervision/project_detail.html", {
         "p": project, "measures": project.measures.all(), "mediations": project.mediations.all(), "judicial": project.judicial.all(),
-        "total": sum(m.amount for m in project.measures.all()),
+        "total": sum(m.amount for m in project.measures.all()), "can_edit": policy.can_write(request.user, project),
+        "can_supervise": _is_wide(request.user) and not project.task_id, "measure_kinds": ProjectMeasure.Kind.choices,
     })
 
 

@@ -120,3 +120,22 @@ def test_scheduler_tick_job(ops, road_task, monkeypatch):
     monkeypatch.setattr(services, "tick", lambda now=None: seen.append(now) or {"ok": 1})
     result = tasks.supervision_tick.call_local()
     assert seen == [None] and result == {"ok": 1}
+
+
+def test_project_forms(client, ops, units, make_user, fixed_today):
+    from chengyun.people import roles as R
+    from chengyun.supervision import services
+
+    project = services.create_stalled_project(ops, name="滨河湾", developer="滨河地产", lead_unit=units["D02"], households=214, blockers=["funding"])
+    d02 = make_user(R.DEPT_HANDLER, unit="D02")
+    client.force_login(d02)
+    url = f"/supervision/projects/{project.pk}/"
+    assert client.post(url, {"what": "measure", "kind": "special_loan", "amount": "3000", "date": "2026-03-05"}).status_code == 302
+    assert client.post(url, {"what": "mediation", "date": "2026-03-06", "parties": "购房户、开发商", "outcome": "达成协议", "resolved": "1"}).status_code == 302
+    assert client.post(url, {"what": "judicial", "date": "2026-03-07", "court": "区法院", "kind": "诉前调解"}).status_code == 302
+    assert (project.measures.get().amount, project.mediations.get().resolved, project.judicial.get().kind) == (3000, True, "诉前调解")
+    assert client.post(url, {"what": "supervise", "deadline": "2026-12-31"}).status_code == 403
+    client.force_login(ops)
+    r = client.post(url, {"what": "supervise", "deadline": "2026-12-31"})
+    project.refresh_from_db()
+    assert r.status_code == 302 and r["Location"].endswith(f"/supervision/tasks/{project.task_id}/")
