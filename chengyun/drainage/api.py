@@ -5,7 +5,7 @@ import json
 from typing import Literal, Optional
 
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from chengyun.core.errors import Invalid, NotFound
@@ -162,13 +162,13 @@ def inspections(request, pipe: Optional[str] = None, grade_min: Optional[int] = 
 def import_inspections(request, file: UploadedFile = File(...), dry_run: bool = Form(False)):
     rows = read_inspection_table(file.read(), file.name)
     report = services.import_inspections(rows, user=request.user, dry_run=dry_run, source_name=file.name)
-    return (200 if report.ok else 422), report.to_dict()
+    return Status(200 if report.ok else 422, report.to_dict())
 
 
 @router.post("/import", response={200: dict, 422: dict}, summary="导入管网（GeoJSON/CSV；拓扑错误则不写入，警告不阻断）")
 def import_network(request, file: UploadedFile = File(...), dry_run: bool = Form(False)):
     report = services.import_network(read_network_upload(file.read(), file.name), user=request.user, dry_run=dry_run)
-    return (200 if report.ok else 422), report.to_dict()
+    return Status(200 if report.ok else 422, report.to_dict())
 
 
 class SourceOut(Schema):
@@ -342,7 +342,7 @@ def _plan(plan: RenovationPlan, with_items: bool = True) -> dict:
 def create_plan(request, body: PlanIn):
     plan = services.make_plan(request.user, year=body.year, budget_yuan=body.budget_yuan, name=body.name,
                               weights_override=body.weights, min_score=body.min_score)
-    return 201, _plan(plan)
+    return Status(201, _plan(plan))
 
 
 @router.get("/plans", response=Page[PlanOut], summary="改造计划")
@@ -401,7 +401,7 @@ def create_project(request, body: ProjectIn):
     unit = Unit.objects.filter(pk=p.unit_id).first() if p.unit_id else None
     street = Street.objects.filter(code=body.street).first() if body.street else None
     project = services.create_project(request.user, code=body.code, name=body.name, pipe_codes=body.pipes, unit=unit, street=street, due_on=body.due_on)
-    return 201, _project(project)
+    return Status(201, _project(project))
 
 
 class ProgressIn(Schema):

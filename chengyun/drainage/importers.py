@@ -42,10 +42,25 @@ class NetFeature:
         return bool(self.properties.get("from_node") or self.properties.get("to_node"))
 
 
+# DBF field names stop at 10 characters (diameter_mm arrives as diameter_m), and survey
+# deliverables often use Chinese column names; both map onto the property names.
+PROPERTY_ALIASES: dict[str, str] = {
+    "diameter_m": "diameter_mm", "管径": "diameter_mm", "install_ye": "install_year", "建设年代": "install_year",
+    "建设年份": "install_year", "up_invert_": "up_invert_m", "起点管底": "up_invert_m", "down_inver": "down_invert_m",
+    "down_inv_m": "down_invert_m", "终点管底": "down_invert_m", "from_node": "from_node", "起点": "from_node",
+    "起点编号": "from_node", "to_node": "to_node", "终点": "to_node", "终点编号": "to_node", "材质": "material",
+    "管道类别": "type", "类别": "type", "节点类型": "kind", "地面高程": "ground_m", "权属单位": "owner", "所在道路": "road",
+    "area_class": "area_class", "area_clas": "area_class",
+}
+
+
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for k, v in props.items():
         key = str(k).strip()
+        key = PROPERTY_ALIASES.get(key, PROPERTY_ALIASES.get(key.lower(), key))
+        if key in out and out[key] not in (None, ""):
+            continue
         out[key] = v.strip() if isinstance(v, str) else v
     return out
 

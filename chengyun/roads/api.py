@@ -5,7 +5,7 @@ import json
 from typing import Literal, Optional
 
 from django.http import HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams, paginate
@@ -118,7 +118,7 @@ def add_finding(request, body: FindingIn):
     survey = policy.get_visible(request.user, HazardSurvey.objects.all(), code=body.survey) if body.survey else None
     f = services.add_finding(request.user, survey, segment_code=body.segment, kind=body.kind, depth_m=body.depth_m, length_m=body.length_m,
                              width_m=body.width_m, height_m=body.height_m, lng=body.lng, lat=body.lat, found_on=body.found_on, note=body.note)
-    return 201, _finding(f)
+    return Status(201, _finding(f))
 
 
 @router.post("/findings/{code}/treat", response=FindingOut, summary="隐患点已处置")
