@@ -326,6 +326,39 @@ def project_detail(request, pk: int):
 
 
 @page
+def task_new(request):
+    """The ops center registers a task by hand (lists of many come in through the Excel import)."""
+    policy.require_create(request.user, KeyTask, message="只有城运中心和区领导可以下达督办任务")
+    from chengyun.core.errors import Invalid
+    from chengyun.people.models import Person
+
+    leaders = Person.objects.filter(roles__code=R.DISTRICT_LEADER, active=True).distinct().order_by("name")
+    if request.method == "POST":
+        post = request.POST
+        unit = Unit.objects.filter(code=post.get("lead_unit")).first()
+        if unit is None:
+            raise Invalid("请选择牵头单位", code="lead_unit_required")
+        milestones = []
+        for n, line in enumerate([l for l in post.get("milestones", "").splitlines() if l.strip()], start=1):
+            bits = [b.strip() for b in line.replace("｜", "|").split("|")]
+            try:
+                milestones.append((bits[0], importers._date(bits[1]), int(bits[2]) if len(bits) > 2 and bits[2] else 1))
+            except (IndexError, ValueError):
+                raise Invalid(f"第{n}个节点应写作 名称|计划日期|权重", code="bad_milestone") from None
+        task = services.create_task(
+            request.user, title=post.get("title", ""), source=post.get("source", ""), category=post.get("category", ""), lead_unit=unit,
+            deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date") if post.get("start_date") else None,
+            description=post.get("description", ""), responsible_leader=leaders.filter(pk=post.get("leader") or None).first(),
+            cooperating_units=list(Unit.objects.filter(code__in=post.getlist("cooperating"))), milestones=milestones)
+        messages.success(request, f"已下达：{task.code} {task.title}")
+        return redirect("supervision:task", pk=task.pk)
+    return render(request, "supervision/task_new.html", {
+        "sources": KeyTask.Source.choices, "categories": Category.objects.filter(active=True), "leaders": leaders,
+        "units": Unit.objects.filter(active=True).order_by("kind", "code"), "today": services.today(),
+    })
+
+
+@page
 def import_page(request):
     policy.require_create(request.user, KeyTask, message="只有城运中心和区领导可以导入督办任务")
     if request.GET.get("template"):

@@ -139,3 +139,20 @@ def test_project_forms(client, ops, units, make_user, fixed_today):
     r = client.post(url, {"what": "supervise", "deadline": "2026-12-31"})
     project.refresh_from_db()
     assert r.status_code == 302 and r["Location"].endswith(f"/supervision/tasks/{project.task_id}/")
+
+
+def test_new_task_form(client, ops, handler_d01, units, fixed_today):
+    client.force_login(handler_d01)
+    assert client.get("/supervision/tasks/new/").status_code == 403
+    client.force_login(ops)
+    assert client.get("/supervision/tasks/new/").status_code == 200
+    r = client.post("/supervision/tasks/new/", {"title": "背街小巷整治", "source": "leader", "category": "city_appearance", "lead_unit": "D01",
+                                                "start_date": "2026-03-01", "deadline": "2026-06-30", "cooperating": ["S01", "S02"],
+                                                "milestones": "摸排|2026-03-31|20\n整治|2026-06-30|80"})
+    from chengyun.supervision.models import KeyTask
+
+    task = KeyTask.objects.get()
+    assert r.status_code == 302 and [m.weight for m in task.milestones.all()] == [20, 80]
+    r = client.post("/supervision/tasks/new/", {"title": "x", "source": "leader", "category": "other", "lead_unit": "D01",
+                                                "deadline": "2026-06-30", "milestones": "坏"}, HTTP_REFERER="/supervision/tasks/new/", follow=True)
+    assert "名称|计划日期|权重" in r.content.decode() and KeyTask.objects.count() == 1
