@@ -1,7 +1,14 @@
 """Fixtures for the case tests: the people of one case loop, photos, a helper to file a case."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# Test files import their shared helpers by name; with --import-mode=importlib this directory
+# is not on sys.path by itself.
+sys.path.insert(0, str(Path(__file__).parent))
 
 from cases_helpers import G1, G2, G_OTHER, jpeg_bytes  # noqa: F401
 
