@@ -75,7 +75,7 @@ BANK = "bank"  # y of the 湟水河's north bank at the site's x
 # Where each site lies, metres east/north of the district origin; names, targets and kinds
 # come from DEMO_DEVICES when the monitoring demo is installed, else from here.
 SITES: dict[str, dict] = {
-    "DM01": {"xy": (150, BANK), "name": "湟水河入境断面", "body": "湟水河", "target": 3},
+    "DM01": {"xy": (480, BANK), "name": "湟水河入境断面", "body": "湟水河", "target": 3},
     "DM02": {"xy": (2460, BANK), "name": "湟水河小峡桥断面", "body": "湟水河", "target": 3},
     "DM03": {"xy": (4800, BANK), "name": "湟水河出境断面", "body": "湟水河", "target": 4},
     "DM04": {"xy": (1420, 3350), "name": "北川河朝阳桥断面", "body": "北川河", "target": 3},
@@ -399,7 +399,7 @@ def _work_alerts(ctx, now) -> None:
                                             note="南川河入湟口多次超过目标类别，请水务局牵头排查上游合流制溢流")
                 elif a.kind in (Alert.Kind.DEVICE_SILENT, Alert.Kind.DEVICE_STALE):
                     services.acknowledge_alert(dispatcher, a)
-                elif a.kind == Alert.Kind.SUDDEN_JUMP and a.first_seen_at < now - dt.timedelta(days=3):
+                elif a.kind == Alert.Kind.SUDDEN_JUMP and a.last_seen_at < now - dt.timedelta(days=2):
                     services.dispose_alert(dispatcher, a, disposal_note="经核实为校准后数据波动，已通知运维单位复核")
                 elif a.kind == Alert.Kind.TARGET_EXCEEDED and code == "DM03":
                     services.acknowledge_alert(dispatcher, a)

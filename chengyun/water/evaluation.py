@@ -9,6 +9,7 @@ Readings flagged F/M/S/D/C/T/B stay stored and are counted, but never evaluated.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -47,12 +48,16 @@ def factor_name(key: str) -> str:
     return info.name if info else FACTOR_NAMES.get(key, key)
 
 
+@functools.lru_cache(maxsize=512)
+def _unit_multiplier(code: str) -> float:
+    if code in gb3838.SYNONYMS:
+        return float(gb3838.SYNONYMS[code][1])
+    return 1.0
+
+
 def standard_value(code: str, value: float) -> float:
     """The value in the GB 3838 unit (µg/L codes become mg/L); other factors unchanged."""
-    try:
-        return gb3838.to_standard_unit(code, value)
-    except ValueError:
-        return float(value)
+    return float(value) * _unit_multiplier(code)
 
 
 def is_valid(reading: Any) -> bool:
