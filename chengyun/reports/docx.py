@@ -18,7 +18,6 @@ import io
 from typing import Iterable, Sequence
 
 from docx import Document
-from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -323,4 +322,4 @@ def heading_texts(document) -> list[str]:
     return [p.text for p in document.paragraphs if pattern.match(p.text)]
 
 
-__all__ = ["OfficialDocument", "chinese_number", "official_date", "heading_texts", "set_run_font", "WD_SECTION"]
+__all__ = ["OfficialDocument", "chinese_number", "official_date", "heading_texts", "set_run_font"]
