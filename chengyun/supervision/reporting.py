@@ -180,7 +180,9 @@ class MonthlySummary:
     by_category: list[tuple[str, str, int, int, int, int, int]]  # code, name, total, green, yellow, red, completed
     status_counts: dict[str, int]
     completed_in_month: int
-    completed_total: int
+    completed_total: int  # of this month's tasks, completed by the end of the month
+    registered_total: int  # every task registered up to the end of the month
+    completed_all: int  # every task completed up to the end of the month
     entries_due: int
     entries_in: int
     entries_late: int
@@ -200,7 +202,8 @@ class MonthlySummary:
 
     @property
     def lagging(self) -> list[TaskRow]:
-        return [r for r in self.rows if r.status in ("red", "yellow") and not (r.task.state == KeyTask.State.COMPLETED and r.task.completed_on and r.task.completed_on <= self.as_of)]
+        rows = [r for r in self.rows if r.status in ("red", "yellow") and not (r.task.completed_on and r.task.completed_on <= self.as_of)]
+        return sorted(rows, key=lambda r: (r.status != "red", r.task.deadline, r.task.code))
 
 
 def monthly_summary(year: int, month: int, *, today: dt.date | None = None) -> MonthlySummary:
@@ -282,6 +285,8 @@ def monthly_summary(year: int, month: int, *, today: dt.date | None = None) -> M
         year=year, month=month, first=first, last=last, as_of=as_of, rows=rows, units=unit_rows, by_category=by_category,
         status_counts={s: status_counts.get(s, 0) for s in ("green", "yellow", "red")},
         completed_in_month=sum(1 for r in rows if r.completed_in_month), completed_total=len(done_by),
+        registered_total=KeyTask.objects.filter(start_date__lte=as_of).exclude(state=KeyTask.State.CANCELLED).count(),
+        completed_all=KeyTask.objects.filter(completed_on__lte=as_of).count(),
         entries_due=due_total, entries_in=in_total, entries_late=late_total, meetings=meetings, decisions=decisions,
         decisions_done=decisions_done, milestones_done=milestones_done, next_milestones=next_milestones,
         next_deadlines=next_deadlines, projects=projects, measures_amount=measures_amount, mediations=mediations)
@@ -309,8 +314,8 @@ def monthly_docx(s: MonthlySummary) -> bytes:
     doc.paragraph(f"现将{s.year}年{s.month}月全区重点任务督查督办情况通报如下。")
     doc.heading("总体情况")
     doc.paragraph(
-        f"截至{s.as_of.month}月{s.as_of.day}日，列入督办的重点任务共{len(s.rows)}项，累计完成{s.completed_total}项，"
-        f"其中本月完成{s.completed_in_month}项；在督{active}项中，绿色{s.status_counts['green']}项、黄色{s.status_counts['yellow']}项、"
+        f"截至{s.as_of.month}月{s.as_of.day}日，累计列入督办的重点任务{s.registered_total}项，累计完成{s.completed_all}项；"
+        f"本月在督{len(s.rows)}项，本月完成{s.completed_in_month}项；尚未完成的{active}项中，绿色{s.status_counts['green']}项、黄色{s.status_counts['yellow']}项、"
         f"红色{s.status_counts['red']}项。本月应报日调度{s.entries_due}条，实报{s.entries_in}条，报送率{_pct(s.entries_in, s.entries_due)}，"
         f"逾时报送{s.entries_late}条。召开周会商{len(s.meetings)}次，形成议定事项{len(s.decisions)}项，已落实{s.decisions_done}项。")
     doc.table(["类别", "任务数", "绿", "黄", "红", "已完成"], [row[1:] for row in s.by_category], caption="重点任务分类状态统计",

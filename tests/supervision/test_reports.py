@@ -50,6 +50,9 @@ def test_monthly_summary_figures(march):
     assert (s.entries_due, s.entries_in, s.entries_late) == (12, 10, 1)
     assert [r.task for r in s.lagging] == [lagging]
     assert s.lagging[0].unit_note == "部分路段地下管线权属不清"
+    # April (to the 10th): the task closed in March counts only in the cumulative figures.
+    april = reporting.monthly_summary(2026, 4)
+    assert done not in [r.task for r in april.rows] and april.completed_all == 1 and april.registered_total == 3
 
 
 def test_monthly_docx_sections_and_numbers(march):
@@ -61,8 +64,8 @@ def test_monthly_docx_sections_and_numbers(march):
     assert heading_texts(d) == ["一、总体情况", "二、各单位完成情况", "三、逾期和滞后任务", "四、重点工作进展",
                                 "（一）道路塌陷隐患整改", "（二）污水管网溢流整改", "（三）会商议定事项落实", "五、下月工作安排"]
     overall = next(t for t in texts if t.startswith("截至3月31日"))
-    assert "列入督办的重点任务共2项，累计完成1项，其中本月完成1项" in overall
-    assert "绿色0项、黄色0项、红色1项" in overall
+    assert "累计列入督办的重点任务2项，累计完成1项；本月在督2项，本月完成1项" in overall
+    assert "尚未完成的1项中，绿色0项、黄色0项、红色1项" in overall
     assert "本月应报日调度12条，实报10条，报送率83.3%，逾时报送1条" in overall
     categories, units, lagging = d.tables
     assert [c.text for c in categories.rows[0].cells] == ["类别", "任务数", "绿", "黄", "红", "已完成"]
