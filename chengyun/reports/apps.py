@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     name = "chengyun.reports"
     label = "reports"
     url_prefix = "reports"
+    api_router = "chengyun.reports.api.router"
     verbose_name = _("报告")
     nav = [NavItem(_("报告归档"), "reports:archive", order=65)]
 
