@@ -1,9 +1,11 @@
-"""Upstream/downstream traversal over a pipe network held as CSR arrays (pure numpy, no Django).
+"""Upstream/downstream traversal over a pipe network held as CSR arrays (no Django).
 
 Nodes are 0..n-1, pipes are edges ``src[e] -> dst[e]`` in the direction of flow. Two CSR
 tables are kept: pipes *leaving* each node (downstream) and pipes *entering* each node
-(upstream). A trace is a breadth-first search that expands a whole frontier per numpy call,
-so its cost is a few array operations per level rather than Python work per pipe.
+(upstream). A trace is one breadth-first search in compiled code (scipy.sparse.csgraph) over
+the matching table, then one vectorised gather of the pipes of the nodes reached. Without
+scipy, a numpy search expands a whole frontier per call (fine for shallow networks; each
+level costs a few array operations, so very deep chains are slower).
 """
 from __future__ import annotations
 
@@ -37,12 +39,45 @@ class FlowGraph:
         self.out_ptr, self.out_edges = _csr(self.src, self.n)
         self.in_nbr = self.src[self.in_edges]
         self.out_nbr = self.dst[self.out_edges]
+        self._matrices: dict[str, object] = {}
+
+    def _matrix(self, direction: str):
+        m = self._matrices.get(direction)
+        if m is None:
+            from scipy.sparse import csr_matrix
+
+            ptr, nbr = (self.in_ptr, self.in_nbr) if direction == "upstream" else (self.out_ptr, self.out_nbr)
+            m = csr_matrix((np.ones(len(nbr), dtype=np.int8), nbr, ptr), shape=(self.n, self.n))
+            self._matrices[direction] = m
+        return m
+
+    def _gather(self, ptr: np.ndarray, edges: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        """The edge ids listed in the CSR rows of ``nodes``, in one array."""
+        lo = ptr[nodes]
+        counts = ptr[nodes + 1] - lo
+        total = int(counts.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        offsets = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        return edges[offsets + np.arange(total)]
 
     @property
     def n_edges(self) -> int:
         return len(self.src)
 
     def reach(self, start: int, direction: str = "upstream") -> Reach:
+        if direction not in ("upstream", "downstream"):
+            raise ValueError(f"direction must be upstream or downstream, not {direction!r}")
+        try:
+            from scipy.sparse.csgraph import breadth_first_order
+        except ImportError:
+            return self.reach_numpy(start, direction)
+        nodes = breadth_first_order(self._matrix(direction), int(start), directed=True, return_predecessors=False).astype(np.int64)
+        # Every pipe entering (upstream) or leaving (downstream) a reached node is itself reached.
+        ptr, edges = (self.in_ptr, self.in_edges) if direction == "upstream" else (self.out_ptr, self.out_edges)
+        return Reach(nodes=nodes, edges=self._gather(ptr, edges, nodes))
+
+    def reach_numpy(self, start: int, direction: str = "upstream") -> Reach:
         if direction == "upstream":
             ptr, edges, nbr = self.in_ptr, self.in_edges, self.in_nbr
         elif direction == "downstream":
