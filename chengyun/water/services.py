@@ -432,7 +432,7 @@ def escalate_alert(user: Any, alert: Alert, *, to: str, lead_unit=None, deadline
     if name is None:
         raise Invalid("转办去向应为 case（案件）或 task（督办任务）", code="invalid_target", detail={"field": "to"})
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().select_related("section", "outfall", "outfall__unit").get(pk=alert.pk)
+        alert = Alert.objects.select_for_update(of=("self",)).select_related("section", "outfall", "outfall__unit").get(pk=alert.pk)
         t = _begin(user, alert, name, {"lead_unit": lead_unit, "deadline": deadline})
         before = audit.snapshot(alert)
         site = alert.site
