@@ -49,7 +49,10 @@ def run_to(case, state, crew, photo):
         (W.CHECKED, lambda c: services.transition(crew["grid"], c, "check_pass", note="现场确认已修复")),
         (W.CLOSED, lambda c: services.transition(crew["acceptor"], c, "close")),
     ]
+    order = [W.REPORTED] + [target for target, _ in steps]
     for target, step in steps:
+        if order.index(target) <= order.index(case.status):
+            continue  # already past this step
         case = step(case)
         if case.status == state:
             return case
