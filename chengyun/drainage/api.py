@@ -355,7 +355,7 @@ def plan_detail(request, pk: int):
     return _plan(policy.get_visible(request.user, RenovationPlan.objects.all(), pk=pk))
 
 
-@router.get("/plans/{pk}.xlsx", summary="导出改造计划（Excel）")
+@router.get("/plans/{pk}/xlsx", summary="导出改造计划（Excel）")
 def plan_export(request, pk: int):
     plan = policy.get_visible(request.user, RenovationPlan.objects.all(), pk=pk)
     resp = HttpResponse(services.plan_xlsx(plan), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
