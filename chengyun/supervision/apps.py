@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from chengyun.core.registry import NavItem
+from chengyun.people import roles as R
 
 
 class SupervisionConfig(AppConfig):
@@ -12,11 +13,12 @@ class SupervisionConfig(AppConfig):
     api_router = "chengyun.supervision.api.router"
     demo_generator = "chengyun.supervision.demo.generate"
     demo_order = 40
-    nav = [NavItem(_("督查督办"), "supervision:board", order=40)]
+    # Lead units' handlers and the district-wide roles; area-bound field roles have no tasks here.
+    nav = [NavItem(_("督查督办"), "supervision:board", order=40,
+                   roles=R.DISTRICT_WIDE | R.UNIT_BOUND)]
 
     def ready(self) -> None:
         from chengyun.people import policy
-        from chengyun.people import roles as R
         from chengyun.reports import kinds
 
         from . import models as m
