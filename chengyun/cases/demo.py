@@ -84,6 +84,7 @@ def generate(ctx: DemoContext) -> None:
     now = services._now().replace(microsecond=0)
     start = now - dt.timedelta(days=DAYS)
 
+    services.load_seed_catalogue()
     cats = {(c.kind, c.code): c for c in Category.objects.prefetch_related("conditions")}
     heavy = [(cats[(k, c)], w) for k, c, w in HEAVY if (k, c) in cats]
     light = [c for c in cats.values() if c not in {h for h, _ in heavy}]

@@ -210,6 +210,10 @@ class CaseEvent(models.Model):
     def label(self) -> str:
         return workflow.EVENT_LABELS.get(self.action, self.action)
 
+    @property
+    def to_status_label(self) -> str:
+        return workflow.label(self.to_status)
+
 
 def _upload_to(instance: "Attachment", filename: str) -> str:
     return f"cases/{instance.uploaded_at:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"

@@ -188,6 +188,29 @@ def import_catalogue(user: Any, data: bytes, filename: str = "", *, dry_run: boo
     return report
 
 
+SEED_CATALOGUE = __import__("pathlib").Path(__file__).resolve().parent / "data" / "catalogue.csv"
+
+
+def load_seed_catalogue() -> int:
+    """Load the project's seeded catalogue into an empty catalogue (first use, demo, tests).
+
+    The data migration does the same on install; this is for databases emptied since.
+    """
+    if Category.objects.exists():
+        return 0
+    parsed = standard.parse_rows(standard.read_csv(SEED_CATALOGUE.read_bytes()))
+    with transaction.atomic():
+        for mc in parsed.classes:
+            extra = {k: v for k, v in (("duplicate_radius_m", mc.duplicate_radius_m), ("duplicate_window_hours", mc.duplicate_window_hours)) if v is not None}
+            cat = Category.objects.create(kind=mc.kind, code=mc.code, name=mc.name, major_code=mc.major_code, major_name=mc.major_name,
+                                          responsible_specialty=mc.responsible_specialty, **extra)
+            FilingCondition.objects.bulk_create([
+                FilingCondition(category=cat, seq=n, text=c.text, limit_amount=c.limit_amount, limit_unit=c.limit_unit, closing_condition=c.closing)
+                for n, c in enumerate(mc.conditions, start=1)])
+        audit.action(None, "load_seed_catalogue", otype="cases.category", object_repr="seeded catalogue", after={"classes": len(parsed.classes)})
+    return len(parsed.classes)
+
+
 def catalogue_classes() -> list[standard.MinorClass]:
     out = []
     for cat in Category.objects.prefetch_related("conditions").order_by("kind", "code"):

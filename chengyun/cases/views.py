@@ -58,7 +58,9 @@ def case_map(request):
 @login_required
 def case_detail(request, pk: int):
     case = policy.get_visible(request.user, Case.objects.select_related("category", "condition", "street", "community", "grid", "unit", "suggested_unit", "merged_into"), pk=pk)
-    actions = services.allowed_actions(request.user, case)
+    # The step forward along the main line first, side paths (回退, 延期 …) after it.
+    main_line = ["accept", "send_verify", "verify", "file", "dispatch", "sign", "feedback", "check_pass", "close"]
+    actions = sorted(services.allowed_actions(request.user, case), key=lambda t: main_line.index(t.action) if t.action in main_line else 99)
     return render(request, "cases/detail.html", {
         "case": case,
         "events": case.events.select_related("unit").order_by("at", "id"),

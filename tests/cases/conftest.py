@@ -13,6 +13,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cases_helpers import G1, G2, G_OTHER, jpeg_bytes  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def seeded_catalogue(request):
+    """Transactional tests elsewhere flush the database, data migrations included: reload the seed."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from chengyun.cases import services
+
+    services.load_seed_catalogue()
+
+
 @pytest.fixture
 def photo():
     return jpeg_bytes()
