@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from chengyun.core.calendar import get_calendar
 from chengyun.core.errors import Invalid
-from chengyun.reports import charts, kinds, xlsx
+from chengyun.reports import kinds, xlsx
 from chengyun.reports import docx as docx_sizes
 from chengyun.reports.docx import OfficialDocument
 
@@ -309,6 +309,8 @@ def _key_category_paragraphs(s: MonthlySummary, code: str) -> list[str]:
 
 
 def monthly_docx(s: MonthlySummary) -> bytes:
+    from chengyun.reports import charts  # matplotlib loads only when a report is drawn
+
     doc = OfficialDocument(title=s.title, addressee="各街道办事处，区直各部门，各有关单位", issuer=_issuer(), date=s.as_of)
     active = sum(s.status_counts.values())
     doc.paragraph(f"现将{s.year}年{s.month}月全区重点任务督查督办情况通报如下。")
