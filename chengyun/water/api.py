@@ -465,7 +465,7 @@ def report_problem(request, patrol_id: int, kind: str = Form(...), description: 
             raise Invalid("照片须为 JPEG 或 PNG", code="bad_image", detail={"field": "photo"})
     pr = services.report_problem(request.user, p, kind=kind, description=description, lng=lng, lat=lat, photo=photo)
     return 201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,
-                 "photo": pr.photo.url if pr.photo else None, "case_number": pr.case_number,
+                 "photo": f"/water/problems/{pr.pk}/photo" if pr.photo else None, "case_number": pr.case_number,
                  "case_url": f"/cases/{pr.case_id}/" if pr.case_id else None}
 
 
@@ -515,4 +515,4 @@ class SnapshotOut(Schema):
 @router.post("/cameras/{code}/snapshots", response={201: SnapshotOut}, summary="上传抓拍（摄像机以其账号的 API 令牌认证）")
 def upload_snapshot(request, code: str, image: UploadedFile = File(...), taken_at: Optional[dt.datetime] = Form(None), note: str = Form("")):
     s = services.upload_snapshot(request.user, code, image=image, taken_at=taken_at, note=note)
-    return 201, {"id": s.pk, "camera": s.camera.code, "outfall": s.outfall.code, "taken_at": s.taken_at, "url": s.image.url}
+    return 201, {"id": s.pk, "camera": s.camera.code, "outfall": s.outfall.code, "taken_at": s.taken_at, "url": f"/water/snapshots/{s.pk}/image"}

@@ -13,4 +13,6 @@ urlpatterns = [
     path("patrols/<int:pk>/", views.patrol_detail, name="patrol"),
     path("compliance/", views.compliance, name="compliance"),
     path("rain/", views.rain_days, name="rain"),
+    path("snapshots/<int:pk>/image", views.snapshot_image, name="snapshot_image"),
+    path("problems/<int:pk>/photo", views.problem_photo, name="problem_photo"),
 ]

@@ -180,3 +180,31 @@ def rain_days(request):
             messages.error(request, e.message)
         return redirect("water:rain")
     return render(request, "water/rain_days.html", {"days": RainDay.objects.all()[:90], "can_edit": can_edit, "today": timezone.localdate()})
+
+
+def _file_response(field):
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png" if field.name.lower().endswith(".png") else "image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def snapshot_image(request, pk: int):
+    """Snapshot images are served only to those who may see the outfall (no public media URL)."""
+    return _file_response(policy.get_visible(request.user, Snapshot.objects.all(), pk=pk).image)
+
+
+@login_required
+def problem_photo(request, pk: int):
+    problem = policy.get_visible(request.user, PatrolProblem.objects.all(), pk=pk)
+    if not problem.photo:
+        from django.http import Http404
+
+        raise Http404
+    return _file_response(problem.photo)

@@ -115,7 +115,9 @@ def test_problem_becomes_case(water, client, settings, tmp_path):
     assert r.status_code == 201, r.content
     body = r.json()
     case = Case.objects.get(number=body["case_number"])
-    assert body["photo"].endswith(".png") and body["case_url"] == f"/cases/{case.pk}/"
+    assert body["photo"] == f"/water/problems/{body['id']}/photo" and body["case_url"] == f"/cases/{case.pk}/"
+    photo_response = client.get(body["photo"])
+    assert photo_response.status_code == 200 and photo_response["Content-Type"] == "image/png"
     # A street-level chief files as the street (street_chief); 乱堆 is 河道违采、乱堆 (0182). This chief has
     # no street-chief role of their own, so the system files it in their name.
     assert (case.source, case.category.code, case.reporter) == ("street_chief", "0182", None)

@@ -2,6 +2,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from support import grid_center
 
 from chengyun.core.errors import Conflict, Forbidden, Invalid
@@ -106,7 +107,20 @@ def test_snapshot_upload_with_device_token(camera, client, settings, tmp_path):
                     HTTP_AUTHORIZATION=f"Bearer {key}")
     assert r.status_code == 201, r.content
     snap = Snapshot.objects.get()
+    assert r.json()["url"] == f"/water/snapshots/{snap.pk}/image"
     assert snap.outfall == cam.outfall and snap.image.name.endswith(".jpg") and snap.taken_at == dt.datetime(2026, 11, 20, 0, 15, tzinfo=dt.timezone.utc)
+
+
+def test_snapshot_images_follow_the_outfall_scope(camera, water, client, settings, tmp_path, make_user):
+    settings.MEDIA_ROOT = str(tmp_path)
+    cam, _ = camera
+    snap = services.upload_snapshot(None, "CAM01", image=ContentFile(JPEG, name="x.jpg"))
+    url = f"/water/snapshots/{snap.pk}/image"
+    client.force_login(make_user("dept_handler", unit="D02"))  # the outfall's responsible unit
+    r = client.get(url)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == JPEG
+    client.force_login(make_user("dept_handler", unit="D01"))
+    assert client.get(url).status_code == 404
 
 
 def test_snapshot_refuses_other_tokens_and_non_images(camera, water, client, settings, tmp_path):

@@ -83,6 +83,7 @@
     streets.addData(all[0]); bodies.addData(all[1]); sections.addData(all[2]); outfalls.addData(all[3]);
     streets.addTo(map); bodies.addTo(map); outfalls.addTo(map); sections.addTo(map);
     var b = streets.getBounds();
+    [bodies, sections, outfalls].forEach(function (layer) { var lb = layer.getBounds(); if (lb.isValid()) { b.extend(lb); } });
     if (b.isValid()) { map.fitBounds(b); } else { map.setView([36.6, 101.78], 13); }
     el.dataset.sectionCount = all[2].features.length;
     el.dataset.outfallCount = all[3].features.length;
