@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -168,6 +169,7 @@ def child(args) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=120)
+    cpu = sum(float(m) for m in re.findall(r"cpu_seconds=([0-9.]+)", err.decode(errors="replace")))
     stored = Reading.objects.count()
     frames = RawFrame.objects.filter(outcome="stored").count()
     sent = result["sent"]
@@ -177,6 +179,8 @@ def child(args) -> None:
         "packets_sent": sent, "replies": result["replies"], "readings_stored": stored, "raw_frames_stored": frames,
         "zero_loss": stored == sent * len(CODES) and frames == sent and result["replies"] == sent,
         "packets_per_s": round(packets_per_s), "values_per_s": round(packets_per_s * len(CODES)),
+        # Load-independent: factor values stored per CPU-second of the server process(es).
+        "server_cpu_s": round(cpu, 1), "values_per_cpu_s": round(sent * len(CODES) / cpu) if cpu else None,
     }
 
     # The same rows, inserted raw into the same (emptied) table.
@@ -189,13 +193,16 @@ def child(args) -> None:
     placeholders = ", ".join(["%s"] * len(cols))
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for start in range(0, len(rows), 5000):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows[start:start + 5000])
     raw_elapsed = time.perf_counter() - started
+    raw_cpu = time.process_time() - cpu_started
     assert Reading.objects.count() == len(rows)
     out["raw_insert_values_per_s"] = round(len(rows) / raw_elapsed)
     out["ratio"] = round(out["values_per_s"] / out["raw_insert_values_per_s"], 3)
+    out["raw_insert_values_per_cpu_s"] = round(len(rows) / raw_cpu) if raw_cpu else None
     Reading.objects.all().delete()
     RawFrame.objects.all().delete()
     print(json.dumps(out))
@@ -245,6 +252,9 @@ def main() -> None:
     for r in results:
         print(f"{r['db']:<10}{r['devices']:>6}{r['packets_per_s']:>10}{r['values_per_s']:>12}{r['raw_insert_values_per_s']:>16}{r['ratio']:>8}  "
               f"{'是' if r['zero_loss'] else '否'}（发送 {r['packets_sent']} 包，入库 {r['readings_stored']} 值）")
+    print(f"{'数据库':<10}{'接收进程 CPU 秒':>14}{'因子值/CPU 秒':>14}{'原始插入 值/CPU 秒':>18}")
+    for r in results:
+        print(f"{r['db']:<10}{r['server_cpu_s']:>16}{r['values_per_cpu_s'] or '-':>16}{r['raw_insert_values_per_cpu_s'] or '-':>20}")
     for r in results:
         print(json.dumps(r, ensure_ascii=False))
     if not all(r["zero_loss"] for r in results):

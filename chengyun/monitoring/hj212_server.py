@@ -445,7 +445,7 @@ def run(options: ServerOptions) -> None:
         await stop.wait()
         serving.cancel()
         await server.stop()
-        logger.info("HJ 212 server stopped: %s", dict(server.worker.stats))
+        logger.info("HJ 212 server stopped: %s cpu_seconds=%.2f", dict(server.worker.stats), time.process_time())
 
     asyncio.run(main())
 

@@ -218,16 +218,24 @@ class Incoming:
 
 @dataclass
 class Stored:
-    """What one batch stored for one device: how many values, and under which (CN, data time) keys."""
+    """What one batch stored for one device: its rows (``_COLUMNS`` tuples) and their (CN, data time) keys."""
 
     device: Device
     count: int = 0
     keys: set[tuple[str, datetime]] = field(default_factory=set)
+    rows: list[tuple] = field(default_factory=list)
 
     @property
     def readings(self) -> list[Reading]:
-        """The stored rows (queried; for callers that want the Reading objects)."""
+        """The stored rows as saved Reading objects (queried)."""
         return stored_readings(self.device, self.keys)
+
+    def unsaved_readings(self) -> list[Reading]:
+        """The same values as Reading objects built in memory (no primary key; no query)."""
+        latest: dict[tuple, tuple] = {}
+        for r in self.rows:
+            latest[(r[1], r[3], r[2])] = r
+        return [Reading(device=self.device, **dict(zip(_COLUMNS[1:], r[1:]))) for r in latest.values()]
 
 
 def stored_readings(device: Device, keys: Iterable[tuple[str, datetime]]) -> list[Reading]:
@@ -326,8 +334,9 @@ def _write_raw_frames(frames: Sequence[tuple]) -> None:
 def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list[Stored]:
     """Store accepted packets in one transaction: readings (upsert), raw frames, last-seen times.
 
-    The on_readings_stored hooks fire after the commit, once per device of the batch; the
-    rows they get are read back on the hooks' side, off the write path.
+    The on_readings_stored hooks fire after the commit, once per device of the batch, with
+    the batch's values as Reading objects built in memory (they carry no primary key: reading
+    them back would cost a query per device and batch on the ingest path).
     """
     if not entries:
         return []
@@ -346,6 +355,7 @@ def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list
         if new:
             stored.count += len(new)
             stored.keys.add((e.packet.cn, when))
+            stored.rows.extend(new)
         if keep_raw and e.raw:
             raw_frames.append((e.received_at, pk, e.device.mn, e.channel, e.peer[:64], e.raw, RawFrame.Outcome.STORED.value))
         seen = last_seen.get(pk)
@@ -364,7 +374,7 @@ def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list
 
 
 def _loader(stored: Stored):
-    return lambda: stored_readings(stored.device, stored.keys)
+    return stored.unsaved_readings
 
 
 def _touch(last_seen: Mapping[int, datetime]) -> None:
@@ -577,5 +587,6 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_ro
         audit.action(None, "import_lab_results", otype="monitoring.reading", object_id="", object_repr="手工监测结果",
                      after={"rows": report.total, "stored": report.stored, "devices_created": report.devices_created})
         by_pk = {d.pk: d for d in devices.values()}
-        transaction.on_commit(lambda: [hooks.fire_lazy(by_pk[pk], _loader(Stored(by_pk[pk], keys=k))) for pk, k in keys.items()])
+        transaction.on_commit(lambda: [hooks.fire_lazy(by_pk[pk], lambda d=by_pk[pk], k=k: stored_readings(d, k))
+                                       for pk, k in keys.items()])
     return report

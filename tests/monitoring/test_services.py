@@ -225,3 +225,15 @@ def test_nightly_purge_task_uses_the_configured_retention(device, settings):
     settings.CHENGYUN_RAW_FRAME_DAYS = 7
     purge_raw_frames.call_local()
     assert RawFrame.objects.count() == 1
+
+
+def test_lab_results_reach_the_hooks_as_saved_readings(ops, device, django_capture_on_commit_callbacks):
+    seen = []
+    hook = lambda dev, readings: seen.extend((dev.mn, r.factor, r.value, r.pk is not None) for r in readings)  # noqa: E731
+    hooks.on_readings_stored(hook)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.import_lab_results(ops, [{"mn": "MN0001", "factor": "COD", "data_time": "2026-11-20 10:00", "value": 9}])
+    finally:
+        hooks.remove(hook)
+    assert seen == [("MN0001", "w01018", 9.0, True)]
