@@ -524,7 +524,8 @@ def daily_board(user: Any, day: dt.date, now: dt.datetime | None = None) -> list
     moment = _local(now)
     past_cutoff = moment > cutoff_at(day)
     due = set(tasks_due_entries(day).values_list("pk", flat=True))
-    tasks = policy.visible(user, KeyTask.objects.filter(state=KeyTask.State.ACTIVE, start_date__lte=day)
+    tasks = policy.visible(user, KeyTask.objects.filter(start_date__lte=day)
+                           .filter(Q(state=KeyTask.State.ACTIVE) | Q(state=KeyTask.State.COMPLETED, completed_on__gte=day))
                            .select_related("lead_unit", "category").order_by("lead_unit__code", "code"))
     entries = {e.task_id: e for e in DailyEntry.objects.filter(date=day, task__in=tasks)}
     rows = []
