@@ -45,7 +45,24 @@ def factor_key(code: str) -> str:
 
 def factor_name(key: str) -> str:
     info = gb3838.FACTORS.get(key)
-    return info.name if info else FACTOR_NAMES.get(key, key)
+    if info:
+        return info.name
+    return FACTOR_NAMES.get(key) or _hj212_factors().get(key, (key, ""))[0]
+
+
+def factor_unit(key: str) -> str:
+    info = gb3838.FACTORS.get(key)
+    if info:
+        return info.unit
+    return "L/s" if key == "flow" else _hj212_factors().get(key, ("", ""))[1]
+
+
+@functools.lru_cache(maxsize=1)
+def _hj212_factors() -> dict[str, tuple[str, str]]:
+    """HJ 212 Table B.1 names and units, for factors GB 3838 does not list (conductivity, turbidity …)."""
+    from chengyun.monitoring import catalogue
+
+    return catalogue.water_factors()
 
 
 @functools.lru_cache(maxsize=512)

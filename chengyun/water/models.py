@@ -186,6 +186,12 @@ class Aggregate(models.Model):
     def label(self) -> str:
         return LABELS.get(self.water_class, "") if self.water_class else ""
 
+    @property
+    def limiting_names(self) -> list[str]:
+        from .evaluation import factor_name
+
+        return [factor_name(k) for k in self.limiting]
+
 
 class Alert(models.Model):
     class Kind(models.TextChoices):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from chengyun.standards import gb3838
 
-from .evaluation import factor_name
+from .evaluation import factor_name, factor_unit
 from .models import Aggregate, Alert, Outfall, Section
 from .rules import rule
 
@@ -103,8 +103,7 @@ def factor_series(aggs: list[Aggregate], body: str | None) -> list[dict[str, Any
         limits = None
         if limit is not None and limit.cmp in ("le", "ge"):
             limits = [limit.threshold(c) for c in range(1, 6)]
-        info = gb3838.FACTORS.get(k)
-        out.append({"key": k, "name": factor_name(k), "unit": info.unit if info else ("L/s" if k == "flow" else ""),
+        out.append({"key": k, "name": factor_name(k), "unit": factor_unit(k),
                     "cmp": limit.cmp if limit else None, "limits": limits,
                     "points": [[a.start.isoformat(), a.means.get(k)] for a in aggs]})
     return out

@@ -32,13 +32,13 @@ def map_page(request):
 def _latest_values(site):
     from chengyun.monitoring import services as monitoring
 
-    from .evaluation import factor_key, factor_name, standard_value
+    from .evaluation import factor_key, factor_name, factor_unit, standard_value
 
     rows = []
     for code, r in sorted(monitoring.latest_values(site.SITE_KIND, site.code).items()):
         key = factor_key(code)
-        rows.append({"code": code, "name": factor_name(key), "value": standard_value(code, r.value) if r.value is not None else None,
-                     "flag": r.flag, "at": r.data_time, "mn": r.device.mn})
+        rows.append({"code": code, "name": factor_name(key), "unit": factor_unit(key), "flag": r.flag, "at": r.data_time, "mn": r.device.mn,
+                     "value": standard_value(code, r.value) if r.value is not None else None})
     return rows
 
 
