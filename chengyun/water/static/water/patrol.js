@@ -44,6 +44,7 @@
   function onFix(pos) {
     var c = pos.coords;
     gps.textContent = t("定位精度") + " " + Math.round(c.accuracy) + " m";
+    gps.className = c.accuracy > 50 ? "error" : "muted";
     var p = [Math.round(c.longitude * 1e7) / 1e7, Math.round(c.latitude * 1e7) / 1e7];
     here.setLatLng([p[1], p[0]]).addTo(map);
     // Skip poor fixes and jitter while standing still.
