@@ -1,26 +1,23 @@
 """The district's working calendar: chinese-calendar plus administrators' per-date overrides.
 
 Working hours come from settings (CHENGYUN_WORKING_HOURS, default 08:00-12:00,14:00-18:00).
-The calendar is cached per process and rebuilt when an override changes (ChangeStamp).
+The calendar is cached per process and rebuilt when an override changes (core/stamps.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 
 from . import audit
 from .errors import Invalid
-from .models import CalendarOverride, ChangeStamp
+from .models import CalendarOverride
+from .stamps import StampedCache
 from .workcalendar import DEFAULT_WORKING_HOURS, WorkCalendar
 
 STAMP = "core.calendar"
-_lock = threading.Lock()
-_cached: tuple[int, WorkCalendar] | None = None
 
 
 def working_hours_from_env() -> tuple[tuple[dt.time, dt.time], ...]:
@@ -34,18 +31,16 @@ def working_hours_from_env() -> tuple[tuple[dt.time, dt.time], ...]:
     return tuple(periods)
 
 
-def _version() -> int:
-    return ChangeStamp.objects.filter(name=STAMP).values_list("version", flat=True).first() or 0
+def _build() -> WorkCalendar:
+    overrides = dict(CalendarOverride.objects.values_list("date", "is_workday"))
+    return WorkCalendar(working_hours=working_hours_from_env(), overrides=overrides)
+
+
+_cache: StampedCache[WorkCalendar] = StampedCache(STAMP, _build)
 
 
 def get_calendar() -> WorkCalendar:
-    global _cached
-    version = _version()
-    with _lock:
-        if _cached is None or _cached[0] != version:
-            overrides = dict(CalendarOverride.objects.values_list("date", "is_workday"))
-            _cached = (version, WorkCalendar(working_hours=working_hours_from_env(), overrides=overrides))
-        return _cached[1]
+    return _cache.get()
 
 
 def set_override(user: Any, date: dt.date, is_workday: bool | None, note: str = "") -> CalendarOverride | None:
@@ -72,6 +67,5 @@ def set_override(user: Any, date: dt.date, is_workday: bool | None, note: str = 
         else:
             result = CalendarOverride.objects.create(date=date, is_workday=is_workday, note=note)
             audit.created(result)
-        ChangeStamp.objects.get_or_create(name=STAMP)
-        ChangeStamp.objects.filter(name=STAMP).update(version=F("version") + 1)
+        _cache.bump()
     return result

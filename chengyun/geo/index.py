@@ -1,14 +1,13 @@
 """The in-memory locate index: point → grid → community → street.
 
-One STRtree over the unit grids; streets and communities follow from the grid. The tree is
+One STRtree over the unit grids; streets and communities follow from the grid. The index is
 rebuilt lazily when the boundaries' ChangeStamp moves (any process may have imported new
-boundaries), checked at most every few seconds so locate stays a memory operation.
+boundaries; see core/stamps.py), checked at most every few seconds so locate stays a memory
+operation.
 """
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +15,9 @@ import shapely
 from shapely import STRtree
 from shapely.geometry import shape
 
+from chengyun.core.stamps import StampedCache
+
 STAMP = "geo.boundaries"
-_CHECK_EVERY_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,6 @@ class LocateIndex:
         self.grids = [grids[i] for i in order]
         self.geometries = np.array([geometries[i] for i in order], dtype=object)
         self.tree = STRtree(self.geometries)
-        self.version = -1
         self._build_raster()
 
     def _build_raster(self) -> None:
@@ -124,18 +123,6 @@ class LocateIndex:
         return self.grids[hit] if hit >= 0 else None
 
 
-_lock = threading.Lock()
-_index: LocateIndex | None = None
-_checked_at = 0.0
-
-
-def _current_version() -> int:
-    from chengyun.core.models import ChangeStamp
-
-    stamp = ChangeStamp.objects.filter(name=STAMP).values_list("version", flat=True).first()
-    return stamp or 0
-
-
 def build() -> LocateIndex:
     from .models import Grid
 
@@ -147,34 +134,7 @@ def build() -> LocateIndex:
     return LocateIndex(infos, geoms)
 
 
-def get_index() -> LocateIndex:
-    global _index, _checked_at
-    now = time.monotonic()
-    if _index is not None and now - _checked_at < _CHECK_EVERY_SECONDS:
-        return _index
-    with _lock:
-        version = _current_version()
-        if _index is None or _index.version != version:
-            fresh = build()
-            fresh.version = version
-            _index = fresh
-        _checked_at = time.monotonic()
-        return _index
-
-
-def invalidate() -> None:
-    """Forget the index in this process (after this process changed boundaries)."""
-    global _index
-    with _lock:
-        _index = None
-
-
-def bump() -> None:
-    """Tell every process that the boundaries changed."""
-    from django.db.models import F
-
-    from chengyun.core.models import ChangeStamp
-
-    ChangeStamp.objects.get_or_create(name=STAMP)
-    ChangeStamp.objects.filter(name=STAMP).update(version=F("version") + 1)
-    invalidate()
+_cache: StampedCache[LocateIndex] = StampedCache(STAMP, build)
+get_index = _cache.get
+invalidate = _cache.invalidate
+bump = _cache.bump
