@@ -47,7 +47,9 @@ class FlowGraph:
             from scipy.sparse import csr_matrix
 
             ptr, nbr = (self.in_ptr, self.in_nbr) if direction == "upstream" else (self.out_ptr, self.out_nbr)
-            m = csr_matrix((np.ones(len(nbr), dtype=np.int8), nbr, ptr), shape=(self.n, self.n))
+            # float64 data and int32 indices are what csgraph works in: any other dtype is
+            # converted (copied) on every call, which costs more than a small trace itself.
+            m = csr_matrix((np.ones(len(nbr), dtype=np.float64), nbr.astype(np.int32), ptr.astype(np.int32)), shape=(self.n, self.n))
             self._matrices[direction] = m
         return m
 
