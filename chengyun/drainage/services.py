@@ -925,7 +925,7 @@ def misconnection_to_task(user: Any, m: Misconnection, *, lead_unit: Any, deadli
         before = audit.snapshot(m)
         task = supervision_services.create_task(
             user, title=f"混接错接整治：{m.get_kind_display()} {m.subject_code}", source="rectification",
-            category=category or getattr(settings, "DRAINAGE_TASK_CATEGORY", "污水冒溢整治"),
+            category=category or getattr(settings, "DRAINAGE_TASK_CATEGORY", "sewage_overflow"),
             lead_unit=lead_unit, deadline=deadline, description=description or m.evidence, links=[(kind, m.subject_code)],
         )
         m.status, m.task_id = t.target, task.pk
