@@ -901,8 +901,10 @@ def misconnection_to_case(user: Any, m: Misconnection) -> Misconnection:
     lng, lat, address = _subject_point(m)
     with transaction.atomic():
         before = audit.snapshot(m)
+        # Filed as the system's own report (the detection is the evidence, not a patrol's
+        # sighting); who pressed the button is in this app's audit entry below.
         case = case_services.report(
-            user, source="ops_grid_worker", category_code="0130", category_kind="event", lng=lng, lat=lat,
+            None, source="ops_grid_worker", category_code="0130", category_kind="event", lng=lng, lat=lat,
             description=f"【混接错接】{m.get_kind_display()}：{m.evidence}", address=address,
             external_id=f"drainage.misconnection.{m.pk}", extra={"misconnection": m.pk, "subject": m.subject_code},
         )

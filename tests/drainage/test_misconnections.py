@@ -138,3 +138,24 @@ def test_misconnection_api(misconnected, no_water, make_user, api_client):
     assert api.post(f"drainage/misconnections/{pk}/dismiss", {"note": "复核无误"}).json()["status"] == "dismissed"
     conflict = api.post(f"drainage/misconnections/{pk}/dismiss", {"note": "再次"})
     assert conflict.status_code == 409 and conflict.json()["code"] == "bad_transition"
+
+
+def test_real_case_and_task_when_those_apps_are_installed(misconnected, no_water, make_user, units):
+    from django.apps import apps
+
+    if not (apps.is_installed("chengyun.cases") and apps.is_installed("chengyun.supervision")):
+        pytest.skip("cases/supervision not installed")
+    services.detect_misconnections(None)
+    dispatcher = make_user("ops_dispatcher")
+    m = services.misconnection_to_case(dispatcher, Misconnection.objects.get(kind="sewage_to_rain"))
+    from chengyun.cases.models import Case
+
+    case = Case.objects.get(pk=m.case_id)
+    assert str(case.number) == m.case_number and "X3" in case.description
+    leader = make_user("ops_shift_leader")
+    t = services.misconnection_to_task(leader, Misconnection.objects.get(kind="rain_to_sewage"), lead_unit=units["D02"],
+                                       deadline=dt.date.today() + dt.timedelta(days=30))
+    from chengyun.supervision.models import KeyTask
+
+    task = KeyTask.objects.get(pk=t.task_id)
+    assert task.category.code == "sewage_overflow" and task.lead_unit == units["D02"] and "X4" in task.title
