@@ -24,6 +24,7 @@ from chengyun.people import roles as R
 from chengyun.people.models import Person
 
 from . import services, workflow as W
+from .bulk import fast_insert, reset_sequences
 from .models import Case, CaseCounter, CaseEvent, Category
 
 TOTAL = 32_000
@@ -360,56 +361,3 @@ def generate(ctx: DemoContext) -> None:
 
 def workflow_name(source: str) -> str:
     return W.SOURCES.get(source, source)
-
-
-def fast_insert(model, objs) -> None:
-    """Multi-row INSERT of model instances (or dicts by attname) whose ids are already set (demo and benchmark data)."""
-    import json
-
-    from django.db import connection, models
-
-    fields = list(model._meta.concrete_fields)
-    ops = connection.ops
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        def dump_json(v):
-            return Jsonb(v)
-    else:
-        def dump_json(v):
-            return json.dumps(v, ensure_ascii=False)
-    preps = []
-    for f in fields:
-        if isinstance(f, models.DateTimeField):
-            preps.append(lambda v: None if v is None else ops.adapt_datetimefield_value(v))
-        elif isinstance(f, models.JSONField):
-            preps.append(lambda v: None if v is None else dump_json(v))
-        else:
-            preps.append(None)
-    qn = ops.quote_name
-    cols = ", ".join(qn(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    names = [f.attname for f in fields]
-    # SQLite and PostgreSQL both take at least 32,766 parameters per statement.
-    batch = max(1, 30000 // len(fields))
-    with connection.cursor() as cur:
-        for k in range(0, len(objs), batch):
-            chunk = objs[k:k + batch]
-            params = []
-            for o in chunk:
-                d = o if isinstance(o, dict) else o.__dict__
-                for name, prep in zip(names, preps):
-                    v = d.get(name)
-                    params.append(prep(v) if prep else v)
-            cur.execute(f"INSERT INTO {qn(model._meta.db_table)} ({cols}) VALUES " + ", ".join([one] * len(chunk)), params)
-
-
-def reset_sequences(*models_) -> None:
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    sql = connection.ops.sequence_reset_sql(no_style(), list(models_))
-    if sql:
-        with connection.cursor() as cur:
-            for statement in sql:
-                cur.execute(statement)

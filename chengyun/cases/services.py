@@ -28,7 +28,7 @@ from chengyun.geo.models import Unit
 from chengyun.people import policy
 from chengyun.people import roles as R
 
-from . import images, standard, workflow
+from . import bulk, images, standard, workflow
 from .models import Attachment, Case, CaseCounter, CaseEvent, Category, DroneFlight, FilingCondition, Responsibility
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -412,6 +412,13 @@ def _users_with_roles(role_codes: Iterable[str], **person_filter: Any) -> list[A
     from django.contrib.auth import get_user_model
 
     return list(get_user_model().objects.filter(person__active=True, person__roles__code__in=list(role_codes), **person_filter).distinct())
+
+
+def policy_person_grids():
+    """The person ↔ grid assignment table (定人定片区)."""
+    from chengyun.people.models import Person
+
+    return Person.grids.through
 
 
 def _people_for_stage(case: Case) -> list[Any]:
@@ -1002,41 +1009,49 @@ def import_drone_flight(user: Any, payload: dict[str, Any]) -> DroneImportResult
         except IntegrityError:
             raise Conflict("该架次正在导入", code="flight_importing") from None
         numbers = _allocate_numbers(now.astimezone(SHANGHAI).date(), len(new_cases)) if new_cases else []
-        for case, number in zip(new_cases, numbers):
-            case.number = number
-        Case.objects.bulk_create(new_cases, batch_size=2000)
-        if connection_needs_ids():
-            by_number = dict(Case.objects.filter(number__in=numbers).values_list("number", "id"))
-            for case in new_cases:
-                case.pk = case.id = by_number[case.number]
+        for case, number, pk in zip(new_cases, numbers, bulk.reserve_ids(Case, len(new_cases))):
+            case.number, case.pk, case.updated_at = number, pk, now
+        bulk.fast_insert(Case, new_cases)
         actor_name = _actor_name(user)
+        person_id = _person_id(user)
+        user_id = user.pk if user is not None else None
         events = []
         for case in new_cases:
-            events.append(CaseEvent(case=case, at=now, action="report", to_status=workflow.REPORTED, actor=user, actor_person_id=_person_id(user), actor_name=actor_name,
-                                    note=case.description, data={"source": "drone", "flight_id": flight_id}))
-            events.append(CaseEvent(case=case, at=now, action="send_verify", from_status=workflow.REPORTED, to_status=workflow.VERIFYING,
-                                    actor=None, actor_name="系统", note="无人机巡查结果自动派发网格员核实"))
+            events.append({"case_id": case.pk, "at": now, "action": "report", "to_status": workflow.REPORTED, "actor_id": user_id,
+                           "actor_person_id": person_id, "actor_name": actor_name, "note": case.description, "data": {"source": "drone", "flight_id": flight_id}})
+            events.append({"case_id": case.pk, "at": now, "action": "send_verify", "from_status": workflow.REPORTED, "to_status": workflow.VERIFYING,
+                           "actor_name": "系统", "note": "无人机巡查结果自动派发网格员核实", "data": {}})
+        by_count: dict[int, list[int]] = {}
         for cid, n in dup_existing.items():
-            events.append(CaseEvent(case_id=cid, at=now, action="duplicate_report", actor=user, actor_person_id=_person_id(user), actor_name=actor_name, data={"flight_id": flight_id, "count": n}))
-            Case.objects.filter(pk=cid).update(reporter_count=F("reporter_count") + n)
-        CaseEvent.objects.bulk_create(events, batch_size=5000)
-        audit.bulk_created(new_cases, verb="drone_import")
+            events.append({"case_id": cid, "at": now, "action": "duplicate_report", "actor_id": user_id, "actor_person_id": person_id,
+                           "actor_name": actor_name, "data": {"flight_id": flight_id, "count": n}})
+            by_count.setdefault(n, []).append(cid)
+        for n, ids in by_count.items():
+            Case.objects.filter(pk__in=ids).update(reporter_count=F("reporter_count") + n, updated_at=now)
+        for event, pk in zip(events, bulk.reserve_ids(CaseEvent, len(events))):
+            event["id"] = pk
+        bulk.fast_insert(CaseEvent, events)
+        # One audit entry for the flight names every case it created and every case it added reports to.
         audit.action(flight, "import_drone_flight", after={"flight_id": flight_id, "detections": len(rows), "created": len(new_cases),
-                                                           "duplicates": duplicates, "outside": len(rows) - len(inside)})
-    workers_by_grid: dict[int, int] = {}
+                                                           "duplicates": duplicates, "outside": len(rows) - len(inside),
+                                                           "case_numbers": numbers, "reports_added_to": sorted(dup_existing)})
+    per_grid: dict[int, int] = {}
     for case in new_cases:
-        workers_by_grid[case.grid_id] = workers_by_grid.get(case.grid_id, 0) + 1
-    for grid_id, n in workers_by_grid.items():
-        notify.notify(_users_with_roles(workflow.GRID_WORKERS, person__grids=grid_id), f"无人机巡查 {flight_id}：{n} 件待现场核实",
-                      url="/cases/inbox/", dedup_key=f"drone:{flight_id}:{grid_id}")
+        per_grid[case.grid_id] = per_grid.get(case.grid_id, 0) + 1
+    # One query for the grid workers of every grid the flight touched, not one per grid.
+    from django.contrib.auth import get_user_model
+
+    users_by_grid: dict[int, list] = {}
+    Through = policy_person_grids()
+    workers = get_user_model().objects.in_bulk(list(Through.objects.filter(grid_id__in=list(per_grid), person__active=True, person__user__isnull=False,
+                                                                           person__roles__code__in=list(workflow.GRID_WORKERS))
+                                                     .values_list("person__user_id", flat=True).distinct()))
+    for grid_id, user_id in Through.objects.filter(grid_id__in=list(per_grid), person__user_id__in=list(workers)).values_list("grid_id", "person__user_id"):
+        users_by_grid.setdefault(grid_id, []).append(workers[user_id])
+    for grid_id, n in per_grid.items():
+        if users_by_grid.get(grid_id):
+            notify.notify(users_by_grid[grid_id], f"无人机巡查 {flight_id}：{n} 件待现场核实", url="/cases/inbox/", dedup_key=f"drone:{flight_id}:{grid_id}")
     return DroneImportResult(flight_id, False, len(rows), len(new_cases), duplicates, len(rows) - len(inside), sorted(numbers))
-
-
-def connection_needs_ids() -> bool:
-    """SQLite ≥ 3.35 and PostgreSQL return ids from bulk_create; older backends need a lookup."""
-    from django.db import connection
-
-    return not connection.features.can_return_rows_from_bulk_insert
 
 
 # ---------------------------------------------------------------- 12345 hotline
