@@ -256,6 +256,25 @@ def series(request, site_kind: Literal["section", "outfall"], code: str, period:
             "factors": queries.factor_series(aggs, body)}
 
 
+class LinkIn(Schema):
+    mn: str = Field(..., description="监测设备 MN")
+
+
+class LinkOut(Schema):
+    mn: str
+    site_kind: str
+    site_code: str
+    hours_evaluated: int
+
+
+@router.post("/sites/{site_kind}/{code}/devices", response=LinkOut, summary="关联监测设备（并评价其已有数据）")
+def link_device(request, site_kind: Literal["section", "outfall"], code: str, body: LinkIn):
+    site = _site_for(request, site_kind, code)
+    device = services.link_device(request.user, body.mn, site)
+    hours = Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period=Aggregate.Period.HOUR).count()
+    return {"mn": device.mn, "site_kind": device.site_kind, "site_code": device.site_code, "hours_evaluated": hours}
+
+
 # ---------------------------------------------------------------- alerts
 
 class AlertOut(Schema):

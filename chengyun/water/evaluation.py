@@ -146,12 +146,20 @@ def emit(site, events: list[Event]) -> None:
                              times=[e.at for e in group])
 
 
-def _previous_valid(mn: str, cn: str, code: str, before: dt.datetime) -> Any | None:
+def _previous_valid(mn: str, before: dt.datetime) -> dict[tuple[str, str], Any]:
+    """The last valid reading of each (cn, factor) of a device in the hours before `before`.
+
+    One query for all factors. A value older than the look-back is no baseline: a change
+    across a long gap in the data is not "sudden"."""
     from chengyun.monitoring import services as monitoring
 
-    qs = (monitoring.readings(mn=mn, cn=cn, factor=code, end=before).filter(value__isnull=False)
-          .exclude(flag__in=sorted(EXCLUDED_FLAGS)).order_by("-data_time"))
-    return qs.first()
+    window = dt.timedelta(hours=int(rule("jump_lookback_hours")))
+    found: dict[tuple[str, str], Any] = {}
+    qs = (monitoring.readings(mn=mn, start=before - window, end=before).filter(value__isnull=False)
+          .exclude(flag__in=sorted(EXCLUDED_FLAGS)).select_related(None).order_by("-data_time").only("cn", "factor", "value", "data_time", "flag"))
+    for r in qs.iterator(chunk_size=500):
+        found.setdefault((r.cn, r.factor), r)
+    return found
 
 
 def jump_floor(body: str, key: str) -> float:
@@ -162,8 +170,10 @@ def jump_floor(body: str, key: str) -> float:
 
 
 def is_jump(previous: float, current: float, floor: float) -> bool:
+    """A rise or a fall by `jump_ratio` of the lower of the two values (so doubling and halving
+    count alike), and by at least `floor`."""
     change = abs(current - previous)
-    return change >= floor and change >= float(rule("jump_ratio")) * max(abs(previous), floor)
+    return change >= floor and change >= float(rule("jump_ratio")) * max(min(abs(previous), abs(current)), floor)
 
 
 def watched_for_jumps(body: str, code: str) -> bool:
@@ -179,10 +189,13 @@ def _jump_events(site, mn: str, valid: list[Any]) -> list[Event]:
     for r in valid:
         if watched_for_jumps(body, r.factor):
             series[(r.cn, r.factor)].append(r)
-    events = []
+    events: list[Event] = []
+    if not series:
+        return events
+    baseline = _previous_valid(mn, min(r.data_time for rows in series.values() for r in rows))
     for (cn, code), rows in series.items():
         rows.sort(key=lambda r: r.data_time)
-        prev = _previous_valid(mn, cn, code, rows[0].data_time)
+        prev = baseline.get((cn, code))
         key = factor_key(code)
         floor = jump_floor(body, key)
         for r in rows:

@@ -8,13 +8,15 @@ from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
     # Sudden jump: a valid reading differs from the previous one of the same device, data
-    # type and factor by this fraction of the previous value …
+    # type and factor by this fraction of the lower of the two values …
     "jump_ratio": 1.0,
     # … and by at least this fraction of the factor's class Ⅲ limit (so that 0.01 → 0.03
     # mg/L of ammonia, a tripling well inside class Ⅱ, is not an alarm).
     "jump_floor_fraction": 0.5,
     # For factors GB 3838 has no limit for (flow, turbidity …) the absolute floor is this.
     "jump_floor_other": 1.0,
+    # The previous value a jump is measured from must be at most this old.
+    "jump_lookback_hours": 6,
     # A linked device not heard from for this long is silent; one that is heard from but
     # whose newest measurement is older than this is stale.
     "silent_minutes": 120,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from chengyun.core import audit
@@ -180,13 +180,21 @@ def update_site(user: Any, site: Section | Outfall, *, lng: float | None = None,
 
 
 def link_device(user: Any, mn: str, site: Section | Outfall):
-    """Attach a monitoring device to this section or outfall (monitoring keeps the link)."""
+    """Attach a monitoring device to this section or outfall (monitoring keeps the link) and
+    judge the history it already has (at most the last 400 days) as this site's."""
     from chengyun.monitoring import services as monitoring
+
+    from . import evaluation
 
     if user is not None:
         policy.require_write(user, site, "只有城运中心可以关联监测设备")
         policy.require_role(user, R.OPS_CENTER | {R.SYSADMIN}, "只有城运中心可以关联监测设备")
-    return monitoring.link_device(user, mn, site.SITE_KIND, site.code)
+    device = monitoring.link_device(user, mn, site.SITE_KIND, site.code)
+    times = monitoring.readings(mn=mn).aggregate(first=Min("data_time"), last=Max("data_time"))
+    if times["first"] is not None:
+        start = max(times["first"], times["last"] - dt.timedelta(days=400))
+        evaluation.reevaluate(site, start, times["last"] + dt.timedelta(hours=1))
+    return device
 
 
 def section_by_code(code: str) -> Section | None:

@@ -128,3 +128,30 @@ def test_reevaluate_matches_incremental(water, feed):
     assert hours == 4
     assert sorted(Aggregate.objects.values_list("period", "start", "sums", "water_class", "compliant", "excluded")) == incremental
     assert sorted(Alert.objects.values_list("kind", "occurrences")) == alerts
+
+
+def test_linking_a_device_later_judges_its_history(water, api_client, make_user):
+    from django.utils import timezone
+
+    from chengyun.monitoring import services as monitoring
+    from chengyun.monitoring.models import Reading
+
+    dev = monitoring.create_device(None, mn="LATE000000000001", password="123456", st="21", name="后接入水站")
+    for h in range(3):
+        Reading.objects.create(device=dev, cn="2061", factor="w01018", data_time=T0 + dt.timedelta(hours=h), value=35.0, flag="N",
+                               received_at=timezone.now())
+    client = api_client.as_user(make_user("ops_dispatcher"))
+    r = client.post("water/sites/section/WQ02/devices", {"mn": dev.mn})
+    assert r.status_code == 200 and r.json()["hours_evaluated"] == 3
+    assert agg("WQ02", "day", T0.replace(hour=0)).water_class == 5
+    alert = Alert.objects.get(kind=Alert.Kind.TARGET_EXCEEDED, section=water.lake_section)
+    assert alert.occurrences == 3
+    assert api_client.as_user(water.chief_user).post("water/sites/section/WQ02/devices", {"mn": dev.mn}).status_code == 403
+
+
+def test_no_jump_across_a_long_gap(water, feed):
+    feed(water.device, T0, {"w21003": 0.3})
+    feed(water.device, T0 + dt.timedelta(hours=7), {"w21003": 1.2})  # nothing in between: no baseline
+    assert not Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).exists()
+    feed(water.device, T0 + dt.timedelta(hours=8), {"w21003": 0.3})
+    assert Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).count() == 1
