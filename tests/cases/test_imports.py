@@ -134,3 +134,24 @@ def test_hotline_xlsx_and_permissions(crew, client):
     r = client.post("/api/v1/cases/hotline-imports", {"file": SimpleUploadedFile("h.xlsx", buf.getvalue())})
     assert r.status_code == 200, r.content
     assert Case.objects.get(external_id="GD100").category.name == "路灯"
+
+
+def test_cli_commands(tmp_path, crew):
+    import json as _json
+
+    from django.core.management import CommandError, call_command
+
+    x, y = grid_center(G1)
+    (tmp_path / "f.json").write_text(_json.dumps(flight("CLI-1")), encoding="utf-8")
+    call_command("cases", "drone-import", str(tmp_path / "f.json"))
+    call_command("cases", "drone-import", str(tmp_path / "f.json"))
+    assert DroneFlight.objects.count() == 1 and Case.objects.filter(source="drone").count() == 2
+    (tmp_path / "h.csv").write_bytes(hotline_csv([f"GD900,2026-11-20 09:30,占道经营,路,{x},{y},0406,事件,,"]))
+    call_command("cases", "hotline-import", str(tmp_path / "h.csv"))
+    assert Case.objects.filter(source="hotline").count() == 1
+    (tmp_path / "bad.csv").write_bytes(hotline_csv([f"GD901,2026-11-20 09:30,占道经营,路,{x},{y},0000,事件,,"]))
+    with pytest.raises(CommandError):
+        call_command("cases", "hotline-import", str(tmp_path / "bad.csv"))
+    call_command("cases", "standard-export", str(tmp_path / "std.xlsx"))
+    call_command("cases", "standard-import", str(tmp_path / "std.xlsx"), "--dry-run")
+    call_command("cases", "refresh-clocks")
