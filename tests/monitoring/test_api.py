@@ -124,3 +124,13 @@ def test_ingest_log_endpoint(api_client, ops, make_user):
     r = api_client.as_user(ops).get("monitoring/ingest-log", {"reason": "unknown_mn"})
     assert r.json()["count"] == 1 and r.json()["results"][0]["reason_display"] == "未登记的设备"
     assert api_client.as_user(make_user(R.STREET_CHIEF)).get("monitoring/ingest-log").json()["count"] == 0
+
+
+def test_openapi_documents_the_monitoring_endpoints(api_client, ops):
+    r = api_client.as_user(ops).get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    for path in ("/api/v1/monitoring/devices", "/api/v1/monitoring/readings", "/api/v1/monitoring/lab-results",
+                 "/api/v1/monitoring/devices/{mn}/frames"):
+        assert path in paths
+    assert "multipart/form-data" in paths["/api/v1/monitoring/lab-results"]["post"]["requestBody"]["content"]
