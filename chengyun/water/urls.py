@@ -4,7 +4,9 @@ from . import views
 
 urlpatterns = [
     path("", views.map_page, name="map"),
+    path("sections/", views.sections, name="sections"),
     path("sections/<str:code>/", views.section_detail, name="section"),
+    path("outfalls/", views.outfalls, name="outfalls"),
     path("outfalls/<str:code>/", views.outfall_detail, name="outfall"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),

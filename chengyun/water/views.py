@@ -20,13 +20,34 @@ from chengyun.people import roles as R
 
 from . import queries, services
 from .api import _visible_chiefs
-from .filters import AlertFilter, PatrolFilter
-from .models import Alert, ChiefLevel, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach, RiverChief, Section, Snapshot
+from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
+from .models import Alert, ChiefLevel, Outfall, Patrol, PatrolProblem, RainDay, Reach, RiverChief, Section, Snapshot, WaterBody
 
 
 @login_required
 def map_page(request):
     return render(request, "water/map.html", {"colours": queries.CLASS_COLOURS, "statuses": queries.OUTFALL_STATUS})
+
+
+@login_required
+def sections(request):
+    filters, values = filter_from_query(SectionFilter, request)
+    qs = filters.filter(policy.visible(request.user, Section.objects.select_related("water_body", "street", "chief__person"))).distinct()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    latest = queries.latest_aggregates("section", [s.code for s in page])
+    rows = [(s, latest.get(s.code)) for s in page]
+    return render(request, "water/sections.html", {"page": page, "rows": rows, "values": values, "bodies": WaterBody.objects.all()})
+
+
+@login_required
+def outfalls(request):
+    filters, values = filter_from_query(OutfallFilter, request)
+    qs = filters.filter(policy.visible(request.user, Outfall.objects.select_related("water_body", "street", "unit"))).distinct()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    statuses = queries.outfall_statuses(list(page))
+    rows = [(o, queries.OUTFALL_STATUS[statuses[o.code]]) for o in page]
+    return render(request, "water/outfalls.html", {"page": page, "rows": rows, "values": values, "kinds": Outfall.Kind.choices,
+                                                   "bodies": WaterBody.objects.all()})
 
 
 def _latest_values(site):

@@ -31,6 +31,8 @@ def test_pages_render(water, feed, ops_client, make_user):
         f"/water/patrols/{p.pk}/": "track-map",
         "/water/compliance/?year=2026&month=11": "巡河规则",
         "/water/rain/": "降雨记录",
+        "/water/sections/?water_body=L01": "水库坝前断面",
+        "/water/outfalls/?kind=rain": "二号雨水排口",
         "/water/patrols/new/": "不是在任的河湖长",
     }
     for url, text in pages.items():
