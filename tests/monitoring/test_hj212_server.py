@@ -236,3 +236,52 @@ def test_split_packets_and_2005_frames_are_stored():
         replies = asyncio.run(send(server.port, split + [old], expect_replies=2))
     assert len(replies) == 2 and all(r.qn == "20261125000000123" for r in replies)
     assert sorted(Reading.objects.values_list("factor", "value")) == [("w01018", 1.5), ("w01018", 3.0), ("w21003", 1.5)]
+
+
+def test_a_database_outage_delays_replies_but_loses_nothing(monkeypatch):
+    from django.db import OperationalError
+
+    devices = register(3)
+    real = services.store_packets
+    failures = {"left": 2}
+
+    def flaky(entries, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("database is locked")
+        return real(entries, **kwargs)
+
+    monkeypatch.setattr(services, "store_packets", flaky)
+
+    async def main(port):
+        return await asyncio.gather(*(send(port, [frame(d.mn, i=i) for i in range(4)], expect_replies=4) for d in devices))
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        results = asyncio.run(main(server.port))
+        assert server.worker.stats["db_retries"] == 2
+    assert [len(r) for r in results] == [4, 4, 4]
+    assert Reading.objects.count() == 12 * len(CODES)
+
+
+def test_a_stalled_or_garbage_spewing_connection_blocks_no_one():
+    devices = register(10)
+
+    async def main(port):
+        stalled_r, stalled = await asyncio.open_connection("127.0.0.1", port)
+        stalled.write(frame(devices[0].mn, i=99)[:40])  # half a frame, then nothing
+        noisy_r, noisy = await asyncio.open_connection("127.0.0.1", port)
+        noisy.write(b"\x00\xff garbage ##12 " * 5000)
+        await asyncio.gather(stalled.drain(), noisy.drain())
+        started = time.monotonic()
+        results = await asyncio.gather(*(send(port, [frame(d.mn, i=i) for i in range(3)], expect_replies=3) for d in devices))
+        elapsed = time.monotonic() - started
+        stalled.close()
+        noisy.close()
+        return results, elapsed
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        results, elapsed = asyncio.run(main(server.port))
+    assert [len(r) for r in results] == [3] * 10
+    assert elapsed < 10
+    assert Reading.objects.count() == 30 * len(CODES)
+    assert IngestLog.objects.filter(reason="malformed").exists()  # the garbage was logged
