@@ -1,7 +1,6 @@
 """/api/v1/monitoring/: devices, readings, laboratory results, raw frames and refusals."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Literal, Optional
 

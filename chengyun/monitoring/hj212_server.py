@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
@@ -313,7 +313,6 @@ class ServerOptions:
     # Several server processes may share the port (Linux SO_REUSEPORT spreads connections
     # across them): parsing then uses more than one core.
     reuse_port: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class HJ212Server:

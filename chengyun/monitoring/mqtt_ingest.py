@@ -39,7 +39,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from chengyun.standards import hj212

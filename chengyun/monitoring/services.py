@@ -11,7 +11,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chengyun.core import audit
-from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chengyun.core.errors import Conflict, Invalid, NotFound
 from chengyun.people import policy
 from chengyun.standards import hj212
 
