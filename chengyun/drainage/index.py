@@ -79,7 +79,12 @@ def build() -> NetworkIndex:
     nodes = list(Node.objects.order_by("id").values_list("id", "code", "kind", "lng", "lat"))
     pipes = list(Pipe.objects.order_by("id").values_list("id", "code", "type", "length_m", "from_node_id", "to_node_id"))
     sources = list(Source.objects.order_by("code").values_list("code", "name", "kind", "node_id"))
-    return NetworkIndex.from_rows(nodes, pipes, sources)
+    idx = NetworkIndex.from_rows(nodes, pipes, sources)
+    if nodes:
+        # The first search loads scipy and builds the sparse tables: pay that here, not in a request.
+        idx.graph.reach(0, "upstream")
+        idx.graph.reach(0, "downstream")
+    return idx
 
 
 def get_index() -> NetworkIndex:

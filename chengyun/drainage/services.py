@@ -538,7 +538,7 @@ class TraceResult:
 
 # Beyond this many points the concave hull is computed on an even sample: the outline barely
 # changes and the hull's cost grows faster than linearly.
-_HULL_SAMPLE = 4000
+_HULL_SAMPLE = 1500
 
 
 def trace(node_code: str, direction: str = "upstream", *, catchment: bool = True) -> TraceResult:
