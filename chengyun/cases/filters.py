@@ -50,9 +50,11 @@ class CaseFilter(FilterSchema):
         return Q(status__in=sorted(wanted))
 
     def filter_kind(self, value):
+        from .models import Category
+
         if not value:
             return Q()
-        return Q(category__kind=standard.KIND_BY_NAME.get(value, value))
+        return Q(category_id__in=_ids(Category, kind=standard.KIND_BY_NAME.get(value, value)))
 
     def filter_category(self, value):
         from .models import Category

@@ -97,6 +97,8 @@ SOURCE_ROLES: dict[str, frozenset[str] | None] = {
 OPS_DESK = frozenset({R.OPS_ACCEPTOR, R.OPS_SHIFT_LEADER})
 DISPATCH_DESK = frozenset({R.OPS_DISPATCHER, R.OPS_SHIFT_LEADER})
 GRID_WORKERS = frozenset({R.COMMUNITY_GRID_WORKER, R.OPS_GRID_WORKER})
+# 核查 is done by the grid's worker or by the reporter, who may be the street chief.
+CHECKERS = GRID_WORKERS | {R.STREET_CHIEF}
 HANDLERS = frozenset({R.DEPT_HANDLER})
 APPROVERS = frozenset({R.OPS_SHIFT_LEADER})
 ESCALATORS = frozenset({R.DISTRICT_LEADER, R.OPS_SHIFT_LEADER})
@@ -133,8 +135,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("sign", "签收", {DISPATCHED}, HANDLING, HANDLERS, scope="unit"),
     _t("send_back", "回退", {DISPATCHED, HANDLING}, FILED, HANDLERS, ("reason",), scope="unit"),
     _t("feedback", "处置反馈", {HANDLING}, CHECKING, HANDLERS, ("note",), scope="unit", guard="feedback_photo"),
-    _t("check_pass", "核查通过", {CHECKING}, CHECKED, GRID_WORKERS, ("note",), scope="grid_or_reporter"),
-    _t("rework", "返工", {CHECKING}, HANDLING, GRID_WORKERS, ("reason",), scope="grid_or_reporter"),
+    _t("check_pass", "核查通过", {CHECKING}, CHECKED, CHECKERS, ("note",), scope="grid_or_reporter"),
+    _t("rework", "返工", {CHECKING}, HANDLING, CHECKERS, ("reason",), scope="grid_or_reporter"),
     _t("close", "结案", {CHECKED}, CLOSED, OPS_DESK),
     _t("request_postpone", "申请延期", {DISPATCHED, HANDLING}, None, HANDLERS, ("amount", "time_unit", "reason"), scope="unit", guard="no_pending_request"),
     _t("approve_postpone", "批准延期", {DISPATCHED, HANDLING}, None, APPROVERS, guard="pending_postpone", restarts_stage=False),

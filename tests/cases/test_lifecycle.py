@@ -141,7 +141,7 @@ def test_feedback_requires_photo_and_rework(file_case, crew, photo):
     case = services.transition(crew["handler"], case, "feedback", note="已修复", attachments=[photo])
     # Only a worker of the case's grid (or its reporter) checks.
     with pytest.raises(Forbidden):
-        services.transition(crew["supervisor"].__class__.objects.get(pk=crew["chief"].pk), case, "rework", reason="x")
+        services.transition(crew["handler"], case, "rework", reason="x")  # a unit does not check its own work
     case = services.transition(crew["supervisor"], case, "rework", reason="路面仍有坑洼")
     assert case.status == W.HANDLING and case.rework_count == 1
     assert Notification.objects.filter(recipient=crew["handler"], title__contains="返工").exists()
@@ -349,3 +349,9 @@ def test_timeline_records_on_time(file_case, crew, photo, monkeypatch):
     case = services.transition(crew["acceptor"], case, "accept")
     ev = case.events.get(action="accept")
     assert ev.on_time is False and ev.stage_deadline is not None
+
+
+def test_street_chief_checks_the_case_they_reported(file_case, crew, photo):
+    case = run_to(file_case(source="street_chief"), W.CHECKING, crew, photo)
+    case = services.transition(crew["chief"], case, "check_pass", note="本人复核已修好")
+    assert case.status == W.CHECKED
