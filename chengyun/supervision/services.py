@@ -287,7 +287,10 @@ LINK_URLS = {
     "drainage.node": "/drainage/trace/?node={code}&direction=upstream",
     "water.alert": "/water/alerts/{code}/",
     "water.outfall": "/water/outfalls/{code}/",
+    "water.section": "/water/sections/{code}/",
+    "roads.segment": "/roads/segments/{code}/",
     "supervision.stalled": "/supervision/projects/{code}/",
+    "supervision.task": "/supervision/?q={code}",
 }
 
 
