@@ -182,3 +182,19 @@ def test_silent_and_stale_devices(water, feed):
     assert Alert.objects.filter(kind__in=["device_silent", "device_stale"]).count() == 2
     check_devices(now + dt.timedelta(minutes=10))
     assert Alert.objects.get(kind="device_silent").occurrences == 2
+
+
+def test_alert_list_filters_and_pagination(water, feed, api_client, make_user):
+    feed(water.device, T0, {"w01018": 35.0})
+    feed(water.device, T0 + dt.timedelta(hours=1), {"w01018": 12.0})  # a fall of COD by two thirds: a jump
+    feed(water.outfall_device, T0, {"w00000": 2.0})
+    client = api_client.as_user(make_user("ops_acceptor"))
+    assert client.get("water/alerts").json()["count"] == 3
+    assert [a["kind"] for a in client.get("water/alerts", {"kind": "dry_weather_flow"}).json()["results"]] == ["dry_weather_flow"]
+    assert client.get("water/alerts", {"site": "WQ01"}).json()["count"] == 2
+    assert client.get("water/alerts", {"status": "disposed"}).json()["count"] == 0
+    page = client.get("water/alerts", {"limit": 1, "offset": 1}).json()
+    assert page["count"] == 3 and len(page["results"]) == 1
+    body = client.get("water/alerts", {"site": "PK01"}).json()["results"][0]
+    assert body["trace_url"] == "/drainage/trace/?node=PK01&direction=upstream"
+    assert dt.datetime.fromisoformat(body["last_seen_at"].replace("Z", "+00:00")) == T0  # ISO 8601 with an offset

@@ -155,3 +155,13 @@ def test_no_jump_across_a_long_gap(water, feed):
     assert not Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).exists()
     feed(water.device, T0 + dt.timedelta(hours=8), {"w21003": 0.3})
     assert Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).count() == 1
+
+
+def test_aggregates_api(water, feed, api_client, make_user):
+    feed(water.device, T0, {"w01018": 18.0, "w21003": 0.4})
+    client = api_client.as_user(make_user("ops_acceptor"))
+    r = client.get("water/sites/section/WQ01/aggregates", {"period": "hour", "start": "2026-11-20T00:00:00+08:00", "end": "2026-11-21T00:00:00+08:00"})
+    assert r.status_code == 200
+    (hour,) = r.json()
+    assert hour["label"] == "Ⅲ" and hour["compliant"] is True and hour["means"] == {"COD": 18.0, "NH3N": 0.4}
+    assert client.get("water/sites/section/NOPE/aggregates").status_code == 404
