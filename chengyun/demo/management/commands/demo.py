@@ -47,7 +47,7 @@ class Command(BaseCommand):
             children.append((name, subprocess.Popen(argv, env=env, start_new_session=True)))
 
         spawn("web", [sys.executable, "-m", "gunicorn", "chengyun.wsgi:application", "--bind", f"{host}:{port}",
-                      "--workers", str(workers), "--threads", "4", "--timeout", "120", "--access-logfile", "-",
+                      "--workers", str(workers), "--threads", "4", "--timeout", "120", "--access-logfile", "-", "--preload",
                       "--log-level", "warning"])
         spawn("worker", script + ["run_huey", "--quiet"])
         for label, argv in demo_services():
