@@ -183,6 +183,21 @@ def generate(ctx: DemoContext) -> None:
                 milestones=[(name, _spread(start, deadline, share), w) for name, share, w in milestones])
             plans.append(Plan(task, performance, rng))
 
+        # Bound to the roads module's survey coverage when it is installed (its data arrives with
+        # its own demo; the scheduler re-reads the measure every few minutes).
+        from . import metrics
+
+        if metrics.get("roads.hazard_survey_coverage") is not None:
+            start = period_start - dt.timedelta(days=20)
+            deadline = today + dt.timedelta(days=35)
+            task = services.create_task(
+                user, title="全区道路塌陷隐患排查全覆盖", source="superior", category="road_collapse", lead_unit=units["D01"],
+                start_date=start, deadline=deadline, responsible_leader=leaders.get("副区长（分管城建）"),
+                metric_key="roads.hazard_survey_coverage",
+                description="主次干道、背街小巷隐患排查全覆盖，进度按道路模块排查记录自动统计（已排查路段/全部路段）。",
+                milestones=[("排查全覆盖", deadline, 1)])
+            plans.append(Plan(task, 1.0, rng))
+
         projects = _stalled_projects(user, units, period_start, rng)
         for project, deadline, performance in projects:
             start = period_start - dt.timedelta(days=rng.randint(10, 40))

@@ -856,6 +856,13 @@ def tick(now: dt.datetime | None = None) -> dict[str, Any]:
         done["refreshed"] = refresh_all(day)
         done["deadline_reminders"] = remind_deadlines(day)
         done["escalations"] = escalate_overdue(day)
+    else:
+        # A measured target moves with another module's data, not with any write here.
+        measured = KeyTask.objects.filter(state=KeyTask.State.ACTIVE).exclude(metric_key="").prefetch_related("milestones")
+        for task in measured:
+            with transaction.atomic():
+                refresh_status(task, day)
+        done["measured"] = len(measured)
     if not get_calendar().is_workday(day):
         return done
     cut = cutoff_at(day)

@@ -259,3 +259,23 @@ def test_other_modules_create_tasks_as_the_system(units, fixed_today):
     assert sorted(task.links.values_list("kind", flat=True)) == ["water.alert", "water.outfall"]
     entry = AuditEntry.objects.get(object_type="supervision.keytask", object_id=str(task.pk))
     assert entry.actor is None and entry.source == "job"
+
+
+def test_measured_targets_follow_their_data_on_every_tick(ops, units, road_task, fixed_today):
+    from chengyun.supervision import metrics
+
+    data = {"": (10.0, 100.0)}
+    metrics.register("test.coverage", "覆盖率", lambda as_of: dict(data))
+    try:
+        task = services.create_task(ops, title="排查全覆盖", source="superior", category="road_collapse", lead_unit=units["D01"],
+                                    start_date=dt.date(2026, 3, 1), deadline=dt.date(2026, 3, 31), metric_key="test.coverage")
+        fixed_today(DAY)
+        services.tick(at(DAY, 9))  # the day's full refresh
+        task.refresh_from_db()
+        assert task.actual_progress == 10.0 and task.status == "yellow"
+        data[""] = (40.0, 100.0)
+        assert services.tick(at(DAY, 9, 5))["measured"] == 1
+        task.refresh_from_db()
+        assert task.actual_progress == 40.0 and task.status == "green"
+    finally:
+        metrics.unregister("test.coverage")
