@@ -30,8 +30,8 @@ from chengyun.geo.models import Community, Street, Unit
 from chengyun.people import roles as R
 from chengyun.people.models import Person
 
-from . import evaluation, services
-from .models import Alert, ChiefLevel, Outfall, Reach, RiverChief, Section, WaterBody
+from . import services
+from .models import Aggregate, Alert, ChiefLevel, Outfall, Reach, RiverChief, Section, WaterBody
 
 SHANGHAI = services.SHANGHAI
 KX = 111_320.0 * math.cos(math.radians(geo_demo.ORIGIN[1]))
@@ -117,18 +117,17 @@ def generate(ctx: DemoContext) -> None:
     bodies = _water_bodies(rng)
     chiefs, reaches = _chiefs_and_reaches(ctx, bodies)
     sections, outfalls = _sites(bodies, reaches, site_table)
-    linked = _link_devices(sections + outfalls)
-    ctx.log(f"水环境：{len(bodies)} 个水体、{len(reaches)} 个河段、{len(chiefs)} 名河湖长、{len(sections)} 个断面、"
-            f"{len(outfalls)} 个排污口，关联监测设备 {linked} 台")
-
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     start = now - dt.timedelta(days=DAYS)
+    # Rain days first: linking a device judges its month of data, dry-weather flow included.
     rain_days = _rain_days(rng, start)
-    hours = sum(evaluation.reevaluate(site, start - dt.timedelta(hours=1), now + dt.timedelta(hours=1)) for site in sections + outfalls)
+    linked = _link_devices(sections + outfalls)
     from .tasks import check_devices
 
     check_devices(timezone.now())
-    ctx.log(f"水环境：{hours} 个站点小时评价，{len(rain_days)} 个降雨日")
+    hours = Aggregate.objects.filter(period=Aggregate.Period.HOUR).count()
+    ctx.log(f"水环境：{len(bodies)} 个水体、{len(reaches)} 个河段、{len(chiefs)} 名河湖长、{len(sections)} 个断面、"
+            f"{len(outfalls)} 个排污口；关联监测设备 {linked} 台，{hours} 个站点小时评价，{len(rain_days)} 个降雨日")
 
     patrols, problems = _patrols(ctx, rng, chiefs, start, now)
     _work_alerts(ctx, now)
