@@ -733,11 +733,15 @@ def _refresh_condition(pipe_ids: set[int]) -> None:
     latest: dict[int, Inspection] = {}
     for i in Inspection.objects.filter(pipe_id__in=pipe_ids).order_by("pipe_id", "inspected_on", "id"):
         latest[i.pipe_id] = i
-    pipes = list(Pipe.objects.filter(id__in=list(latest)))
-    for p in pipes:
-        i = latest[p.id]
-        p.inspected_on, p.structural_grade, p.functional_grade, p.ri, p.mi = i.inspected_on, i.structural_grade, i.functional_grade, i.ri, i.mi
-    Pipe.objects.bulk_update(pipes, ["inspected_on", "structural_grade", "functional_grade", "ri", "mi"], batch_size=2000)
+    from django.db import connection
+
+    # One parameterised UPDATE per pipe (executemany): bulk_update's CASE expressions grow with
+    # the batch and cost seconds per thousand rows on SQLite.
+    q = connection.ops.quote_name
+    sql = (f"UPDATE {q(Pipe._meta.db_table)} SET {q('inspected_on')} = %s, {q('structural_grade')} = %s, "
+           f"{q('functional_grade')} = %s, {q('ri')} = %s, {q('mi')} = %s WHERE {q('id')} = %s")
+    with connection.cursor() as cur:
+        cur.executemany(sql, [(i.inspected_on, i.structural_grade, i.functional_grade, i.ri, i.mi, pid) for pid, i in latest.items()])
 
 
 def record_inspection(user: Any, pipe_code: str, *, inspected_on: dt.date, method: str, operator: str = "",
