@@ -21,7 +21,8 @@ class WaterConfig(AppConfig):
         from chengyun.people import roles as R
 
         from . import tasks  # noqa: F401  (registers the periodic device check)
-        from .models import (Aggregate, Alert, Camera, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach,
+        # Aggregates have no rule of their own: they are only read through a site the user may see.
+        from .models import (Alert, Camera, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach,
                              RiverChief, Section, Snapshot, WaterBody)
 
         ops = R.OPS_CENTER | {R.SYSADMIN}
@@ -34,7 +35,6 @@ class WaterConfig(AppConfig):
         policy.register(Section, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area, person="chief__person_id", wide_write=ops))
         policy.register(Outfall, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area, unit="unit_id",
                                              person="reach__chief__person_id", wide_write=ops))
-        policy.register(Aggregate, policy.Rule(read=R.ALL_ROLES, wide_write=frozenset()))
         policy.register(Alert, policy.Rule(
             read=R.AREA_BOUND | R.UNIT_BOUND,
             write=frozenset({R.RIVER_CHIEF, R.STREET_CHIEF, R.DEPT_HANDLER}),
