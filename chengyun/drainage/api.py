@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from chengyun.core.errors import Invalid, NotFound
+from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
 

@@ -7,7 +7,6 @@ from typing import Literal, Optional
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
 

@@ -24,13 +24,13 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max
 from django.utils import timezone
 from pyproj import Geod
-from shapely.geometry import LineString, mapping, shape
+from shapely.geometry import mapping, shape
 
 from chengyun.core import audit
-from chengyun.core.errors import Conflict, Invalid, NotFound
+from chengyun.core.errors import Conflict, Invalid
 from chengyun.people import policy
 from chengyun.people import roles as R
 

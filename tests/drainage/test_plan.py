@@ -41,15 +41,15 @@ def test_choose_method():
 
 @pytest.fixture
 def graded(network):
-    from drainage_net import POS, numbered, pipe
+    from chengyun.drainage.importers import InspectionRow
 
-    services.import_inspections([
-        *[__import__("chengyun.drainage.importers", fromlist=["InspectionRow"]).InspectionRow(i + 2, r) for i, r in enumerate([
-            {"pipe": "P2", "date": "2026-01-10", "method": "CCTV", "code": "PL", "grade": 4, "position_m": 3},
-            {"pipe": "P1", "date": "2026-01-10", "method": "CCTV", "code": "CK", "grade": 3, "position_m": 3},
-            {"pipe": "S1", "date": "2026-01-10", "method": "CCTV", "code": "CJ", "grade": 4, "position_m": 3},
-            {"pipe": "P3", "date": "2026-01-10", "method": "CCTV"},
-        ])]])
+    report = services.import_inspections([InspectionRow(i + 2, r) for i, r in enumerate([
+        {"pipe": "P2", "date": "2026-01-10", "method": "CCTV", "code": "PL", "grade": 4, "position_m": 3},
+        {"pipe": "P1", "date": "2026-01-10", "method": "CCTV", "code": "CK", "grade": 3, "position_m": 3},
+        {"pipe": "S1", "date": "2026-01-10", "method": "CCTV", "code": "CJ", "grade": 4, "position_m": 3},
+        {"pipe": "P3", "date": "2026-01-10", "method": "CCTV"},
+    ])])
+    assert report.ok, report.as_text()
     return network
 
 
