@@ -7,6 +7,7 @@ urlpatterns = [
     path("pipes/", views.pipes, name="pipes"),
     path("pipes/<str:code>/", views.pipe_detail, name="pipe"),
     path("trace/", views.trace_page, name="trace"),
+    path("import/", views.import_page, name="import"),
     path("misconnections/", views.misconnections, name="misconnections"),
     path("misconnections/detect", views.misconnections_detect, name="misconnections_detect"),
     path("misconnections/<int:pk>/<str:action>", views.misconnection_action, name="misconnection_action"),

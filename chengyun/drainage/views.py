@@ -17,6 +17,7 @@ from chengyun.people import roles as R
 
 from . import services
 from .filters import MisconnectionFilter, PipeFilter
+from .importers import read_inspection_table, read_network_upload
 from .models import Misconnection, Node, Pipe, RenovationPlan, SeparationProject
 
 
@@ -147,3 +148,26 @@ def plan_xlsx(request, pk: int):
     resp = HttpResponse(services.plan_xlsx(plan), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f"attachment; filename=renovation-plan-{plan.year}-{plan.pk}.xlsx"
     return resp
+
+
+@login_required
+def import_page(request):
+    """Upload a network file (GeoJSON/CSV) or an inspection report (CSV/Excel); the report of the
+    checks is shown whether or not anything was written."""
+    report = kind = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        kind = request.POST.get("kind", "network")
+        dry_run = bool(request.POST.get("dry_run"))
+        try:
+            if upload is None:
+                messages.error(request, "请选择文件")
+            elif kind == "inspections":
+                report = services.import_inspections(read_inspection_table(upload.read(), upload.name), user=request.user,
+                                                     dry_run=dry_run, source_name=upload.name)
+            else:
+                report = services.import_network(read_network_upload(upload.read(), upload.name), user=request.user, dry_run=dry_run)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    status = 422 if report is not None and not report.ok else 200
+    return render(request, "drainage/import.html", {"report": report, "kind": kind, "text": report.as_text() if report else ""}, status=status)

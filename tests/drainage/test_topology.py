@@ -165,3 +165,15 @@ def test_import_api(network, make_user, client):
     resp = client.post("/api/v1/drainage/import", {"file": SimpleUploadedFile("p.csv", good)})
     assert resp.status_code == 200 and resp.json()["created"]["pipes"] == 1
     assert Pipe.objects.get(code="C9").to_node.code == "R3"
+
+
+def test_import_page_reports_and_writes(network, make_user, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(make_user("sysadmin"))
+    assert client.get("/drainage/import/").status_code == 200
+    bad = client.post("/drainage/import/", {"kind": "network", "file": SimpleUploadedFile("p.csv", b"code,type,diameter_mm,from_node,to_node\nC7,rain,300,R1,NOWHERE\n")})
+    assert bad.status_code == 422 and "节点 NOWHERE 不存在" in bad.content.decode()
+    report = "管段编号,检测日期,检测方法,缺陷代码,缺陷等级,缺陷位置(m)\nP1,2026-02-01,CCTV,PL,4,3\n".encode()
+    ok = client.post("/drainage/import/", {"kind": "inspections", "file": SimpleUploadedFile("r.csv", report)})
+    assert ok.status_code == 200 and Pipe.objects.get(code="P1").structural_grade == 4
