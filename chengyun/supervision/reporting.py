@@ -378,6 +378,7 @@ def monthly_docx(s: MonthlySummary) -> bytes:
         doc.paragraph("下月无到期节点。")
     doc.paragraph("请各牵头单位对照红黄任务清单，逐项明确整改措施和完成时限，于每个工作日17:30前报送日调度进展。")
     doc.signature()
+    doc.imprint(copy_to="区委办公室，区政府办公室，区委督查室", printer=_issuer(), printed_on=s.as_of)
     return doc.to_bytes()
 
 

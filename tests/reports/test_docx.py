@@ -63,3 +63,14 @@ def test_xlsx_table():
     assert ws["A1"].value == "清单" and ws["A2"].value == "编号" and ws["B3"].value == "红"
     assert ws["B3"].fill.fgColor.rgb.endswith("F8C9C6")
     assert ws.freeze_panes == "A3"
+
+
+def test_imprint_has_rules_and_the_printing_date():
+    import datetime as dt
+
+    doc = OfficialDocument(title="通报")
+    doc.imprint(copy_to="区委办公室", printer="城运中心", printed_on=dt.date(2026, 6, 1))
+    d = docx.Document(io.BytesIO(doc.to_bytes()))
+    copy_to, printer = [p for p in d.paragraphs if p.text][-2:]
+    assert copy_to.text == "抄送：区委办公室。" and printer.text == "城运中心\t2026年6月1日印发"
+    assert 'w:top w:val="single" w:sz="12"' in copy_to._p.xml and 'w:bottom w:val="single"' in printer._p.xml

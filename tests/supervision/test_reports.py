@@ -79,7 +79,8 @@ def test_monthly_docx_sections_and_numbers(march):
     assert len(d.inline_shapes) == 2  # the status pie and the unit bars
     # Next month's plan: nothing of March's tasks falls in April, and April's new task did not exist yet.
     assert "下月无到期节点。" in texts
-    assert texts[-1] == "2026年3月31日"
+    assert texts[-3] == "2026年3月31日"  # 成文日期, then the 版记
+    assert texts[-2].startswith("抄送：") and texts[-1].endswith("2026年3月31日印发")
 
 
 def test_monthly_xlsx(march):
