@@ -132,6 +132,8 @@ class TaskPatch(Schema):
     lead_unit: Optional[str] = None
     responsible_leader_id: Optional[int] = None
     metric_key: Optional[str] = None
+    metric_street: Optional[str] = None
+    cooperating_units: Optional[list[str]] = None
 
 
 def _unit_by_code(code: str) -> Unit:
@@ -201,6 +203,8 @@ def patch_task(request, task_id: int, body: TaskPatch):
             changes[k] = _unit_by_code(v)
         elif k == "responsible_leader_id":
             changes["responsible_leader"] = _person(v)
+        elif k == "cooperating_units":
+            changes[k] = [_unit_by_code(c) for c in v or []]
         else:
             changes[k] = v
     return task_detail(request, services.update_task(request.user, task, **changes))

@@ -208,6 +208,10 @@ def update_task(user: Any, task: KeyTask, **changes: Any) -> KeyTask:
                 value = (value or "").strip()
                 if not value:
                     raise Invalid("请填写任务名称", code="title_required")
+            elif name == "metric_street":
+                value = value or ""
+                if value and not Street.objects.filter(code=value).exists():
+                    raise Invalid(f"街道编码 {value} 不存在", code="unknown_street")
             if name == "cooperating_units":
                 task.cooperating_units.set(value)
             else:

@@ -90,3 +90,16 @@ def test_missing_and_projects_api(api_client, ops, road_task, fixed_today):
     assert r.status_code == 201 and r.json()["category"] == "stalled"
     detail = api_client.get(f"supervision/projects/{pid}").json()
     assert detail["task"]["code"] == r.json()["code"] and detail["measures"][0]["amount"] == "8000.00"
+
+
+def test_patch_task(api_client, ops, road_task):
+    api_client.as_user(ops)
+    r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-07-31", "cooperating_units": ["D02", "S01"]})
+    assert r.status_code == 200, r.content
+    assert r.json()["deadline"] == "2026-07-31" and [u["code"] for u in r.json()["cooperating_units"]] == ["D02", "S01"]
+    r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"metric_street": "999"})
+    assert r.status_code == 422 and r.json()["code"] == "unknown_street"
+    r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-02-01"})
+    assert r.status_code == 422 and r.json()["code"] == "deadline_before_start"
+    road_task.refresh_from_db()
+    assert str(road_task.deadline) == "2026-07-31"
