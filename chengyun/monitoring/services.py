@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -115,15 +115,19 @@ def create_device(user: Any, *, mn: str, password: str, st: str, name: str, fact
     if kind not in Device.Kind.values:
         raise Invalid(f"设备类型 {kind!r} 有误", code="bad_kind", detail={"field": "kind"})
     site_kind, site_code = _clean_site(site_kind, site_code)
-    with transaction.atomic():
-        if Device.objects.filter(mn=mn).exists():
-            raise Conflict(f"设备编码 {mn} 已登记", code="mn_exists", detail={"mn": mn})
-        device = Device.objects.create(
-            mn=mn, password=password, st=st, name=name, kind=kind, factors=_clean_factors(factors),
-            site_kind=site_kind, site_code=site_code, active=active,
-            tolerate_lowercase_crc=bool(tolerate_lowercase_crc), tolerate_swapped_modbus_crc=bool(tolerate_swapped_modbus_crc),
-        )
-        audit.created(device)
+    factors = _clean_factors(factors)
+    if Device.objects.filter(mn=mn).exists():
+        raise Conflict(f"设备编码 {mn} 已登记", code="mn_exists", detail={"mn": mn})
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                mn=mn, password=password, st=st, name=name, kind=kind, factors=factors,
+                site_kind=site_kind, site_code=site_code, active=active,
+                tolerate_lowercase_crc=bool(tolerate_lowercase_crc), tolerate_swapped_modbus_crc=bool(tolerate_swapped_modbus_crc),
+            )
+            audit.created(device)
+    except IntegrityError:  # registered by someone else between the check and the insert
+        raise Conflict(f"设备编码 {mn} 已登记", code="mn_exists", detail={"mn": mn}) from None
     return device
 
 
