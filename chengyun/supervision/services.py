@@ -218,6 +218,9 @@ def update_task(user: Any, task: KeyTask, **changes: Any) -> KeyTask:
                 setattr(task, name, value)
         if task.deadline < task.start_date:
             raise Invalid(f"完成时限 {task.deadline} 早于开始日期 {task.start_date}", code="deadline_before_start")
+        outside = [m.name for m in task.milestones.all() if not task.start_date <= m.planned_date <= task.deadline]
+        if outside:
+            raise Invalid(f"节点“{'”“'.join(outside)}”的计划日期将超出任务起止日期，请先调整节点", code="milestone_out_of_range")
         task.save()
         audit.updated(task, before)
         refresh_status(task, today())

@@ -101,5 +101,7 @@ def test_patch_task(api_client, ops, road_task):
     assert r.status_code == 422 and r.json()["code"] == "unknown_street"
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-02-01"})
     assert r.status_code == 422 and r.json()["code"] == "deadline_before_start"
+    r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-05-01"})  # before 隐患整治 (5-31)
+    assert r.status_code == 422 and r.json()["code"] == "milestone_out_of_range"
     road_task.refresh_from_db()
     assert str(road_task.deadline) == "2026-07-31"
