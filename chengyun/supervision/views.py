@@ -194,6 +194,8 @@ def daily_entry(request):
         t.milestone_rows = [(m, reported.get(str(m.pk), m.progress)) for m in t.milestones.all()]
     cutoff = services.cutoff_at(day)
     return render(request, "supervision/daily_entry.html", {
+        "is_wide": p.has(services.WIDE), "unit": request.GET.get("unit", ""),
+        "units": Unit.objects.filter(lead_tasks__state=KeyTask.State.ACTIVE).distinct().order_by("kind", "code") if p.has(services.WIDE) else (),
         "tasks": tasks, "day": day, "cutoff": timezone.localtime(cutoff), "past_cutoff": timezone.now() > cutoff,
         "workday": get_calendar().is_workday(day),
     })

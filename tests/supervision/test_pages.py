@@ -156,3 +156,14 @@ def test_new_task_form(client, ops, handler_d01, units, fixed_today):
     r = client.post("/supervision/tasks/new/", {"title": "x", "source": "leader", "category": "other", "lead_unit": "D01",
                                                 "deadline": "2026-06-30", "milestones": "坏"}, HTTP_REFERER="/supervision/tasks/new/", follow=True)
     assert "名称|计划日期|权重" in r.content.decode() and KeyTask.objects.count() == 1
+
+
+def test_ops_can_filter_the_entry_form_by_unit(client, ops, road_task, monkeypatch):
+    from chengyun.supervision import services
+
+    today = timezone.localdate()
+    monkeypatch.setattr(services, "today", lambda: today)
+    client.force_login(ops)
+    page = client.get("/supervision/daily/entry/", {"unit": "D01"}).content.decode()
+    assert road_task.title in page and "代为填报" in page
+    assert road_task.title not in client.get("/supervision/daily/entry/", {"unit": "D02"}).content.decode().split("</form>", 1)[1]
