@@ -9,7 +9,7 @@ transaction per 5,000 rows: the storage limit). Targets: ≥ 5,000 values/s on S
 least half the raw-insert rate.
 
     .venv/bin/python bench/ingest.py [--db sqlite|postgres|both] [--devices 50] [--seconds 20]
-        [--window 8] [--pg-url postgresql://postgres@127.0.0.1:5432/cy_monitoring_bench]
+        [--window 8] [--workers 1] [--pg-url postgresql://postgres@127.0.0.1:5432/cy_monitoring_bench]
 """
 from __future__ import annotations
 
@@ -216,7 +216,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--window", type=int, default=8, help="packets each device keeps in flight awaiting replies")
-    parser.add_argument("--workers", type=int, default=2, help="hj212-server processes sharing the port")
+    parser.add_argument("--workers", type=int, default=1, help="hj212-server processes sharing the port")
     parser.add_argument("--pg-url", default=os.environ.get("CHENGYUN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/cy_monitoring_bench"))
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
