@@ -22,7 +22,7 @@ def _ids(model, **lookup) -> list[int]:
 
 
 class CaseFilter(FilterSchema):
-    q: Annotated[Optional[str], FilterLookup(["number__startswith", "description__icontains", "address__icontains"]), Field(description="编号、描述或地址包含")] = None
+    q: Optional[str] = Field(None, description="案件编号（前缀）或描述、地址包含的文字")
     status: Optional[str] = Field(None, description="状态（可逗号分隔多个）；open = 未办结，closed = 已办结")
     kind: Optional[str] = Field(None, description="类型：event 事件 / component 部件")
     category: Optional[str] = Field(None, description="小类代码（4 位）；部件可写 B0101")
@@ -34,6 +34,15 @@ class CaseFilter(FilterSchema):
     clock: Annotated[Optional[str], FilterLookup("clock_status"), Field(description="时限状态：normal 正常 / warning 预警 / overdue 超期")] = None
     start: Optional[date] = Field(None, description="上报日期起（含）")
     end: Optional[date] = Field(None, description="上报日期止（含）")
+
+    def filter_q(self, value):
+        value = (value or "").strip()
+        if not value:
+            return Q()
+        # Digits are a case number being typed: a prefix on the unique index, not a table scan.
+        if value.isdigit():
+            return Q(number__startswith=value)
+        return Q(description__icontains=value) | Q(address__icontains=value) | Q(number__startswith=value)
 
     def filter_status(self, value):
         if not value:

@@ -164,6 +164,7 @@ class Case(models.Model):
             models.Index(fields=["unit", "status", "reported_at"], name="case_unit_status"),
             models.Index(fields=["source", "reported_at"], name="case_source"),
             models.Index(fields=["clock_status", "status"], name="case_clock"),
+            models.Index(fields=["clock_status", "reported_at"], name="case_clock_reported"),
             models.Index(fields=["status", "lng", "lat"], name="case_open_position"),
         ]
 

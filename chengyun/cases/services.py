@@ -85,6 +85,9 @@ def get_category(code: str, kind: str = standard.KIND_EVENT) -> Category:
     try:
         return Category.objects.get(kind=kind, code=str(code), active=True)
     except Category.DoesNotExist:
+        # An emptied catalogue (a flushed database) is reseeded on first use.
+        if load_seed_catalogue():
+            return get_category(code, kind)
         raise Invalid(f"案件类别不存在：{standard.KIND_NAMES.get(kind, kind)} {code}", code="unknown_category",
                       detail={"category_code": code, "category_kind": kind}) from None
 
@@ -789,7 +792,6 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
             case.overall_deadline = _shift_after_pause(case.overall_deadline, unit, start, now)
             case.overall_warning_at = _shift_after_pause(case.overall_warning_at, unit, start, now)
         data["paused"] = [start.isoformat(), now.isoformat()]
-        case.clock_status = clock_status_at(case, now)
     elif a == "escalate":
         case.escalation_level += 1
         data["level"] = case.escalation_level
@@ -816,9 +818,8 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
             _start_stage(case, t.target, now)
         if t.target in workflow.TERMINAL:
             case.stage_deadline = case.stage_warning_at = None
-        if t.action == "approve_suspend":
-            case.clock_status = case.clock_status  # frozen while paused
-        elif t.action != "resume":
+        # While suspended the clock status stays as it was when the clock stopped.
+        if case.status != workflow.SUSPENDED:
             case.clock_status = clock_status_at(case, now)
     if case.clock_status == Case.Clock.OVERDUE:
         case.was_overdue = True
