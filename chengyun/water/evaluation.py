@@ -73,8 +73,12 @@ def _unit_multiplier(code: str) -> float:
 
 
 def standard_value(code: str, value: float) -> float:
-    """The value in the GB 3838 unit (µg/L codes become mg/L); other factors unchanged."""
-    return float(value) * _unit_multiplier(code)
+    """The value in the GB 3838 unit (µg/L codes become mg/L); other factors unchanged.
+
+    Rounded to 12 significant digits so that a conversion lands on a limit exactly (binary
+    floating point would put e.g. 0.3 µg/L × 0.001 a hair above 0.0003 mg/L)."""
+    multiplier = _unit_multiplier(code)
+    return float(value) if multiplier == 1.0 else float(f"{float(value) * multiplier:.12g}")
 
 
 def is_valid(reading: Any) -> bool:

@@ -18,6 +18,8 @@ from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
 
+from chengyun.standards import gb3838
+
 from . import queries, services
 from .api import _visible_chiefs
 from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
@@ -53,13 +55,17 @@ def outfalls(request):
 def _latest_values(site):
     from chengyun.monitoring import services as monitoring
 
-    from .evaluation import factor_key, factor_name, factor_unit, standard_value
+    from .evaluation import factor_key, factor_name, factor_unit, is_valid, judge, standard_value
 
     rows = []
+    body = site.water_body.gb3838_body
     for code, r in sorted(monitoring.latest_values(site.SITE_KIND, site.code).items()):
         key = factor_key(code)
+        # Each reading judged on its own (flagged ones are not); sections only: outfalls carry wastewater.
+        cls = judge(body, code, r.value) if site.SITE_KIND == "section" and is_valid(r) else None
         rows.append({"code": code, "name": factor_name(key), "unit": factor_unit(key), "flag": r.flag, "at": r.data_time, "mn": r.device.mn,
-                     "value": standard_value(code, r.value) if r.value is not None else None})
+                     "value": standard_value(code, r.value) if r.value is not None else None, "water_class": cls,
+                     "label": gb3838.LABELS.get(cls, "") if cls else ""})
     return rows
 
 

@@ -165,3 +165,13 @@ def test_aggregates_api(water, feed, api_client, make_user):
     (hour,) = r.json()
     assert hour["label"] == "Ⅲ" and hour["compliant"] is True and hour["means"] == {"COD": 18.0, "NH3N": 0.4}
     assert client.get("water/sites/section/NOPE/aggregates").status_code == 404
+
+
+def test_single_reading_judgement():
+    from chengyun.water.evaluation import judge
+
+    assert judge("river", "w21011", 0.1) == 2 and judge("lake", "w21011", 0.1) == 4
+    assert judge("river", "w20111", 0.1) == 3  # mercury 0.1 µg/L = 0.0001 mg/L: class Ⅲ exactly
+    assert judge("river", "w20115", 5.0) == 2  # cadmium 5 µg/L = 0.005 mg/L: the better of classes Ⅱ–Ⅳ
+    assert judge("river", "w20120", 50.0) == 3  # lead 50 µg/L = 0.05 mg/L
+    assert judge("river", "w00000", 5.0) is None and judge("river", "w21001", 3.0) is None  # flow; TN not for rivers

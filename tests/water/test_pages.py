@@ -23,7 +23,7 @@ def test_pages_render(water, feed, ops_client, make_user):
     services.finish_patrol(water.chief_user, p, track=[[101.70, 36.50], [101.70, 36.51]], ended_at=dt.datetime(2026, 11, 3, 10, tzinfo=CN))
     pages = {
         "/water/": "水环境一张图",
-        "/water/sections/WQ01/": "逐日评价",
+        "/water/sections/WQ01/": '<span class="wq wq-5">Ⅴ</span>',  # COD 35 judged on its own
         "/water/outfalls/PK01/": "/drainage/trace/?node=PK01&amp;direction=upstream",
         "/water/alerts/": "超目标水质类别",
         f"/water/alerts/{alert.pk}/": "转为城市管理案件",
