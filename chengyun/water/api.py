@@ -426,7 +426,7 @@ def patrol_out(p: Patrol, with_track: bool = False) -> dict[str, Any]:
 
     return {"id": p.pk, "chief": p.chief.person.name, "level": p.chief.level, "reach": p.reach.code if p.reach_id else None,
             "status": p.status, "started_at": p.started_at, "ended_at": p.ended_at, "duration_s": p.duration_s, "distance_m": p.distance_m,
-            "problems": getattr(p, "n_problems", None) if hasattr(p, "n_problems") else p.problems.count(),
+            "problems": p.n_problems if hasattr(p, "n_problems") else p.problems.count(),
             "track": json.loads(p.track) if with_track and p.track else None}
 
 

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import math
-from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile

@@ -19,7 +19,6 @@ from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengyun.geo import services as geo_services
 from chengyun.people import policy
 from chengyun.people import roles as R
-from chengyun.standards.gb3838 import LABELS
 
 from . import geometry
 from .models import (Alert, Camera, ChiefLevel, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach, RiverChief,
@@ -711,7 +710,3 @@ def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime
         snap.save()
         audit.created(snap)
     return snap
-
-
-def class_label(water_class: int | None) -> str:
-    return LABELS.get(water_class, "") if water_class else ""

@@ -2,7 +2,6 @@
 linked monitoring devices; `feed` stores readings and runs the evaluation hook."""
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 
 import pytest

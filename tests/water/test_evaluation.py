@@ -1,7 +1,5 @@
 import datetime as dt
 
-import pytest
-
 from chengyun.water.models import Aggregate, Alert
 
 CN = dt.timezone(dt.timedelta(hours=8))

@@ -1,6 +1,5 @@
 import datetime as dt
 import io
-import json
 
 import pytest
 from support import grid_center
