@@ -221,7 +221,8 @@ def run_one(db: str, args) -> dict:
     setup_django(data_dir, args.pg_url if db == "postgres" else None)
     print(f"[{db}] preparing {args.cases} cases …", flush=True)
     build(args.cases)
-    out = {"db": db, "list": bench_list(args.rounds), "drone": bench_drone(args.detections, args.api_sample)}
+    out = {"db": db, "list": bench_list(args.rounds) if args.only in ("all", "list") else None,
+           "drone": bench_drone(args.detections, args.api_sample) if args.only in ("all", "drone") else None}
     return out
 
 
@@ -245,6 +246,7 @@ def main() -> None:
     ap.add_argument("--api-sample", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/cy_cases_bench")
+    ap.add_argument("--only", choices=["all", "list", "drone"], default="all")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -255,7 +257,7 @@ def main() -> None:
         if db == "postgres":
             ensure_pg_database(args.pg_url)
         cmd = [sys.executable, __file__, "--child", "--db", db, "--cases", str(args.cases), "--detections", str(args.detections),
-               "--api-sample", str(args.api_sample), "--rounds", str(args.rounds), "--pg-url", args.pg_url]
+               "--api-sample", str(args.api_sample), "--rounds", str(args.rounds), "--pg-url", args.pg_url, "--only", args.only]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         for line in proc.stdout.splitlines():
             if line.startswith("RESULT "):
@@ -268,12 +270,14 @@ def main() -> None:
     for r in results:
         ls, dr = r["list"], r["drone"]
         print(f"\n== {r['db']} ==")
-        print(f"case list over {args.cases} cases: {ls['queries']} queries, p50 {ls['p50_ms']} ms, p95 {ls['p95_ms']} ms, max {ls['max_ms']} ms "
+        if ls:
+            print(f"case list over {args.cases} cases: {ls['queries']} queries, p50 {ls['p50_ms']} ms, p95 {ls['p95_ms']} ms, max {ls['max_ms']} ms "
               f"(target p95 < 100 ms: {'OK' if ls['p95_ms'] < 100 else 'MISSED'}); slowest p95 by filter: {ls['slowest_p95']}")
-        print(f"drone batch: {dr['detections']} detections in {dr['batch_s']} s = {dr['batch_per_s']} /s "
+        if dr:
+            print(f"drone batch: {dr['detections']} detections in {dr['batch_s']} s = {dr['batch_per_s']} /s "
               f"(target ≥ 2000/s: {'OK' if dr['batch_per_s'] >= 2000 else 'MISSED'}); created {dr['created']}, duplicates {dr['duplicates']}, "
               f"outside {dr['outside']}; re-import {dr['reimport_s']} s")
-        print(f"one by one through POST /api/v1/cases/: {dr['api_per_s']} /s ({dr['api_ok']}/{dr['api_sample']} ok) → "
+            print(f"one by one through POST /api/v1/cases/: {dr['api_per_s']} /s ({dr['api_ok']}/{dr['api_sample']} ok) → "
               f"{dr['detections']} would take {dr['api_extrapolated_s']} s; batch is {dr['ratio']}× faster")
 
 

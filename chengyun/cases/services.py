@@ -655,7 +655,7 @@ def transition(user: Any, case: Case | int, action: str, **fields: Any) -> Case:
         raise Invalid(f"未知的案件操作：{action}", code="unknown_action")
     case_id = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
-        qs = Case.objects.select_for_update().select_related("category", "condition", "unit")
+        qs = Case.objects.select_for_update(of=("self",)).select_related("category", "condition", "unit")
         if user is not None:
             case = policy.get_visible(user, qs, pk=case_id)
         else:
