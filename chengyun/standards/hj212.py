@@ -89,6 +89,19 @@ class ProtocolError(ValueError):
         return hash((self.reason, str(self)))
 
 
+def _shift8(value: int) -> int:
+    """Eight rounds of the reflected 0xA001 shift-and-XOR on an 8-bit value."""
+    for _ in range(8):
+        value = (value >> 1) ^ 0xA001 if value & 1 else value >> 1
+    return value
+
+
+# After "drop the high byte, XOR in the data byte" the register holds at most 8 bits, so the
+# eight rounds that follow are a function of one byte: a 256-entry table does them at once
+# (identical results, ~16x faster than bit by bit — the CRC is on every packet's hot path).
+_TABLE: tuple[int, ...] = tuple(_shift8(i) for i in range(256))
+
+
 def crc16(data: bytes) -> int:
     """HJ 212 Appendix A CRC.
 
@@ -96,20 +109,18 @@ def crc16(data: bytes) -> int:
     its high byte, so the two give different results on the same data.
     """
     crc = 0xFFFF
+    table = _TABLE
     for byte in data:
-        crc = (crc >> 8) ^ byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        crc = table[(crc >> 8) ^ byte]
     return crc
 
 
 def crc16_modbus(data: bytes) -> int:
     """CRC-16/MODBUS, only to recognise vendors who used it by mistake."""
     crc = 0xFFFF
+    table = _TABLE
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
     return crc
 
 
@@ -517,7 +528,7 @@ def build(
     segment = (";".join(head) + ";CP=&&" + ";".join(items) + "&&").encode("ascii")
     if len(segment) > MAX_DATA_LENGTH:
         raise ValueError(f"data segment of {len(segment)} bytes exceeds {MAX_DATA_LENGTH}")
-    frame = b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
+    frame = _frame(segment)
     try:
         parse(frame)
     except ProtocolError as exc:  # e.g. DataTime text that is not a time
@@ -535,16 +546,15 @@ def data_reply(packet: Packet) -> bytes:
         raise ValueError("packet did not ask for a reply (Flag A bit is 0)")
     if packet.qn is None:
         raise ValueError("packet has no QN to reply to")
-    version = packet.version
-    return build(
-        st="91",
-        cn="9014",
-        pw=packet.pw,
-        mn=packet.mn,
-        qn=packet.qn,
-        flag=VERSION_BITS[version] << 2,
-        version=version,
-    )
+    # Every field comes from a packet parse() accepted, so the frame is assembled directly:
+    # this runs once per packet on the ingest path and need not re-parse its own output.
+    flag = VERSION_BITS[packet.version] << 2
+    segment = f"QN={packet.qn};ST=91;CN=9014;PW={packet.pw};MN={packet.mn};Flag={flag};CP=&&&&".encode("ascii")
+    return _frame(segment)
+
+
+def _frame(segment: bytes) -> bytes:
+    return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16(segment))
 
 
 # ---------------------------------------------------------------- streams

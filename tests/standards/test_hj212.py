@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from chengyun.standards import hj212
 from chengyun.standards.hj212 import (
     MAX_DATA_LENGTH,
     Factor,
@@ -698,3 +699,33 @@ def test_reader_output_does_not_depend_on_chunking(stream: bytes, cuts: list[int
     assert chunked == whole
     consumed = sum(len(x) for x in whole if isinstance(x, bytes))
     assert consumed <= len(stream)
+
+
+@given(st.binary(max_size=300))
+def test_table_crc_equals_the_bit_by_bit_algorithm_of_appendix_a(data):
+    def appendix_a(buf: bytes) -> int:
+        crc = 0xFFFF
+        for byte in buf:
+            crc = (crc >> 8) ^ byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        return crc
+
+    def modbus(buf: bytes) -> int:
+        crc = 0xFFFF
+        for byte in buf:
+            crc ^= byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        return crc
+
+    assert hj212.crc16(data) == appendix_a(data)
+    assert hj212.crc16_modbus(data) == modbus(data)
+
+
+@given(st.sampled_from(["2005", "2017", "2025"]), st.text(alphabet="0123456789ABCDEF", min_size=1, max_size=24))
+def test_data_reply_is_what_build_would_make(version, mn):
+    flag = (hj212.VERSION_BITS[version] << 2) | 1
+    packet = hj212.parse(hj212.build(st="32", cn="2011", pw="123456", mn=mn, qn="20260101000000000", flag=flag, version=version))
+    assert hj212.data_reply(packet) == hj212.build(st="91", cn="9014", pw="123456", mn=mn, qn="20260101000000000",
+                                                  flag=hj212.VERSION_BITS[version] << 2, version=version)
