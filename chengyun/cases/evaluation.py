@@ -194,14 +194,14 @@ def evaluate(period: Period, now: dt.datetime | None = None) -> Evaluation:
     # --- responsible units
     assigned = _distinct_cases(events.filter(action="dispatch", unit__isnull=False), "unit_id")
     handled = _distinct_cases(events.filter(action="feedback", unit__isnull=False), "unit_id")
-    on_time = _distinct_cases(events.filter(action="feedback", unit__isnull=False, data__overall_on_time=True), "unit_id")
     reworked = _distinct_cases(events.filter(action="rework", unit__isnull=False), "unit_id")
     postponed = _distinct_cases(events.filter(action="approve_postpone", unit__isnull=False), "unit_id")
     late_q = Q(fed_back_at__gt=F("overall_deadline")) | Q(fed_back_at__isnull=True, overall_deadline__lt=now, status__in=list(workflow.WITH_UNIT))
     for unit in Unit.objects.filter(pk__in=list(assigned)).order_by("code"):
         a = assigned.get(unit.pk, set())
         h = handled.get(unit.pk, set())
-        ot = on_time.get(unit.pk, set()) & a
+        # On time = the latest feedback (after any rework) no later than the overall deadline.
+        ot = set(Case.objects.filter(pk__in=list(h & a), fed_back_at__lte=F("overall_deadline")).values_list("pk", flat=True)) if h & a else set()
         rw = reworked.get(unit.pk, set()) & h
         pp = postponed.get(unit.pk, set()) & a
         overdue = Case.objects.filter(late_q, pk__in=list(a), unit_id=unit.pk).count() if a else 0
