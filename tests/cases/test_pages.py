@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 
 def test_list_map_detail_render_with_filters(client, crew, file_case, photo):
     case = run_to(file_case(), W.HANDLING, crew, photo)
+    fresh = file_case(offset=(0.003, 0.003))  # no unit yet
     client.force_login(crew["acceptor"])
+    html = client.get("/cases/").content.decode()
+    assert case.number in html and fresh.number in html and "共 2 件" in html
     html = client.get("/cases/", {"status": "handling", "street": G1[:9]}).content.decode()
     assert case.number in html and "共 1 件" in html
     assert case.number not in client.get("/cases/", {"status": "closed"}).content.decode()
