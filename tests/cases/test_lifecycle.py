@@ -355,3 +355,14 @@ def test_street_chief_checks_the_case_they_reported(file_case, crew, photo):
     case = run_to(file_case(source="street_chief"), W.CHECKING, crew, photo)
     case = services.transition(crew["chief"], case, "check_pass", note="本人复核已修好")
     assert case.status == W.CHECKED
+
+
+def test_periodic_clock_job(file_case, crew, photo):
+    from chengyun.cases import tasks
+
+    case = run_to(file_case(), W.DISPATCHED, crew, photo)
+    Case.objects.filter(pk=case.pk).update(stage_deadline=services._now() - dt.timedelta(minutes=1))
+    result = tasks.refresh_case_clocks.call_local()
+    assert result["overdue"] == 1
+    case.refresh_from_db()
+    assert case.clock_status == "overdue"
