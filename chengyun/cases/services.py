@@ -1039,19 +1039,18 @@ def import_drone_flight(user: Any, payload: dict[str, Any]) -> DroneImportResult
     per_grid: dict[int, int] = {}
     for case in new_cases:
         per_grid[case.grid_id] = per_grid.get(case.grid_id, 0) + 1
-    # One query for the grid workers of every grid the flight touched, not one per grid.
     from django.contrib.auth import get_user_model
 
-    users_by_grid: dict[int, list] = {}
+    # One notification per grid worker for the whole flight, counting the cases in their grids.
     Through = policy_person_grids()
-    workers = get_user_model().objects.in_bulk(list(Through.objects.filter(grid_id__in=list(per_grid), person__active=True, person__user__isnull=False,
-                                                                           person__roles__code__in=list(workflow.GRID_WORKERS))
-                                                     .values_list("person__user_id", flat=True).distinct()))
-    for grid_id, user_id in Through.objects.filter(grid_id__in=list(per_grid), person__user_id__in=list(workers)).values_list("grid_id", "person__user_id"):
-        users_by_grid.setdefault(grid_id, []).append(workers[user_id])
-    for grid_id, n in per_grid.items():
-        if users_by_grid.get(grid_id):
-            notify.notify(users_by_grid[grid_id], f"无人机巡查 {flight_id}：{n} 件待现场核实", url="/cases/inbox/", dedup_key=f"drone:{flight_id}:{grid_id}")
+    per_user: dict[int, int] = {}
+    for grid_id, user_id in (Through.objects.filter(grid_id__in=list(per_grid), person__active=True, person__user__isnull=False,
+                                                    person__roles__code__in=list(workflow.GRID_WORKERS))
+                             .values_list("grid_id", "person__user_id").distinct()):
+        per_user[user_id] = per_user.get(user_id, 0) + per_grid[grid_id]
+    users = get_user_model().objects.in_bulk(list(per_user))
+    for user_id, n in per_user.items():
+        notify.notify([users[user_id]], f"无人机巡查 {flight_id}：您负责的网格有 {n} 件待现场核实", url="/cases/inbox/", dedup_key=f"drone:{flight_id}")
     return DroneImportResult(flight_id, False, len(rows), len(new_cases), duplicates, len(rows) - len(inside), sorted(numbers))
 
 
