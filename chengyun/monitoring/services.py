@@ -239,7 +239,15 @@ class Stored:
         latest: dict[tuple, tuple] = {}
         for r in self.rows:
             latest[(r[1], r[3], r[2])] = r
-        return [Reading(device=self.device, **dict(zip(_COLUMNS[1:], r[1:]))) for r in latest.values()]
+        # Positional construction in the model's field order (id first) skips Django's keyword
+        # handling; this runs for every value received, on the ingest path.
+        device_field = Reading._meta.get_field("device")
+        readings = []
+        for r in latest.values():
+            reading = Reading(None, *r)
+            device_field.set_cached_value(reading, self.device)
+            readings.append(reading)
+        return readings
 
 
 def stored_readings(device: Device, keys: Iterable[tuple[str, datetime]]) -> list[Reading]:

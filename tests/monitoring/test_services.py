@@ -237,3 +237,12 @@ def test_lab_results_reach_the_hooks_as_saved_readings(ops, device, django_captu
     finally:
         hooks.remove(hook)
     assert seen == [("MN0001", "w01018", 9.0, True)]
+
+
+def test_readings_built_in_memory_follow_the_model_field_order():
+    """unsaved_readings() builds Reading objects positionally on the ingest path: the stored
+    column order must stay the model's concrete field order."""
+    from chengyun.monitoring.models import Reading
+    from chengyun.monitoring.services import _COLUMNS
+
+    assert [f.attname for f in Reading._meta.concrete_fields] == ["id", *_COLUMNS]
