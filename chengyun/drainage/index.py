@@ -1,20 +1,19 @@
 """The in-memory network index: node and pipe arrays plus the flow graph.
 
 Rebuilt lazily when the network's ChangeStamp moves (an import or edit in any process),
-checked at most every few seconds, like geo.index; a trace is then memory work only.
+checked at most every few seconds (core/stamps.py); a trace is then memory work only.
 """
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from chengyun.core.stamps import StampedCache
+
 from .graph import FlowGraph
 
 STAMP = "drainage.network"
-_CHECK_EVERY_SECONDS = 3.0
 
 
 @dataclass
@@ -33,7 +32,6 @@ class NetworkIndex:
     # Connected dischargers: node position and (code, name, kind) per source.
     source_node: np.ndarray
     source_info: list[tuple[str, str, str]]
-    version: int = -1
 
     @classmethod
     def from_rows(cls, nodes: list[tuple], pipes: list[tuple], sources: list[tuple] = ()) -> "NetworkIndex":
@@ -62,17 +60,6 @@ class NetworkIndex:
         )
 
 
-_lock = threading.Lock()
-_index: NetworkIndex | None = None
-_checked_at = 0.0
-
-
-def _current_version() -> int:
-    from chengyun.core.models import ChangeStamp
-
-    return ChangeStamp.objects.filter(name=STAMP).values_list("version", flat=True).first() or 0
-
-
 def build() -> NetworkIndex:
     from .models import Node, Pipe, Source
 
@@ -87,33 +74,7 @@ def build() -> NetworkIndex:
     return idx
 
 
-def get_index() -> NetworkIndex:
-    global _index, _checked_at
-    now = time.monotonic()
-    if _index is not None and now - _checked_at < _CHECK_EVERY_SECONDS:
-        return _index
-    with _lock:
-        version = _current_version()
-        if _index is None or _index.version != version:
-            fresh = build()
-            fresh.version = version
-            _index = fresh
-        _checked_at = time.monotonic()
-        return _index
-
-
-def invalidate() -> None:
-    global _index
-    with _lock:
-        _index = None
-
-
-def bump() -> None:
-    """Tell every process that the network changed."""
-    from django.db.models import F
-
-    from chengyun.core.models import ChangeStamp
-
-    ChangeStamp.objects.get_or_create(name=STAMP)
-    ChangeStamp.objects.filter(name=STAMP).update(version=F("version") + 1)
-    invalidate()
+_cache: StampedCache[NetworkIndex] = StampedCache(STAMP, build)
+get_index = _cache.get
+invalidate = _cache.invalidate
+bump = _cache.bump  # tell every process that the network changed
