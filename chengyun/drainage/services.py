@@ -24,7 +24,7 @@ from django.utils import timezone
 from pyproj import Geod
 from shapely.geometry import LineString, mapping, shape
 
-from chengyun.core import audit
+from chengyun.core import audit, stamps
 from chengyun.core.errors import Conflict, Invalid, NotFound
 from chengyun.people import policy
 from chengyun.people import roles as R
@@ -1279,4 +1279,4 @@ def condition_version() -> str:
     from django.db.models import Count, Max
 
     agg = Inspection.objects.aggregate(n=Count("id"), last=Max("id"))
-    return f"{index._current_version()}:{agg['n']}:{agg['last'] or 0}"
+    return f"{stamps.version(index.STAMP)}:{agg['n']}:{agg['last'] or 0}"
