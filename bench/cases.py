@@ -1,7 +1,7 @@
 """Case benchmarks.
 
 1. p50/p95 of the filtered case-list query (what GET /api/v1/cases/ runs: count + one page of
-   50 through the shared CaseFilter and the policy scope) over N cases (default 200,000), for a
+   50 through the shared CaseFilter and the policy scope, serialised as the API does) over N cases (default 200,000), for a
    mix of filters an ops centre uses. Target: p95 < 100 ms.
 2. A drone flight of D detections (default 10,000) located, de-duplicated and routed by
    services.import_drone_flight (target ≥ 2,000 detections/s), against posting detections one
@@ -124,9 +124,9 @@ def build(n_cases: int) -> None:
 def bench_list(rounds: int) -> dict:
     from django.contrib.auth import get_user_model
 
-    from chengyun.cases.api import list_queryset
+    from chengyun.cases.api import list_queryset, paginate_cases
     from chengyun.cases.filters import CaseFilter
-    from chengyun.core.pagination import PageParams, paginate
+    from chengyun.core.pagination import PageParams
     from chengyun.geo.models import Community, Grid, Street, Unit
 
     user = get_user_model().objects.get(username="acceptor")
@@ -144,8 +144,8 @@ def bench_list(rounds: int) -> dict:
                           "START": start.isoformat(), "END": (start + __import__("datetime").timedelta(days=30)).isoformat()}.get(v, v) for k, v in spec.items()}
             offset = rng.choice([0, 0, 0, 50, 500])
             t = time.perf_counter()
-            page = paginate(list_queryset(user, CaseFilter(**values)), PageParams(limit=50, offset=offset))
-            _ = [c.number for c in page["results"]]
+            page = paginate_cases(list_queryset(user, CaseFilter(**values)), PageParams(limit=50, offset=offset))
+            _ = [c["number"] for c in page["results"]]
             dt_ms = (time.perf_counter() - t) * 1000
             if r:  # the first round warms caches and the connection
                 timings.append(dt_ms)

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from chengyun.core.errors import Invalid
-from chengyun.core.pagination import Page, PageParams, paginate
+from chengyun.core.pagination import Page, PageParams
 from chengyun.geo.models import Unit
 from chengyun.people import policy
 
@@ -27,9 +27,25 @@ def iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
+LIST_RELATED = ("category", "street", "community", "grid", "unit")
+
+
 def list_queryset(user, filters: CaseFilter):
-    qs = Case.objects.select_related("category", "street", "community", "grid", "unit")
+    qs = Case.objects.select_related(*LIST_RELATED)
     return filters.filter(policy.visible(user, qs)).order_by("-reported_at", "-id")
+
+
+def fetch_page(qs, ids: list[int]) -> list[Case]:
+    """The page's cases with their related rows, in the order of `ids`."""
+    found = Case.objects.select_related(*LIST_RELATED).in_bulk(ids)
+    return [found[i] for i in ids if i in found]
+
+
+def paginate_cases(qs, page: PageParams) -> dict[str, Any]:
+    """Two steps: sort and slice ids on the case table's indexes alone, then join the page's rows
+    (joining every matching row before sorting is what makes a large list slow)."""
+    ids = list(qs.values_list("id", flat=True)[page.offset: page.offset + page.limit])
+    return {"count": qs.count(), "limit": page.limit, "offset": page.offset, "results": [case_out(c) for c in fetch_page(qs, ids)]}
 
 
 class CaseOut(Schema):
@@ -206,7 +222,7 @@ def categories_import(request, file: File[UploadedFile], dry_run: Form[bool] = F
 
 @router.get("/", response=Page[CaseOut], summary="案件列表（与列表页同一套筛选条件）")
 def case_list(request, filters: CaseFilter = Query(...), page: PageParams = Query(...)):
-    return paginate(list_queryset(request.user, filters), page, case_out)
+    return paginate_cases(list_queryset(request.user, filters), page)
 
 
 @router.get("/map", summary="案件点位（GeoJSON，最多 5000 个）")

@@ -21,7 +21,7 @@ from chengyun.people import policy
 from chengyun.people import roles as R
 
 from . import evaluation, services, standard, workflow
-from .api import list_queryset
+from .api import fetch_page, list_queryset
 from .filters import CaseFilter
 from .models import Case, Category
 
@@ -44,8 +44,9 @@ def _filter_context(request):
 @login_required
 def case_list(request):
     filters, values = filter_from_query(CaseFilter, request)
-    qs = list_queryset(request.user, filters)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    ids = list_queryset(request.user, filters).values_list("id", flat=True)
+    page = Paginator(ids, 50).get_page(request.GET.get("page"))
+    page.object_list = fetch_page(None, list(page.object_list))
     return render(request, "cases/list.html", {"page": page, "values": values, **_filter_context(request)})
 
 
