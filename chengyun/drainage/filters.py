@@ -1,19 +1,19 @@
 """One filter definition per list: the page reads it from the query string, the API from its parameters."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 from django.db.models import Q
-from ninja import FilterSchema
+from ninja import FilterLookup, FilterSchema
 from pydantic import Field
 
 
 class PipeFilter(FilterSchema):
-    q: Optional[str] = Field(None, q=["code__icontains", "road_name__icontains"], description="编号或道路包含")
-    type: Optional[str] = Field(None, q="type", description="管道类别 rain/sewage/combined")
-    street: Optional[str] = Field(None, q="street__code", description="街道编码")
-    material: Optional[str] = Field(None, q="material", description="材质")
-    grade_min: Optional[int] = Field(None, q="structural_grade__gte", description="结构性缺陷等级不低于")
+    q: Annotated[Optional[str], FilterLookup(["code__icontains", "road_name__icontains"]), Field(description="编号或道路包含")] = None
+    type: Annotated[Optional[str], FilterLookup("type"), Field(description="管道类别 rain/sewage/combined")] = None
+    street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
+    material: Annotated[Optional[str], FilterLookup("material"), Field(description="材质")] = None
+    grade_min: Annotated[Optional[int], FilterLookup("structural_grade__gte"), Field(description="结构性缺陷等级不低于")] = None
     inspected: Optional[bool] = Field(None, description="是否已检测")
 
     def filter_inspected(self, value: Optional[bool]) -> Q:
@@ -23,12 +23,12 @@ class PipeFilter(FilterSchema):
 
 
 class NodeFilter(FilterSchema):
-    q: Optional[str] = Field(None, q=["code__icontains", "name__icontains"], description="编号或名称包含")
-    kind: Optional[str] = Field(None, q="kind", description="节点类型")
-    street: Optional[str] = Field(None, q="street__code", description="街道编码")
+    q: Annotated[Optional[str], FilterLookup(["code__icontains", "name__icontains"]), Field(description="编号或名称包含")] = None
+    kind: Annotated[Optional[str], FilterLookup("kind"), Field(description="节点类型")] = None
+    street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
 
 
 class MisconnectionFilter(FilterSchema):
-    kind: Optional[str] = Field(None, q="kind", description="类型")
-    status: Optional[str] = Field(None, q="status", description="状态")
-    street: Optional[str] = Field(None, q="street__code", description="街道编码")
+    kind: Annotated[Optional[str], FilterLookup("kind"), Field(description="类型")] = None
+    status: Annotated[Optional[str], FilterLookup("status"), Field(description="状态")] = None
+    street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None

@@ -2,29 +2,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Annotated, Optional
 
-from ninja import FilterSchema
+from ninja import FilterLookup, FilterSchema
 from pydantic import Field
 
 
 class TaskFilter(FilterSchema):
-    q: Optional[str] = Field(None, q=["title__icontains", "code__icontains"], description="名称或编号包含")
-    category: Optional[str] = Field(None, q="category__code", description="类别编码")
-    unit: Optional[str] = Field(None, q="lead_unit__code", description="牵头单位编码")
-    status: Optional[str] = Field(None, q="status", description="状态 green/yellow/red")
-    state: Optional[str] = Field(None, q="state", description="办理状态 active/completed/cancelled")
-    source: Optional[str] = Field(None, q="source", description="来源")
+    q: Annotated[Optional[str], FilterLookup(["title__icontains", "code__icontains"]), Field(description="名称或编号包含")] = None
+    category: Annotated[Optional[str], FilterLookup("category__code"), Field(description="类别编码")] = None
+    unit: Annotated[Optional[str], FilterLookup("lead_unit__code"), Field(description="牵头单位编码")] = None
+    status: Annotated[Optional[str], FilterLookup("status"), Field(description="状态 green/yellow/red")] = None
+    state: Annotated[Optional[str], FilterLookup("state"), Field(description="办理状态 active/completed/cancelled")] = None
+    source: Annotated[Optional[str], FilterLookup("source"), Field(description="来源")] = None
 
 
 class EntryFilter(FilterSchema):
-    date: Optional[dt.date] = Field(None, q="date", description="日期")
-    task: Optional[int] = Field(None, q="task_id", description="任务")
-    unit: Optional[str] = Field(None, q="unit__code", description="填报单位编码")
-    late: Optional[bool] = Field(None, q="late", description="逾时填报")
+    date: Annotated[Optional[dt.date], FilterLookup("date"), Field(description="日期")] = None
+    task: Annotated[Optional[int], FilterLookup("task_id"), Field(description="任务")] = None
+    unit: Annotated[Optional[str], FilterLookup("unit__code"), Field(description="填报单位编码")] = None
+    late: Annotated[Optional[bool], FilterLookup("late"), Field(description="逾时填报")] = None
 
 
 class ProjectFilter(FilterSchema):
-    q: Optional[str] = Field(None, q=["name__icontains", "developer__icontains"], description="项目或开发企业包含")
-    unit: Optional[str] = Field(None, q="lead_unit__code", description="牵头单位编码")
-    street: Optional[str] = Field(None, q="street__code", description="街道编码")
+    q: Annotated[Optional[str], FilterLookup(["name__icontains", "developer__icontains"]), Field(description="项目或开发企业包含")] = None
+    unit: Annotated[Optional[str], FilterLookup("lead_unit__code"), Field(description="牵头单位编码")] = None
+    street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
