@@ -138,7 +138,7 @@ def alert_detail(request, pk: int):
 @login_required
 def patrols(request):
     filters, values = filter_from_query(PatrolFilter, request)
-    qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("chief__person", "reach").annotate(n_problems=Count("problems"))))
+    qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("chief__person", "reach").annotate(n_problems=Count("problems")))).order_by("-started_at", "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     is_chief = RiverChief.objects.filter(person__user=request.user, active=True).exists()
     return render(request, "water/patrols.html", {"page": page, "values": values, "levels": ChiefLevel.choices, "is_chief": is_chief})
