@@ -52,7 +52,16 @@ def fast_insert(model, objs) -> None:
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     names = [f.attname for f in fields]
     defaults = [None if f.primary_key else f.get_default() for f in fields]
-    # SQLite and PostgreSQL both take at least 32,766 parameters per statement.
+    if connection.vendor == "postgresql":
+        # COPY is several times faster than multi-row INSERT on PostgreSQL.
+        with connection.cursor() as cur:
+            with cur.cursor.copy(f"COPY {qn(model._meta.db_table)} ({cols}) FROM STDIN") as copy:
+                for o in objs:
+                    d = o if isinstance(o, dict) else o.__dict__
+                    copy.write_row([prep(d.get(name, default)) if prep else d.get(name, default)
+                                    for name, prep, default in zip(names, preps, defaults)])
+        return
+    # SQLite takes at least 32,766 parameters per statement.
     batch = max(1, 30000 // len(fields))
     with connection.cursor() as cur:
         for k in range(0, len(objs), batch):
