@@ -4,7 +4,7 @@
   "use strict";
   var el = document.getElementById("map");
   var api = el.dataset.api, mode = el.dataset.mode;
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
@@ -46,13 +46,13 @@
       if (!res.ok) { info.innerHTML = "<p class='error'>" + esc(res.body.message) + "</p>"; return; }
       var b = res.body;
       info.innerHTML = "<h4><a href='" + el.dataset.pipeUrl + encodeURIComponent(b.code) + "/'>" + esc(b.code) + "</a></h4><dl class='grid-info'>" +
-        "<dt>" + esc(t("管径")) + "</dt><dd>DN" + b.diameter_mm + " " + esc(b.material) + "</dd>" +
-        "<dt>" + esc(t("建设年份")) + "</dt><dd>" + esc(b.install_year || "—") + "</dd>" +
-        "<dt>" + esc(t("道路")) + "</dt><dd>" + esc(b.road_name) + "</dd>" +
-        "<dt>" + esc(t("结构性")) + "</dt><dd>" + esc(b.structural_grade || t("未检测")) + "</dd>" +
-        "<dt>" + esc(t("功能性")) + "</dt><dd>" + esc(b.functional_grade || "—") + "</dd></dl>" +
-        "<a href='" + el.dataset.traceUrl + "?node=" + encodeURIComponent(b.to_node) + "&direction=upstream'>" + esc(t("向上游追溯")) + "</a> · " +
-        "<a href='" + el.dataset.traceUrl + "?node=" + encodeURIComponent(b.from_node) + "&direction=downstream'>" + esc(t("向下游追溯")) + "</a>";
+        "<dt>" + esc(gettext("管径")) + "</dt><dd>DN" + b.diameter_mm + " " + esc(b.material) + "</dd>" +
+        "<dt>" + esc(gettext("建设年份")) + "</dt><dd>" + esc(b.install_year || "—") + "</dd>" +
+        "<dt>" + esc(gettext("道路")) + "</dt><dd>" + esc(b.road_name) + "</dd>" +
+        "<dt>" + esc(gettext("结构性")) + "</dt><dd>" + esc(b.structural_grade || gettext("未检测")) + "</dd>" +
+        "<dt>" + esc(gettext("功能性")) + "</dt><dd>" + esc(b.functional_grade || "—") + "</dd></dl>" +
+        "<a href='" + el.dataset.traceUrl + "?node=" + encodeURIComponent(b.to_node) + "&direction=upstream'>" + esc(gettext("向上游追溯")) + "</a> · " +
+        "<a href='" + el.dataset.traceUrl + "?node=" + encodeURIComponent(b.from_node) + "&direction=downstream'>" + esc(gettext("向下游追溯")) + "</a>";
     });
   }
 
@@ -60,7 +60,7 @@
   function runTrace(node, direction) {
     var info = document.getElementById("trace-info");
     if (!node) { return; }
-    info.innerHTML = "<p class='muted'>" + esc(t("追溯中…")) + "</p>";
+    info.innerHTML = "<p class='muted'>" + esc(gettext("追溯中…")) + "</p>";
     var started = performance.now();
     get("drainage/trace?node=" + encodeURIComponent(node) + "&direction=" + direction).then(function (res) {
       traced.forEach(function (l) { l.setStyle(baseStyle(l.feature.properties)); });
@@ -81,11 +81,11 @@
       });
       var ms = Math.round(performance.now() - started);
       var src = b.sources.slice(0, 50).map(function (s) { return "<li>" + esc(s.name) + " <span class='tag'>" + esc(s.node) + "</span></li>"; }).join("");
-      info.innerHTML = "<p><b>" + esc(direction === "upstream" ? t("上游") : t("下游")) + "</b>：" +
-        b.pipe_count + " " + esc(t("根管段")) + "，" + b.node_count + " " + esc(t("个节点")) + "，" + (b.length_m / 1000).toFixed(2) + " km" +
+      info.innerHTML = "<p><b>" + esc(direction === "upstream" ? gettext("上游") : gettext("下游")) + "</b>：" +
+        b.pipe_count + " " + esc(gettext("根管段")) + "，" + b.node_count + " " + esc(gettext("个节点")) + "，" + (b.length_m / 1000).toFixed(2) + " km" +
         " <span class='muted'>(" + ms + " ms)</span></p>" +
-        (b.ends.length ? "<p>" + esc(t("最终去向")) + "：" + b.ends.map(esc).join("、") + "</p>" : "") +
-        (b.sources.length ? "<p>" + esc(t("接入排水户")) + "（" + b.sources.length + "）</p><ul>" + src + "</ul>" : "");
+        (b.ends.length ? "<p>" + esc(gettext("最终去向")) + "：" + b.ends.map(esc).join("、") + "</p>" : "") +
+        (b.sources.length ? "<p>" + esc(gettext("接入排水户")) + "（" + b.sources.length + "）</p><ul>" + src + "</ul>" : "");
       el.dataset.traced = b.pipe_count;
       if (traced.length) { map.fitBounds(L.featureGroup(traced).getBounds(), { maxZoom: 17 }); }
     });

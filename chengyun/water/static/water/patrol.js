@@ -6,7 +6,7 @@
   var root = document.getElementById("patrol");
   var startBtn = document.getElementById("start");
   if (!root || !startBtn) { return; }
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var api = root.dataset.api;
   var csrf = document.querySelector("meta[name=csrf-token]").content;
   var gps = document.getElementById("gps");
@@ -43,7 +43,7 @@
   }
   function onFix(pos) {
     var c = pos.coords;
-    gps.textContent = t("定位精度") + " " + Math.round(c.accuracy) + " m";
+    gps.textContent = gettext("定位精度") + " " + Math.round(c.accuracy) + " m";
     gps.className = c.accuracy > 50 ? "error" : "muted";
     var p = [Math.round(c.longitude * 1e7) / 1e7, Math.round(c.latitude * 1e7) / 1e7];
     here.setLatLng([p[1], p[0]]).addTo(map);
@@ -55,9 +55,9 @@
     render();
     map.panTo([p[1], p[0]]);
   }
-  function onError(err) { gps.textContent = t("无法定位：") + err.message; gps.className = "error"; }
+  function onError(err) { gps.textContent = gettext("无法定位：") + err.message; gps.className = "error"; }
   function track() {
-    if (!navigator.geolocation) { onError({ message: t("浏览器不支持定位") }); return; }
+    if (!navigator.geolocation) { onError({ message: gettext("浏览器不支持定位") }); return; }
     watchId = navigator.geolocation.watchPosition(onFix, onError, { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
     timer = setInterval(tick, 1000);
     startBtn.hidden = true; stopBtn.hidden = false; problem.hidden = false;
@@ -77,7 +77,7 @@
     });
   });
   stopBtn.addEventListener("click", function () {
-    if (points.length < 2) { gps.textContent = t("轨迹点不足 2 个，请走动后再结束"); gps.className = "error"; return; }
+    if (points.length < 2) { gps.textContent = gettext("轨迹点不足 2 个，请走动后再结束"); gps.className = "error"; return; }
     stopBtn.disabled = true;
     post("patrols/" + patrolId + "/finish", { track: { type: "LineString", coordinates: points } }).then(function (res) {
       stopBtn.disabled = false;
@@ -92,13 +92,13 @@
     e.preventDefault();
     var out = document.getElementById("problem-result");
     var last = points[points.length - 1] || (here.getLatLng().lat ? [here.getLatLng().lng, here.getLatLng().lat] : null);
-    if (!last) { out.textContent = t("尚未定位，无法上报位置"); out.className = "error"; return; }
+    if (!last) { out.textContent = gettext("尚未定位，无法上报位置"); out.className = "error"; return; }
     var data = new FormData(problem);
     data.append("lng", last[0]); data.append("lat", last[1]);
     if (!data.get("photo") || !data.get("photo").size) { data.delete("photo"); }
     post("patrols/" + patrolId + "/problems", data, true).then(function (res) {
       out.className = res.ok ? "" : "error";
-      out.textContent = res.ok ? t("已上报，案件编号 ") + res.body.case_number : res.body.message;
+      out.textContent = res.ok ? gettext("已上报，案件编号 ") + res.body.case_number : res.body.message;
       if (res.ok) { problem.reset(); }
     });
   });

@@ -3,7 +3,7 @@
   "use strict";
   var root = document.getElementById("charts");
   if (!root || !window.echarts) { return; }
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var LABELS = ["", "Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"];
   var LIMIT_COLOURS = ["#1e88e5", "#26a69a", "#43a047", "#fdd835", "#fb8c00"];
   var charts = [];
@@ -25,18 +25,18 @@
     charts = [];
     fetch(root.dataset.api + "?period=" + period + "&days=" + days, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
       if (!data.factors || !data.factors.length) {
-        root.innerHTML = "<p class='muted'>" + t("所选时段暂无评价数据") + "</p>";
+        root.innerHTML = "<p class='muted'>" + gettext("所选时段暂无评价数据") + "</p>";
         return;
       }
       if (data.target_class) {
-        var c = chartBox(t("水质类别变化"));
+        var c = chartBox(gettext("水质类别变化"));
         c.setOption({
-          tooltip: { trigger: "axis", valueFormatter: function (v) { return v ? LABELS[v] + t("类") : "—"; } },
+          tooltip: { trigger: "axis", valueFormatter: function (v) { return v ? LABELS[v] + gettext("类") : "—"; } },
           grid: { left: 50, right: 20, top: 20, bottom: 40 },
           xAxis: { type: "time" },
           yAxis: { type: "value", min: 1, max: 6, interval: 1, inverse: true, axisLabel: { formatter: function (v) { return LABELS[v]; } } },
           series: [{ type: "line", step: "middle", data: data.classes, symbolSize: 4, lineStyle: { color: "#1f5fa8" },
-            markLine: { symbol: "none", label: { formatter: t("目标") + " " + LABELS[data.target_class] }, lineStyle: { color: "#d23c3c", type: "dashed" },
+            markLine: { symbol: "none", label: { formatter: gettext("目标") + " " + LABELS[data.target_class] }, lineStyle: { color: "#d23c3c", type: "dashed" },
               data: [{ yAxis: data.target_class }] } }]
         });
       }

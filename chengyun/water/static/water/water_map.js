@@ -4,12 +4,12 @@
   "use strict";
   var el = document.getElementById("map");
   var api = el.dataset.api;
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var LABELS = { 1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ" };
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
   var baseLayers = {};
   if (el.dataset.tileUrl) {
-    baseLayers[t("底图")] = L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+    baseLayers[gettext("底图")] = L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
   var info = document.getElementById("site-info");
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
@@ -32,7 +32,7 @@
     },
     onEachFeature: function (f, layer) {
       var p = f.properties;
-      layer.bindTooltip(p.name + " " + (p.label ? p.label + t("类") : t("暂无数据")), { direction: "top" });
+      layer.bindTooltip(p.name + " " + (p.label ? p.label + gettext("类") : gettext("暂无数据")), { direction: "top" });
       layer.on("click", function () { showSection(p); });
     }
   });
@@ -51,28 +51,28 @@
 
   function showSection(p) {
     info.innerHTML = "<h3>" + esc(p.name) + " <small class='muted'>" + esc(p.code) + "</small></h3><dl class='facts'>" +
-      "<dt>" + esc(t("水体")) + "</dt><dd>" + esc(p.water_body) + "</dd>" +
-      "<dt>" + esc(t("最新类别")) + "</dt><dd>" + (p.label ? "<span class='wq wq-" + p.water_class + "'>" + esc(p.label) + "</span>" : esc(t("暂无数据"))) + "</dd>" +
-      "<dt>" + esc(t("目标类别")) + "</dt><dd>" + esc(p.target) + "</dd>" +
-      "<dt>" + esc(t("达标")) + "</dt><dd>" + (p.compliant == null ? "—" : (p.compliant ? esc(t("达标")) : "<b class='error'>" + esc(t("超标")) + "</b>")) + "</dd>" +
-      "</dl><p><a href='" + p.url + "'>" + esc(t("查看断面详情")) + " →</a></p>";
+      "<dt>" + esc(gettext("水体")) + "</dt><dd>" + esc(p.water_body) + "</dd>" +
+      "<dt>" + esc(gettext("最新类别")) + "</dt><dd>" + (p.label ? "<span class='wq wq-" + p.water_class + "'>" + esc(p.label) + "</span>" : esc(gettext("暂无数据"))) + "</dd>" +
+      "<dt>" + esc(gettext("目标类别")) + "</dt><dd>" + esc(p.target) + "</dd>" +
+      "<dt>" + esc(gettext("达标")) + "</dt><dd>" + (p.compliant == null ? "—" : (p.compliant ? esc(gettext("达标")) : "<b class='error'>" + esc(gettext("超标")) + "</b>")) + "</dd>" +
+      "</dl><p><a href='" + p.url + "'>" + esc(gettext("查看断面详情")) + " →</a></p>";
   }
   function showOutfall(p) {
     info.innerHTML = "<h3>" + esc(p.name) + " <small class='muted'>" + esc(p.code) + "</small></h3><dl class='facts'>" +
-      "<dt>" + esc(t("类型")) + "</dt><dd>" + esc(p.outfall_kind) + "</dd>" +
-      "<dt>" + esc(t("受纳水体")) + "</dt><dd>" + esc(p.water_body) + "</dd>" +
-      "<dt>" + esc(t("责任单位")) + "</dt><dd>" + esc(p.unit) + "</dd>" +
-      "<dt>" + esc(t("状态")) + "</dt><dd>" + esc(p.status_label) + "</dd>" +
-      "</dl><p><a href='" + p.url + "'>" + esc(t("查看排污口详情")) + " →</a></p>";
+      "<dt>" + esc(gettext("类型")) + "</dt><dd>" + esc(p.outfall_kind) + "</dd>" +
+      "<dt>" + esc(gettext("受纳水体")) + "</dt><dd>" + esc(p.water_body) + "</dd>" +
+      "<dt>" + esc(gettext("责任单位")) + "</dt><dd>" + esc(p.unit) + "</dd>" +
+      "<dt>" + esc(gettext("状态")) + "</dt><dd>" + esc(p.status_label) + "</dd>" +
+      "</dl><p><a href='" + p.url + "'>" + esc(gettext("查看排污口详情")) + " →</a></p>";
   }
 
   var legend = JSON.parse(document.getElementById("water-legend").textContent);
   var ctl = L.control({ position: "bottomright" });
   ctl.onAdd = function () {
     var d = L.DomUtil.create("div", "legend");
-    var html = "<b>" + esc(t("断面水质")) + "</b><br>";
-    legend.classes.forEach(function (c) { html += "<i style='background:" + c[1] + "'></i>" + LABELS[c[0]] + t("类") + "<br>"; });
-    html += "<i style='background:#9e9e9e'></i>" + esc(t("暂无数据")) + "<br><b>" + esc(t("排污口")) + "</b><br>";
+    var html = "<b>" + esc(gettext("断面水质")) + "</b><br>";
+    legend.classes.forEach(function (c) { html += "<i style='background:" + c[1] + "'></i>" + LABELS[c[0]] + gettext("类") + "<br>"; });
+    html += "<i style='background:#9e9e9e'></i>" + esc(gettext("暂无数据")) + "<br><b>" + esc(gettext("排污口")) + "</b><br>";
     legend.statuses.forEach(function (s) { html += "<i style='border-radius:0;background:" + s[1] + "'></i>" + esc(s[0]) + "<br>"; });
     d.innerHTML = html;
     return d;
@@ -90,7 +90,7 @@
     el.classList.add("loaded");
   });
   var overlays = {};
-  overlays[t("街道")] = streets; overlays[t("水体")] = bodies; overlays[t("监测断面")] = sections; overlays[t("入河排污口")] = outfalls;
+  overlays[gettext("街道")] = streets; overlays[gettext("水体")] = bodies; overlays[gettext("监测断面")] = sections; overlays[gettext("入河排污口")] = outfalls;
   L.control.layers(baseLayers, overlays, { collapsed: window.innerWidth < 760 }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 })();
