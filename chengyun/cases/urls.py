@@ -11,6 +11,7 @@ urlpatterns = [
     path("evaluation/", views.evaluation_page, name="evaluation"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("calendar/", views.calendar_page, name="calendar"),
+    path("responsibilities/", views.responsibilities, name="responsibilities"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/attach", views.case_attach, name="attach"),
     path("<int:pk>/act/<str:action>", views.case_act, name="act"),

@@ -23,7 +23,7 @@ from chengyun.people import roles as R
 from . import evaluation, services, standard, workflow
 from .api import fetch_page, list_queryset
 from .filters import CaseFilter
-from .models import Case, Category
+from .models import Case, Category, Responsibility
 
 ROLE_SOURCE = [  # the mobile page reports under the reporter's own role
     (R.STREET_CHIEF, "street_chief"), (R.COMMUNITY_GRID_WORKER, "community_grid_worker"), (R.OPS_GRID_WORKER, "ops_grid_worker"),
@@ -234,3 +234,30 @@ def calendar_page(request):
             messages.success(request, f"已更新 {day}")
         return redirect("cases:calendar")
     return render(request, "cases/calendar.html", {"overrides": CalendarOverride.objects.order_by("-date")[:200], "roles": p.roles})
+
+
+@login_required
+def responsibilities(request):
+    """The category × area responsibility table behind the dispatch suggestion."""
+    can_edit = policy.principal(request.user).has({R.SYSADMIN, R.OPS_SHIFT_LEADER})
+    if request.method == "POST":
+        try:
+            unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+            if unit is None:
+                raise Invalid("请选择责任单位", code="bad_unit")
+            code = request.POST.get("category", "").strip()
+            category = services.get_category(code[1:] if code[:1].upper() == "B" else code, "component" if code[:1].upper() == "B" else "event") if code else None
+            street = Street.objects.filter(code=request.POST.get("street", "")).first()
+            community = Community.objects.filter(code=request.POST.get("community", "")).first()
+            if community is not None and street is None:
+                street = community.street
+            services.set_responsibility(request.user, unit=unit, category=category, street_id=street.pk if street else None,
+                                        community_id=community.pk if community else None)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已保存责任分工")
+        return redirect("cases:responsibilities")
+    rows = Responsibility.objects.select_related("category", "street", "community", "unit").order_by("category__kind", "category__code", "street__code", "community__code")
+    return render(request, "cases/responsibilities.html", {"rows": rows, "can_edit": can_edit, "streets": Street.objects.order_by("code"),
+                                                           "units": Unit.objects.filter(active=True).order_by("kind", "code")})

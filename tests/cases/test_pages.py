@@ -93,3 +93,14 @@ def test_catalogue_and_calendar_pages(client, crew):
     from chengyun.core.models import CalendarOverride
 
     assert CalendarOverride.objects.get(date="2027-01-02").is_workday
+
+
+def test_responsibility_page_sets_the_dispatch_suggestion(client, crew, file_case):
+    client.force_login(crew["acceptor"])
+    assert client.get("/cases/responsibilities/").status_code == 200
+    r = client.post("/cases/responsibilities/", {"category": "0113", "street": G1[:9], "unit": "D02"}, follow=True)
+    assert "只有系统管理员或值班长可以维护责任分工" in r.content.decode()
+    client.force_login(crew["shift"])
+    r = client.post("/cases/responsibilities/", {"category": "0113", "street": G1[:9], "unit": "D02"}, follow=True)
+    assert "已保存" in r.content.decode() and "区住房和城乡建设局" in r.content.decode()
+    assert file_case().suggested_unit.code == "D02"
