@@ -10,7 +10,9 @@ CHROMIUM = os.environ.get("CHENGYUN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("CHENGYUN_TEST_ARTIFACTS", "test-artifacts"))
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it keeps an event loop running
+# in this thread, and later tests that call asyncio.run() (the HJ 212 server's) would fail.
+@pytest.fixture(scope="module")
 def browser():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         if os.environ.get("CI"):
