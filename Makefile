@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 PYTEST_ARGS ?= -n auto
 
-.PHONY: demo test test-sqlite test-postgres install system-deps bench clean
+.PHONY: demo test install bench clean
 
 demo: install
 	$(BIN)/chengyun demo $(DEMO_ARGS)
@@ -35,8 +35,12 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# Each benchmark prints its ratio against a baseline measured in the same run (docs/performance.md).
 bench: install
 	$(BIN)/python bench/locate.py
+	$(BIN)/python bench/network.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/cases.py
 
 clean:
 	rm -rf $(VENV) var
