@@ -27,8 +27,9 @@ class Rule:
     write: frozenset[str] = frozenset()
     # Lookup paths from the model to its area, by kind: {"grid": "grid"}, {"street": "street_id"}…
     area: dict[str, str] = field(default_factory=dict)
-    # Lookup path from the model to the responsible unit's id.
-    unit: str | None = None
+    # Lookup path(s) from the model to the id of a unit whose people see it (the responsible
+    # unit; also e.g. cooperating units of a supervised task, through a many-to-many path).
+    unit: str | tuple[str, ...] | None = None
     # Lookup path to a Person id: a person always reads (and may edit) their own record.
     person: str | None = None
     # Reference data that every signed-in person reads (boundaries, the unit directory).
@@ -128,7 +129,8 @@ def _scope_q(p: Principal, rule: Rule) -> Q:
     for kind, path in rule.area.items():
         q |= Q(**{f"{path}__in": ids[kind]})
     if rule.unit and p.unit_id is not None:
-        q |= Q(**{rule.unit: p.unit_id})
+        for path in (rule.unit,) if isinstance(rule.unit, str) else rule.unit:
+            q |= Q(**{path: p.unit_id})
     if rule.person and p.person_id is not None:
         q |= Q(**{rule.person: p.person_id})
     return q
@@ -204,7 +206,7 @@ def require_create(user: Any, model: type[models.Model], *, grid_id: int | None 
         if any(value is not None and kind in rule.area and value in ids for value, ids, kind in placed):
             return p
         if rule.unit and unit_id is not None and unit_id == p.unit_id:
-            return p
+            return p  # creating for one's own unit
         if not rule.area and not rule.unit:
             return p
     raise Forbidden(message or "您无权在该区域或单位新建此类记录")

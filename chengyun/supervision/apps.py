@@ -27,10 +27,13 @@ class SupervisionConfig(AppConfig):
         # Task definitions are the ops center's and the leaders'; a lead unit reads its tasks
         # and writes only its own daily entries (and its own stalled projects' records).
         wide = R.OPS_CENTER | {R.DISTRICT_LEADER, R.SYSADMIN}
-        policy.register(m.KeyTask, policy.Rule(read=R.UNIT_BOUND, unit="lead_unit_id", wide_write=wide))
-        policy.register(m.Milestone, policy.Rule(read=R.UNIT_BOUND, unit="task__lead_unit_id", wide_write=wide))
-        policy.register(m.TaskLink, policy.Rule(read=R.UNIT_BOUND, unit="task__lead_unit_id", wide_write=wide))
-        policy.register(m.StatusHistory, policy.Rule(read=R.UNIT_BOUND, unit="task__lead_unit_id", wide_write=frozenset()))
+        # The lead unit and the cooperating units (配合单位) see a task; only the lead unit reports on it.
+        task_units = ("lead_unit_id", "cooperating_units")
+        policy.register(m.KeyTask, policy.Rule(read=R.UNIT_BOUND, unit=task_units, wide_write=wide, distinct=True))
+        via_task = tuple(f"task__{path}" for path in task_units)
+        policy.register(m.Milestone, policy.Rule(read=R.UNIT_BOUND, unit=via_task, wide_write=wide, distinct=True))
+        policy.register(m.TaskLink, policy.Rule(read=R.UNIT_BOUND, unit=via_task, wide_write=wide, distinct=True))
+        policy.register(m.StatusHistory, policy.Rule(read=R.UNIT_BOUND, unit=via_task, wide_write=frozenset(), distinct=True))
         policy.register(m.DailyEntry, policy.Rule(read=R.UNIT_BOUND, write=R.UNIT_BOUND, unit="unit_id", wide_write=wide))
         for model in (m.Meeting, m.AgendaItem, m.Decision):
             policy.register(model, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=wide))

@@ -105,3 +105,16 @@ def test_patch_task(api_client, ops, road_task):
     assert r.status_code == 422 and r.json()["code"] == "milestone_out_of_range"
     road_task.refresh_from_db()
     assert str(road_task.deadline) == "2026-07-31"
+
+
+def test_cooperating_unit_sees_the_task_but_reports_only_as_lead(api_client, road_task, handler_d02, fixed_today, units):
+    road_task.cooperating_units.add(units["D02"])
+    helper = api_client.as_user(handler_d02)
+    r = helper.get(f"supervision/tasks/{road_task.pk}")
+    assert r.status_code == 200 and r.json()["status"] in ("green", "yellow", "red")
+    assert road_task.pk in [t["id"] for t in helper.get("supervision/tasks").json()["results"]]
+    # Seeing a task is not leading it: no daily entry, no edits.
+    r = helper.post("supervision/daily-entries", {"task_id": road_task.pk, "work_done": "配合排查"})
+    assert r.status_code == 403, r.content
+    assert helper.patch(f"supervision/tasks/{road_task.pk}", {"title": "改名"}).status_code == 403
+    assert DailyEntry.objects.count() == 0
