@@ -29,9 +29,11 @@ def fill(path: Path, table: dict[str, str]) -> tuple[int, list[str]]:
     blocks = text.split("\n\n")
     missing, filled = [], 0
     for i, block in enumerate(blocks):
-        m = re.search(r'^msgid "(.*)"$', block, re.M)
-        if not m or m.group(1) == "":
+        ids = re.findall(r'^msgid "(.*)"$', block, re.M)
+        ids = [i for i in ids if i]
+        if not ids:
             continue
+        m = re.search(r'^msgid "(.+)"$', block, re.M)
         msgid = m.group(1).replace('\\"', '"')
         en = table.get(msgid)
         if "msgid_plural" in block:

@@ -1,6 +1,8 @@
 /* Case map (list filters → GeoJSON points) and the detail page's position map. */
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, args) { return fmt.replace("%s", args[0]); };
   var colours = { normal: "#2e9d57", warning: "#e0a100", overdue: "#d23c3c" };
   var done = { closed: 1, rejected: 1, voided: 1, merged: 1 };
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
@@ -32,7 +34,7 @@
           layer.bindPopup("<a href='/cases/" + p.id + "/'>" + esc(p.number) + "</a><br>" + esc(p.category) + "<br>" + esc(p.status_label));
         }
       }).addTo(map);
-      document.getElementById("map-count").textContent = fc.features.length + " 件";
+      document.getElementById("map-count").textContent = interpolate(gettext("%s 件"), [fc.features.length]);
       mapEl.classList.add("loaded");
     });
   }

@@ -1,6 +1,8 @@
 /* Mobile report page: browser geolocation (WGS84), tap-to-pick on the map, category search. */
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, args) { return fmt.replace("%s", args[0]); };
   var lng = document.getElementById("lng"), lat = document.getElementById("lat");
   var text = document.getElementById("position-text");
   var mapEl = document.getElementById("pick-map");
@@ -20,16 +22,16 @@
       var layer = L.geoJSON(fc, { style: { color: "#123b6b", weight: 2, fillOpacity: 0.03 } }).addTo(map);
       var b = layer.getBounds();
       if (lng.value) { setPoint(parseFloat(lng.value), parseFloat(lat.value)); } else if (b.isValid()) { map.fitBounds(b); }
-      layer.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, "地图选点"); });
+      layer.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, gettext("地图选点")); });
     });
-    map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, "地图选点"); });
+    map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, gettext("地图选点")); });
   }
   document.getElementById("locate-me").addEventListener("click", function () {
-    if (!navigator.geolocation) { text.textContent = "此浏览器不支持定位，请在地图上点选"; return; }
-    text.textContent = "定位中…";
+    if (!navigator.geolocation) { text.textContent = gettext("此浏览器不支持定位，请在地图上点选"); return; }
+    text.textContent = gettext("定位中…");
     navigator.geolocation.getCurrentPosition(function (pos) {
-      setPoint(pos.coords.longitude, pos.coords.latitude, "精度约 " + Math.round(pos.coords.accuracy) + " 米");
-    }, function (err) { text.textContent = "定位失败：" + err.message + "；请在地图上点选"; }, { enableHighAccuracy: true, timeout: 15000 });
+      setPoint(pos.coords.longitude, pos.coords.latitude, interpolate(gettext("精度约 %s 米"), [Math.round(pos.coords.accuracy)]));
+    }, function (err) { text.textContent = interpolate(gettext("定位失败：%s；请在地图上点选"), [err.message]); }, { enableHighAccuracy: true, timeout: 15000 });
   });
   var select = document.getElementById("category"), search = document.getElementById("category-search");
   function currentKind() { var r = document.querySelector("input[name=category_kind]:checked"); return r ? r.value : "event"; }
