@@ -18,21 +18,34 @@ logger = logging.getLogger("chengyun.monitoring.hooks")
 
 Callback = Callable[..., None]
 _callbacks: list[Callback] = []
+# Optional per-callback predicate on the device: readings are only built for a device some
+# callback wants (e.g. water evaluates only devices linked to a section or outfall).
+_wants: dict[Callback, Callable[..., bool]] = {}
 # Where fire() hands its work: None runs callbacks at once (web requests, tests); the
 # ingest servers set a queue so evaluation never holds up the next database write.
 _dispatcher: Callable[[Callable[[], None]], None] | None = None
 
 
-def on_readings_stored(callback: Callback) -> Callback:
-    """Register ``callback(device, readings)``; usable as a decorator. Registering twice is a no-op."""
+def on_readings_stored(callback: Callback, *, wants: Callable[..., bool] | None = None) -> Callback:
+    """Register ``callback(device, readings)``; usable as a decorator. Registering twice is a no-op.
+
+    ``wants(device) -> bool``, when given, says which devices the callback cares about; for a
+    device no callback wants, the readings are not even built."""
     if callback not in _callbacks:
         _callbacks.append(callback)
+    if wants is not None:
+        _wants[callback] = wants
     return callback
 
 
 def remove(callback: Callback) -> None:
     if callback in _callbacks:
         _callbacks.remove(callback)
+    _wants.pop(callback, None)
+
+
+def _interested(device) -> list[Callback]:
+    return [c for c in tuple(_callbacks) if c not in _wants or _wants[c](device)]
 
 
 def callbacks() -> tuple[Callback, ...]:
@@ -45,7 +58,7 @@ def set_dispatcher(dispatcher: Callable[[Callable[[], None]], None] | None) -> N
 
 
 def run(device, readings: Sequence) -> None:
-    for callback in tuple(_callbacks):
+    for callback in _interested(device):
         try:
             callback(device, list(readings))
         except Exception:  # noqa: BLE001 — one subscriber's bug must not touch the others or the data
@@ -54,7 +67,7 @@ def run(device, readings: Sequence) -> None:
 
 def fire_lazy(device, load: Callable[[], Sequence]) -> None:
     """Like fire(), but the readings are loaded where the callbacks run (off the write path)."""
-    if not _callbacks:
+    if not _interested(device):
         return
 
     def job() -> None:
@@ -69,7 +82,7 @@ def fire_lazy(device, load: Callable[[], Sequence]) -> None:
 
 
 def fire(device, readings: Sequence) -> None:
-    if not _callbacks or not readings:
+    if not readings or not _interested(device):
         return
     if _dispatcher is None:
         run(device, readings)

@@ -55,6 +55,6 @@ class WaterConfig(AppConfig):
         if apps.is_installed("chengyun.monitoring"):
             from chengyun.monitoring import hooks
 
-            from .evaluation import on_readings_stored
+            from .evaluation import is_linked, on_readings_stored
 
-            hooks.on_readings_stored(on_readings_stored)
+            hooks.on_readings_stored(on_readings_stored, wants=is_linked)

@@ -94,8 +94,13 @@ def judge(body: str, code: str, value: float) -> int | None:
 
 # ---------------------------------------------------------------- the hook
 
+def is_linked(device: Any) -> bool:
+    """Only devices linked to a section or an outfall are evaluated."""
+    return device.site_kind in ("section", "outfall") and bool(device.site_code)
+
+
 def on_readings_stored(device: Any, readings: list[Any]) -> None:
-    if device.site_kind not in ("section", "outfall") or not device.site_code:
+    if not is_linked(device):
         return
     site = services.site_by_code(device.site_kind, device.site_code)
     if site is None or not site.active:

@@ -246,3 +246,27 @@ def test_readings_built_in_memory_follow_the_model_field_order():
     from chengyun.monitoring.services import _COLUMNS
 
     assert [f.attname for f in Reading._meta.concrete_fields] == ["id", *_COLUMNS]
+
+
+def test_hook_readings_are_built_only_for_devices_a_callback_wants():
+    from types import SimpleNamespace
+
+    from chengyun.monitoring import hooks
+
+    seen, loads = [], []
+
+    def callback(device, readings):
+        seen.append((device.mn, len(readings)))
+
+    def load():
+        loads.append(1)
+        return [object()]
+
+    hooks.on_readings_stored(callback, wants=lambda d: d.site_code != "")
+    try:
+        hooks.fire_lazy(SimpleNamespace(mn="A", site_code="", site_kind=""), load)
+        assert loads == [] and all(mn != "A" for mn, _ in seen)
+        hooks.fire_lazy(SimpleNamespace(mn="B", site_code="DM01", site_kind="section"), load)
+        assert loads == [1] and ("B", 1) in seen
+    finally:
+        hooks.remove(callback)
