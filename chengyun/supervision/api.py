@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal, Optional
 
 from django.utils import timezone
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -175,7 +175,7 @@ def create_task(request, body: TaskIn):
         responsible_leader=_person(body.responsible_leader_id), cooperating_units=[_unit_by_code(c) for c in body.cooperating_units],
         milestones=[(m.name, m.planned_date, m.weight) for m in body.milestones], links=body.links,
         metric_key=body.metric_key, metric_street=body.metric_street)
-    return 201, task_detail(request, task)
+    return Status(201, task_detail(request, task))
 
 
 class ImportOut(Schema):
@@ -186,7 +186,7 @@ class ImportOut(Schema):
 @router.post("/tasks/import", response={201: ImportOut}, summary="从 Excel 导入任务清单（全部成功才写入）")
 def import_tasks(request, file: UploadedFile = File(...)):
     tasks = importers.import_tasks(request.user, file.read())
-    return 201, {"created": len(tasks), "tasks": [t.code for t in tasks]}
+    return Status(201, {"created": len(tasks), "tasks": [t.code for t in tasks]})
 
 
 @router.get("/tasks/{task_id}", response=TaskDetailOut, summary="重点任务详情")
@@ -228,7 +228,7 @@ def list_milestones(request, task_id: int):
 @router.post("/tasks/{task_id}/milestones", response={201: MilestoneOut}, summary="增加节点")
 def add_milestone(request, task_id: int, body: MilestoneIn):
     m = services.add_milestone(request.user, _task(request, task_id), name=body.name, planned_date=body.planned_date, weight=body.weight)
-    return 201, _milestone(m)
+    return Status(201, _milestone(m))
 
 
 class MilestonePatch(Schema):
@@ -275,7 +275,7 @@ class LinkIn(Schema):
 @router.post("/tasks/{task_id}/links", response={201: LinkOut}, summary="关联案件、项目或设施")
 def add_link(request, task_id: int, body: LinkIn):
     link = services.add_link(request.user, _task(request, task_id), body.kind, body.code, body.label)
-    return 201, {"kind": link.kind, "code": link.code, "label": link.label, "url": services.link_url(link)}
+    return Status(201, {"kind": link.kind, "code": link.code, "label": link.label, "url": services.link_url(link)})
 
 
 # -- daily entries -----------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def list_entries(request, filters: EntryFilter = Query(...), page: PageParams = 
 def submit_entry(request, body: EntryIn):
     entry = services.submit_daily_entry(request.user, _task(request, body.task_id), work_done=body.work_done, problems=body.problems,
                                         coordination=body.coordination, milestone_progress=body.milestone_progress, date=body.date)
-    return 201, entry_out(entry)
+    return Status(201, entry_out(entry))
 
 
 class MissingOut(Schema):
@@ -407,7 +407,7 @@ def list_meetings(request, page: PageParams = Query(...)):
 @router.post("/meetings", response={201: MeetingDetailOut}, summary="组织会商（自动生成议题）")
 def create_meeting(request, body: MeetingIn):
     m = services.create_meeting(request.user, **body.dict())
-    return 201, meeting_detail(m)
+    return Status(201, meeting_detail(m))
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -454,7 +454,7 @@ def add_decision(request, meeting_id: int, body: DecisionIn):
     related = _task(request, body.related_task_id) if body.related_task_id else None
     d = services.add_decision(request.user, meeting, text=body.text, owner_unit=_unit_by_code(body.owner_unit),
                               deadline=body.deadline, item=item, related_task=related)
-    return 201, decision_out(d)
+    return Status(201, decision_out(d))
 
 
 @router.get("/decisions", response=Page[DecisionOut], summary="议定事项及落实情况")
@@ -488,7 +488,7 @@ def categories(request):
 
 @router.post("/categories", response={201: CategoryOut}, summary="增加任务类别")
 def create_category(request, body: CategoryIn):
-    return 201, services.create_category(request.user, code=body.code, name=body.name, order=body.order)
+    return Status(201, services.create_category(request.user, code=body.code, name=body.name, order=body.order))
 
 
 class MetricOut(Schema):
@@ -603,7 +603,7 @@ def create_project(request, body: ProjectIn):
     p = services.create_stalled_project(request.user, name=data["name"], developer=data["developer"],
                                         lead_unit=_unit_by_code(data["lead_unit"]), households=data["households"],
                                         blockers=data["blockers"], **fields)
-    return 201, project_detail(p)
+    return Status(201, project_detail(p))
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut, summary="半拉子工程详情")
@@ -620,7 +620,7 @@ class MeasureIn(Schema):
 
 @router.post("/projects/{project_id}/measures", response={201: MeasureOut}, summary="登记纾困措施")
 def add_measure(request, project_id: int, body: MeasureIn):
-    return 201, services.add_measure(request.user, _project(request, project_id), **body.dict())
+    return Status(201, services.add_measure(request.user, _project(request, project_id), **body.dict()))
 
 
 class MediationIn(Schema):
@@ -632,7 +632,7 @@ class MediationIn(Schema):
 
 @router.post("/projects/{project_id}/mediations", response={201: MediationOut}, summary="登记纠纷调解")
 def add_mediation(request, project_id: int, body: MediationIn):
-    return 201, services.add_mediation(request.user, _project(request, project_id), **body.dict())
+    return Status(201, services.add_mediation(request.user, _project(request, project_id), **body.dict()))
 
 
 class JudicialIn(Schema):
@@ -645,7 +645,7 @@ class JudicialIn(Schema):
 
 @router.post("/projects/{project_id}/judicial", response={201: JudicialOut}, summary="登记司法支持")
 def add_judicial(request, project_id: int, body: JudicialIn):
-    return 201, services.add_judicial_support(request.user, _project(request, project_id), **body.dict())
+    return Status(201, services.add_judicial_support(request.user, _project(request, project_id), **body.dict()))
 
 
 class SuperviseIn(Schema):
@@ -659,4 +659,4 @@ def supervise(request, project_id: int, body: SuperviseIn):
     task = services.supervise_project(request.user, _project(request, project_id), deadline=body.deadline,
                                       milestones=[(m.name, m.planned_date, m.weight) for m in body.milestones],
                                       responsible_leader=_person(body.responsible_leader_id))
-    return 201, task_detail(request, task)
+    return Status(201, task_detail(request, task))

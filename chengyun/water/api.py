@@ -5,7 +5,7 @@ from typing import Any, Literal, Optional
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -160,7 +160,7 @@ def create_section(request, body: SectionIn):
             raise Invalid("该人员不是河湖长", code="unknown_chief", detail={"field": "chief_person_id"})
     s = services.create_section(request.user, code=body.code, name=body.name, water_body=_water_body(body.water_body), lng=body.lng,
                                 lat=body.lat, target_class=body.target_class, chief=chief, reach=_reach(body.reach))
-    return 201, section_out(Section.objects.select_related(*_SITE_RELATED, "chief__person").get(pk=s.pk))
+    return Status(201, section_out(Section.objects.select_related(*_SITE_RELATED, "chief__person").get(pk=s.pk)))
 
 
 @router.get("/outfalls", response=Page[OutfallOut], summary="入河排污口")
@@ -192,7 +192,7 @@ def create_outfall(request, body: OutfallIn):
         raise Invalid(f"责任单位 {body.unit} 不存在", code="unknown_unit", detail={"field": "unit"})
     o = services.create_outfall(request.user, code=body.code, name=body.name, kind=body.kind, water_body=_water_body(body.water_body),
                                 lng=body.lng, lat=body.lat, unit=unit, reach=_reach(body.reach))
-    return 201, outfall_out(Outfall.objects.select_related(*_SITE_RELATED, "unit").get(pk=o.pk))
+    return Status(201, outfall_out(Outfall.objects.select_related(*_SITE_RELATED, "unit").get(pk=o.pk)))
 
 
 @router.get("/map/sections", summary="断面图层（GeoJSON，按最新水质类别着色）")
@@ -448,7 +448,7 @@ class StartIn(Schema):
 @router.post("/patrols", response={201: PatrolOut}, summary="开始巡河")
 def start_patrol(request, body: StartIn):
     p = services.start_patrol(request.user, reach=_reach(body.reach))
-    return 201, patrol_out(p)
+    return Status(201, patrol_out(p))
 
 
 class FinishIn(Schema):
@@ -483,7 +483,7 @@ def report_problem(request, patrol_id: int, kind: str = Form(...), description: 
         if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
             raise Invalid("照片须为 JPEG 或 PNG", code="bad_image", detail={"field": "photo"})
     pr = services.report_problem(request.user, p, kind=kind, description=description, lng=lng, lat=lat, photo=photo)
-    return 201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,
+    return Status(201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,)
                  "photo": f"/water/problems/{pr.pk}/photo" if pr.photo else None, "case_number": pr.case_number,
                  "case_url": f"/cases/{pr.case_id}/" if pr.case_id else None}
 
@@ -534,4 +534,4 @@ class SnapshotOut(Schema):
 @router.post("/cameras/{code}/snapshots", response={201: SnapshotOut}, summary="上传抓拍（摄像机以其账号的 API 令牌认证）")
 def upload_snapshot(request, code: str, image: UploadedFile = File(...), taken_at: Optional[dt.datetime] = Form(None), note: str = Form("")):
     s = services.upload_snapshot(request.user, code, image=image, taken_at=taken_at, note=note)
-    return 201, {"id": s.pk, "camera": s.camera.code, "outfall": s.outfall.code, "taken_at": s.taken_at, "url": f"/water/snapshots/{s.pk}/image"}
+    return Status(201, {"id": s.pk, "camera": s.camera.code, "outfall": s.outfall.code, "taken_at": s.taken_at, "url": f"/water/snapshots/{s.pk}/image"})
