@@ -483,9 +483,9 @@ def report_problem(request, patrol_id: int, kind: str = Form(...), description: 
         if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
             raise Invalid("照片须为 JPEG 或 PNG", code="bad_image", detail={"field": "photo"})
     pr = services.report_problem(request.user, p, kind=kind, description=description, lng=lng, lat=lat, photo=photo)
-    return Status(201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,)
-                 "photo": f"/water/problems/{pr.pk}/photo" if pr.photo else None, "case_number": pr.case_number,
-                 "case_url": f"/cases/{pr.case_id}/" if pr.case_id else None}
+    return Status(201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,
+                        "photo": f"/water/problems/{pr.pk}/photo" if pr.photo else None, "case_number": pr.case_number,
+                        "case_url": f"/cases/{pr.case_id}/" if pr.case_id else None})
 
 
 class ComplianceOut(Schema):
