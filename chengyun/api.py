@@ -32,7 +32,7 @@ class TokenAuth(HttpBearer):
 
 
 class ChineseJSONRenderer(JSONRenderer):
-    # Chinese messages readable as they are, not as \uXXXX escapes.
+    # Chinese messages readable as they are, not as \u escape sequences.
     json_dumps_params = {"ensure_ascii": False}
 
 
