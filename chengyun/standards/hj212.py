@@ -207,7 +207,9 @@ _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
 def _parse_time(text: str) -> datetime:
     if not _TIME.fullmatch(text):
         raise ValueError(f"time {text!r} is not YYYYMMDDhhmmss")
-    return datetime.strptime(text, "%Y%m%d%H%M%S")
+    # 14 ASCII digits (checked above): slicing is several times faster than strptime, and
+    # datetime() still refuses impossible dates such as month 13 with a ValueError.
+    return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14]))
 
 
 def _unframe(
@@ -267,19 +269,19 @@ def _int_field(fields: dict[str, str], key: str) -> int | None:
 
 
 def _set_factor_field(factor: Factor, name: str, value: str) -> None:
-    key = f"{factor.code}-{name}"
-    if name in _NUMERIC_FIELDS:
+    attribute = _NUMERIC_FIELDS.get(name)
+    if attribute is not None:
         number = float(value) if _NUMBER.fullmatch(value) else None
         if number is None or number in (float("inf"), float("-inf")):
-            raise ProtocolError("bad_cp", f"{key}={value!r} is not a number")
-        setattr(factor, _NUMERIC_FIELDS[name], number)
+            raise ProtocolError("bad_cp", f"{factor.code}-{name}={value!r} is not a number")
+        setattr(factor, attribute, number)
     elif name == "Flag":
         factor.flag = value
     elif name == "SampleTime":
         try:
             factor.data_time = _parse_time(value)
         except ValueError as exc:
-            raise ProtocolError("bad_cp", f"{key}: {exc}") from None
+            raise ProtocolError("bad_cp", f"{factor.code}-{name}: {exc}") from None
     else:
         factor.extra[name] = value
 
@@ -306,7 +308,10 @@ def _cp(body: str) -> tuple[dict[str, str], dict[str, Factor]]:
             elif not code or not name:
                 raise ProtocolError("bad_cp", f"CP field {key!r} is not CODE-FIELD")
             else:
-                _set_factor_field(factors.setdefault(code, Factor(code)), name, value)
+                factor = factors.get(code)
+                if factor is None:  # not setdefault: that would build a Factor for every field
+                    factor = factors[code] = Factor(code)
+                _set_factor_field(factor, name, value)
     if "DataTime" in cp:
         try:
             _parse_time(cp["DataTime"])

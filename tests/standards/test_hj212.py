@@ -729,3 +729,12 @@ def test_data_reply_is_what_build_would_make(version, mn):
     packet = hj212.parse(hj212.build(st="32", cn="2011", pw="123456", mn=mn, qn="20260101000000000", flag=flag, version=version))
     assert hj212.data_reply(packet) == hj212.build(st="91", cn="9014", pw="123456", mn=mn, qn="20260101000000000",
                                                   flag=hj212.VERSION_BITS[version] << 2, version=version)
+
+
+@pytest.mark.parametrize("stamp", ["20261301000000", "20260230120000", "20260101246000", "20260101000060"])
+def test_impossible_data_times_are_refused(stamp):
+    segment = f"QN=20260101000000000;ST=21;CN=2011;PW=123456;MN=M1;Flag=4;CP=&&DataTime={stamp};w01018-Rtd=1.0&&".encode()
+    frame = b"##%04d%s%04X\r\n" % (len(segment), segment, hj212.crc16(segment))
+    with pytest.raises(ProtocolError) as exc:
+        hj212.parse(frame)
+    assert exc.value.reason == "bad_cp" and "DataTime" in str(exc.value)
