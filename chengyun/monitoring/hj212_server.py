@@ -439,7 +439,7 @@ def run(options: ServerOptions) -> None:
             try:
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):
-                pass
+                pass  # no signal handlers off the main thread or on this platform: Ctrl-C still ends the process
         serving = asyncio.create_task(server.serve_forever())
         await stop.wait()
         serving.cancel()
