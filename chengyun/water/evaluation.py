@@ -102,6 +102,10 @@ def is_linked(device: Any) -> bool:
 def on_readings_stored(device: Any, readings: list[Any]) -> None:
     if not is_linked(device):
         return
+    if readings and services.has_open_device_alert(device.mn):
+        heard = [r.received_at for r in readings if r.received_at is not None]
+        services.resolve_device_alerts(device.mn, heard_at=max(heard, default=None) or device.last_seen_at,
+                                       newest_data=max(r.data_time for r in readings))
     site = services.site_by_code(device.site_kind, device.site_code)
     if site is None or not site.active:
         return

@@ -1,7 +1,8 @@
 """Every write of the water domain goes through here: policy check, write, audit entry.
 
 Other apps may call ``outfall_by_code`` and ``dry_weather_flow_outfalls`` (see
-docs/interfaces); the evaluation hook and the periodic device check call ``raise_alert``.
+docs/interfaces); the evaluation hook and the periodic device check call ``raise_alert`` and
+``resolve_device_alerts``.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from chengyun.core import audit
+from chengyun.core import audit, current
 from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chengyun.core.stamps import StampedCache
 from chengyun.geo import services as geo_services
 from chengyun.people import policy
 from chengyun.people import roles as R
@@ -317,6 +319,8 @@ def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message:
             return raise_alert(site, kind, at=at, message=message, factor=factor, value=value, threshold=threshold,
                                device_mn=device_mn, dedup_factor=dedup_factor, times=times)
         audit.created(alert)
+        if kind in DEVICE_ALERT_KINDS:
+            _devices_alerted.bump()
     _notify_new_alert(alert)
     return alert
 
@@ -341,23 +345,38 @@ class Transition:
     label: str
     sources: frozenset[str]
     target: str
+    # No roles: nobody may take it by hand, only the system (user None).
     roles: frozenset[str]
     required: tuple[str, ...] = ()
     # Escalations go out once: a second case or task for the same alert would duplicate work.
     once: bool = False
+    # The alert kinds it applies to; None: all.
+    kinds: frozenset[str] | None = None
+
+    def applies(self, alert: Alert) -> bool:
+        return self.kinds is None or alert.kind in self.kinds
 
 
 _S = Alert.Status
 _HANDLERS = R.OPS_CENTER | frozenset({R.SYSADMIN, R.RIVER_CHIEF, R.STREET_CHIEF, R.DEPT_HANDLER})
 _OPS = R.OPS_CENTER | frozenset({R.SYSADMIN})
 
+# Silent and stale devices are conditions the system can see end: when the device reports
+# again, the alert closes itself (``resolve_device_alerts``).
+DEVICE_ALERT_KINDS = frozenset({Alert.Kind.DEVICE_SILENT, Alert.Kind.DEVICE_STALE})
+
 # The alert lifecycle: new → acknowledged → disposed; escalating hands it to a case or a
 # supervision task and leaves it acknowledged until someone closes it with a note.
+# A device alert also closes when the device is heard from again, acknowledged or escalated
+# alike: the fault it reports is over, and a supervision task keeps its own course (its
+# handler reads on the alert why it closed; whoever acknowledged it is notified).
 TRANSITIONS: dict[str, Transition] = {
     "acknowledge": Transition("确认", frozenset({_S.NEW}), _S.ACKNOWLEDGED, _HANDLERS),
     "dispose": Transition("处置完毕", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, _HANDLERS, ("disposal_note",)),
     "to_case": Transition("转为城市管理案件", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, once=True),
     "to_task": Transition("转为督办任务", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, ("lead_unit", "deadline"), once=True),
+    "auto_close": Transition("设备恢复上报，系统自动关闭", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
+                             ("disposal_note",), kinds=DEVICE_ALERT_KINDS),
 }
 
 
@@ -366,7 +385,7 @@ def allowed_transitions(user: Any, alert: Alert) -> list[str]:
     if not policy.can_write(user, alert):
         return []
     return [name for name, t in TRANSITIONS.items()
-            if alert.status in t.sources and p.has(t.roles) and not (t.once and (alert.case_number or alert.task_id))]
+            if alert.status in t.sources and t.applies(alert) and p.has(t.roles) and not (t.once and (alert.case_number or alert.task_id))]
 
 
 def _begin(user: Any, alert: Alert, name: str, fields: dict[str, Any]) -> Transition:
@@ -376,6 +395,8 @@ def _begin(user: Any, alert: Alert, name: str, fields: dict[str, Any]) -> Transi
     if user is not None:
         policy.require_write(user, alert, "您无权处理该告警")
         policy.require_role(user, t.roles, f"您的角色不能执行“{t.label}”")
+    if not t.applies(alert):
+        raise Conflict(f"{alert.get_kind_display()}告警不能{t.label}", code="bad_transition")
     if alert.status not in t.sources:
         raise Conflict(f"告警当前为“{alert.get_status_display()}”，不能{t.label}", code="bad_transition")
     if t.once and (alert.case_number or alert.task_id):
@@ -398,6 +419,8 @@ def _finish(user: Any, alert: Alert, name: str, t: Transition, before: dict[str,
     alert.status = t.target
     alert.save()
     audit.action(alert, name, before=before, after={k: v for k, v in audit.snapshot(alert).items() if before.get(k) != v})
+    if t.target == _S.DISPOSED and alert.kind in DEVICE_ALERT_KINDS:
+        _devices_alerted.bump()
 
 
 def acknowledge_alert(user: Any, alert: Alert) -> Alert:
@@ -416,6 +439,78 @@ def dispose_alert(user: Any, alert: Alert, *, disposal_note: str) -> Alert:
         before = audit.snapshot(alert)
         alert.disposal_note = disposal_note.strip()
         _finish(user, alert, "dispose", t, before)
+    return alert
+
+
+# ---------------------------------------------------------------- device alerts closing themselves
+
+def _open_device_alert_mns() -> frozenset[str]:
+    return frozenset(Alert.objects.filter(kind__in=DEVICE_ALERT_KINDS, open_key__isnull=False).values_list("device_mn", flat=True))
+
+
+# The ingest hook asks this for every batch: a memory lookup, with one stamp query every few
+# seconds, so only a device that has an open silent/stale alert costs a query on the ingest
+# path. Alerts are opened by the periodic job in another process, hence a shared stamp.
+_devices_alerted: StampedCache[frozenset[str]] = StampedCache("water.device_alerts", _open_device_alert_mns)
+
+
+def has_open_device_alert(device_mn: str) -> bool:
+    return device_mn in _devices_alerted.get()
+
+
+def _local(t: dt.datetime) -> str:
+    return f"{t.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+
+def resolve_device_alerts(device_mn: str, *, heard_at: dt.datetime | None, newest_data: dt.datetime | None,
+                          now: dt.datetime | None = None, alerts: Sequence[Alert] | None = None) -> list[Alert]:
+    """Close the device's open silent / stale alerts whose condition no longer holds, as the system.
+
+    Silent ends when the device was heard from (``heard_at``) within the silent window; stale
+    ends when its newest data time is within the stale window — the same tests that raise them,
+    so an alert closed here is not raised again by the next check. ``alerts`` are the device's
+    open device alerts if the caller already has them. Returns the alerts closed."""
+    now = now or timezone.now()
+    silent_ok = heard_at is not None and now - heard_at <= dt.timedelta(minutes=int(rule("silent_minutes")))
+    stale_ok = newest_data is not None and now - newest_data <= dt.timedelta(minutes=int(rule("stale_minutes")))
+    if not (silent_ok or stale_ok):
+        return []
+    if alerts is None:
+        alerts = list(Alert.objects.filter(kind__in=DEVICE_ALERT_KINDS, device_mn=device_mn, open_key__isnull=False))
+    notes = {}
+    if silent_ok:
+        notes[Alert.Kind.DEVICE_SILENT] = f"设备恢复上报（{_local(heard_at)}），系统自动关闭"
+    if stale_ok:
+        notes[Alert.Kind.DEVICE_STALE] = f"设备数据恢复更新（最新数据时间 {_local(newest_data)}），系统自动关闭"
+    closed = []
+    ctx = current.get()
+    # The system closes it, whichever request, job or ingest thread noticed: the audit entry
+    # must not name a person who merely uploaded data.
+    with current.acting(None, source=ctx.source, request_id=ctx.request_id):
+        for a in alerts:
+            if a.kind in notes:
+                done = _auto_close(a, notes[a.kind])
+                if done is not None:
+                    closed.append(done)
+    return closed
+
+
+def _auto_close(alert: Alert, note: str) -> Alert | None:
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update(of=("self",)).select_related("section", "outfall", "acknowledged_by").get(pk=alert.pk)
+        t = TRANSITIONS["auto_close"]
+        if alert.status not in t.sources:
+            return None  # someone disposed of it meanwhile
+        _begin(None, alert, "auto_close", {"disposal_note": note})
+        before = audit.snapshot(alert)
+        alert.disposal_note = note
+        _finish(None, alert, "auto_close", t, before)
+    if alert.acknowledged_by_id:
+        from chengyun.core.notify import notify
+
+        site = alert.site
+        notify([alert.acknowledged_by], f"水环境告警已自动关闭：{alert.get_kind_display()}（{site.name}）", body=note,
+               url=f"/water/alerts/{alert.pk}/", dedup_key=f"water.alert:{alert.pk}:auto_close")
     return alert
 
 

@@ -10,7 +10,8 @@ from chengyun.core import current
 
 
 def check_devices(now: dt.datetime | None = None) -> list[int]:
-    """Raise device_silent / device_stale alerts for linked, active devices; returns alert ids."""
+    """Raise device_silent / device_stale alerts for linked, active devices, and close those of
+    devices that report again; returns the ids of the alerts raised."""
     from django.utils import timezone
 
     from chengyun.monitoring import services as monitoring
@@ -26,6 +27,9 @@ def check_devices(now: dt.datetime | None = None) -> list[int]:
     stale_after = dt.timedelta(minutes=int(rule("stale_minutes")))
     raised = []
     devices = Device.objects.filter(active=True, site_kind__in=["section", "outfall"]).exclude(site_code="").filter(kind="online")
+    open_alerts: dict[str, list[Alert]] = {}
+    for a in Alert.objects.filter(kind__in=services.DEVICE_ALERT_KINDS, open_key__isnull=False):
+        open_alerts.setdefault(a.device_mn, []).append(a)
     for device in devices:
         site = services.site_by_code(device.site_kind, device.site_code)
         if site is None or not site.active:
@@ -39,6 +43,9 @@ def check_devices(now: dt.datetime | None = None) -> list[int]:
             raised.append(alert.pk)
             continue
         newest = monitoring.readings(mn=device.mn).order_by("-data_time").values_list("data_time", flat=True).first()
+        if device.mn in open_alerts:
+            services.resolve_device_alerts(device.mn, heard_at=device.last_seen_at, newest_data=newest, now=now,
+                                           alerts=open_alerts[device.mn])
         if newest is None or now - newest > stale_after:
             when = f"最新数据时间 {newest.astimezone(SHANGHAI):%m-%d %H:%M}" if newest else "在线但无监测数据"
             alert = services.raise_alert(

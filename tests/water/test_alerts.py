@@ -124,7 +124,7 @@ def test_transition_table_is_the_only_gate(alert, make_user):
     leader = make_user("district_leader")
     with pytest.raises(Forbidden):
         services.acknowledge_alert(leader, alert)
-    assert set(services.TRANSITIONS) == {"acknowledge", "dispose", "to_case", "to_task"}
+    assert set(services.TRANSITIONS) == {"acknowledge", "dispose", "to_case", "to_task", "auto_close"}
 
 
 # ---------------------------------------------------------------- dry-weather flow
