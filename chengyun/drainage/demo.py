@@ -9,6 +9,12 @@ pipes lie exactly on the roads that divide the unit grids.
 
 Outfall codes are OF-01 … OF-07 (the water app's demo registers its outfalls under the
 same codes when it creates them; a drainage outfall node and a water Outfall share a code).
+The water demo's monitored outfalls (PK01 …) get nodes with their codes at their points too,
+so that their alerts trace upstream: a rain outfall on a river crossing the district drains
+the part of the rain system nearest to it; combined-sewer overflows, industrial and other
+outfalls end a small combined catchment of their own around the nearest intersection (an
+overflow also sends its dry-weather flow on to the sewer). Treatment-plant outfalls carry the
+plant's effluent, not the network's flow, and get no node.
 """
 from __future__ import annotations
 
@@ -34,6 +40,12 @@ SOURCE_NAMES = ("锦绣花园", "阳光小区", "金色家园", "康乐小区", 
                 "建设小区", "南川花园", "凤凰城", "祁连小区", "昆仑嘉园", "城西小区")
 ENTERPRISES = ("河湟食品厂", "青海乳业加工车间", "西北洗涤中心", "湟水汽修厂", "高原印务公司", "彩虹酒店", "昆仑宾馆", "河湟医院",
                "新华书店仓库", "宁张路农贸市场", "东关清真餐厅", "海湖洗车场")
+PLANTS_IN_PARKS = ("生物制药厂", "藏药提取车间", "食品发酵厂", "化工助剂厂", "电镀加工中心", "皮革加工厂", "饲料加工厂", "包装材料厂")
+LAKESIDE = ("海湖宾馆", "湖畔酒家", "湿地公园游客中心", "海湖会议中心", "湖滨茶楼")
+# Water outfall kinds the network discharges through (see the module docstring); how far
+# (in road edges from the nearest intersection) an outfall's own combined catchment reaches.
+LINKED_OUTFALL_KINDS = ("rain", "combined", "industrial", "other")
+OWN_CATCHMENT_HOPS = 2
 
 
 @dataclass(frozen=True)
@@ -100,9 +112,33 @@ def _flow_tree(nodes: set, adj: dict, terminals: list, cost) -> dict:
     return nxt
 
 
-def build_network(ctx: DemoContext):
-    """Node and pipe features (as a GeoJSON import would give them) plus the lateral sources."""
+def linked_outfalls() -> list[dict]:
+    """The water demo's monitored outfalls that discharge from the network (code, name, kind, lng, lat)."""
+    from django.apps import apps
+
+    if not apps.is_installed("chengyun.water"):
+        return []
+    from chengyun.water import demo as water_demo
+
+    return [o for o in water_demo.monitored_outfalls() if o["kind"] in LINKED_OUTFALL_KINDS]
+
+
+def _diameter(system: str, n_served: int) -> int:
+    # A combined sewer is sized for the storm, like a rain sewer.
+    table = ((2, 300), (8, 400), (20, 500), (50, 600), (120, 800), (10 ** 9, 1000)) if system == "sewage" else \
+            ((2, 400), (8, 600), (20, 800), (50, 1000), (120, 1200), (10 ** 9, 1500))
+    return next(d for limit, d in table if n_served <= limit)
+
+
+def build_network(ctx: DemoContext, outfalls: list[dict] | None = None):
+    """Node and pipe features (as a GeoJSON import would give them) plus the lateral sources.
+
+    ``outfalls``: the water outfalls to end catchments at (default ``linked_outfalls()``)."""
     rng = ctx.rng("drainage")
+    # The outfall catchments draw from their own stream, so the draws for the rest of the
+    # network stay what they were before those catchments existed.
+    orng = ctx.rng("drainage:outfalls")
+    outfalls = sorted((dict(o) for o in (linked_outfalls() if outfalls is None else outfalls)), key=lambda o: o["code"])
     pts, edges = lattice_roads(ctx)
     loc = _Local()
     xy = {(i, j): loc.xy(pts[i][j]) for i in range(len(pts)) for j in range(len(pts[0]))}
@@ -125,7 +161,12 @@ def build_network(ctx: DemoContext):
     row0 = sorted(n for n in inter if n[1] == 0)
     rain_terms = [(i, 0) for i in RAIN_OUTFALL_COLUMNS if (i, 0) in inter]
     sewage_term = max(row0)
-    trees = {"rain": _flow_tree(inter, adj, rain_terms, cost_for("rain")),
+    # Each monitored outfall is fed from the intersection nearest to it.
+    for o in outfalls:
+        o["xy"] = loc.xy((o["lng"], o["lat"]))
+        o["root"] = min(sorted(inter), key=lambda n: math.hypot(xy[n][0] - o["xy"][0], xy[n][1] - o["xy"][1]))
+    river_terms = sorted({o["root"] for o in outfalls if o["kind"] == "rain"} - set(rain_terms))
+    trees = {"rain": _flow_tree(inter, adj, rain_terms + river_terms, cost_for("rain")),
              "sewage": _flow_tree(inter, adj, [sewage_term], cost_for("sewage"))}
 
     nodes: dict[str, dict] = {}
@@ -158,11 +199,6 @@ def build_network(ctx: DemoContext):
             if nxt.get(n) is not None:
                 count[nxt[n]] += count[n]
         served[system] = count
-
-    def diameter(system, n_served):
-        table = ((2, 400), (8, 600), (20, 800), (50, 1000), (120, 1200), (10 ** 9, 1500)) if system == "rain" else \
-                ((2, 300), (8, 400), (20, 500), (50, 600), (120, 800), (10 ** 9, 1000))
-        return next(d for limit, d in table if n_served <= limit)
 
     prefix = {"rain": "Y", "sewage": "W"}
     side = {"rain": 3.0, "sewage": -3.0}
@@ -203,7 +239,7 @@ def build_network(ctx: DemoContext):
                 n_served = 1
             year = year_for(*a)
             material = material_for(system, year)
-            dia = diameter(system, n_served)
+            dia = _diameter(system, n_served)
             for s, t in segs:
                 pipes.append({"code": f"{P}G{a[0]:02d}{a[1]:02d}{e.key[0]}{min(s, t) + 1}", "type": system, "diameter_mm": dia,
                               "material": material, "install_year": year, "from_node": chain[s], "to_node": chain[t],
@@ -260,6 +296,9 @@ def build_network(ctx: DemoContext):
                             "kind": ("catering" if "餐" in base or "酒店" in base else "enterprise") if enterprise else "compound",
                             "node": hcode, "permit_no": f"HH排许{today.year - rng.randint(0, 5)}{len(sources) + 1:04d}" if enterprise else ""})
 
+    n_main_sources = len(sources)
+    _outfall_catchments(outfalls, orng, adj, edges, xy, served, nodes, pipes, sources, add_node, cost_for, today)
+
     # Laterals inherit the year of the main they join.
     year_of = {}
     for p in pipes:
@@ -273,7 +312,7 @@ def build_network(ctx: DemoContext):
     # Planted misconnections: house connections wrongly into the rain manhole across the road,
     # and a few gullies into the sewer.
     planted = []
-    sewer_laterals = [p for p in pipes if p.get("lateral") and p["type"] == "sewage"]
+    sewer_laterals = [p for p in pipes if p.get("lateral") and p["type"] == "sewage" and not p.get("own")]
     for p in rng.sample(sewer_laterals, 9):
         rain_code = "Y" + p["to_node"][1:]
         if rain_code in nodes:
@@ -287,6 +326,24 @@ def build_network(ctx: DemoContext):
         if sewer_code in nodes:
             p["to_node"] = sewer_code
             p["xy"] = (p["xy"][0], loc.xy((nodes[sewer_code]["lng"], nodes[sewer_code]["lat"])))
+            planted.append(p["code"])
+    # A rain outfall with dry-weather flow (PK06) has a house connection in its catchment
+    # wrongly into the rain sewer, as the water demo's readings tell.
+    source_nodes = {src["node"] for src in sources[:n_main_sources]}
+    for o in outfalls:
+        if o["kind"] != "rain" or not o.get("dry_weather_flow"):
+            continue
+        here = {n for n in inter if _root(n, trees["rain"]) == o["root"]}
+        misplaced = {p["code"] for p in sewer_laterals if p["code"] in planted}
+        if any(_rain_manhole_area("Y" + p["to_node"][1:]) <= here for p in sewer_laterals if p["code"] in misplaced):
+            continue
+        candidates = [p for p in sewer_laterals if p["code"] not in misplaced and p["from_node"] in source_nodes
+                      and _rain_manhole_area("Y" + p["to_node"][1:]) <= here]
+        if candidates:
+            p = orng.choice(candidates)
+            rain_code = "Y" + p["to_node"][1:]
+            p["to_node"] = rain_code
+            p["xy"] = (p["xy"][0], loc.xy((nodes[rain_code]["lng"], nodes[rain_code]["lat"])))
             planted.append(p["code"])
 
     # Inverts: 3‰ down to the outlet along the flow path (the steeper way where a high point
@@ -305,8 +362,8 @@ def build_network(ctx: DemoContext):
         else:
             invert[codes[v]] = max(invert[pipes[e]["to_node"]] + lengths[e] * 0.003 for e in outs)
     for code, n in nodes.items():
-        n["ground_m"] = round(invert[code] + rng.uniform(1.8, 3.5), 2)
-    reverse = set(rng.sample([p["code"] for p in pipes if not p.get("lateral")], 6))
+        n["ground_m"] = round(invert[code] + (orng if n.get("own") else rng).uniform(1.8, 3.5), 2)
+    reverse = set(rng.sample([p["code"] for p in pipes if not p.get("lateral") and not p.get("own")], 6))
     features = []
     for n in nodes.values():
         features.append(NetFeature("demo", len(features) + 1, {"code": n["code"], "kind": n["kind"], "ground_m": n["ground_m"],
@@ -321,6 +378,121 @@ def build_network(ctx: DemoContext):
         props |= {"up_invert_m": up, "down_invert_m": down, "owner": OWNER}
         features.append(NetFeature("demo", len(features) + 1, props, {"type": "LineString", "coordinates": [list(loc.ll(x0, y0)), list(loc.ll(x1, y1))]}))
     return features, sources, planted, edges
+
+
+def _root(n, nxt):
+    while nxt.get(n) is not None:
+        n = nxt[n]
+    return n
+
+
+def _rain_manhole_area(code: str) -> set:
+    """The intersections whose road edge holds a rain manhole: YJiijj itself, or YJiijjVk / YJiijjHk."""
+    a = (int(code[2:4]), int(code[4:6]))
+    if len(code) == 6:
+        return {a}
+    return {a, (a[0], a[1] + 1) if code[6] == "V" else (a[0] + 1, a[1])}
+
+
+def _outfall_catchments(outfalls, rng, adj, edges, xy, served, nodes, pipes, sources, add_node, cost_for, today) -> None:
+    """Nodes, pipes and sources ending at the water demo's monitored outfalls (see the module docstring)."""
+    for o in outfalls:
+        code, root = o["code"], o["root"]
+        ox, oy = o["xy"]
+        # The node lies exactly where the water outfall is registered.
+        nodes[code] = {"code": code, "kind": "outfall", "lng": o["lng"], "lat": o["lat"], "name": o["name"], "own": True}
+        rx, ry = xy[root]
+        if o["kind"] == "rain":
+            pipes.append({"code": f"YG-{code}", "type": "rain", "diameter_mm": _diameter("rain", served["rain"][root]),
+                          "material": "钢筋混凝土", "install_year": 2008, "from_node": f"YJ{root[0]:02d}{root[1]:02d}", "to_node": code,
+                          "road": "", "area_class": "other", "xy": ((rx + 2.1, ry + 2.1), (ox, oy)), "own": True})
+            continue
+        # Its own combined network: the road edges within a few hops of the root, under the road's centre line.
+        area, frontier = {root}, {root}
+        for _ in range(OWN_CATCHMENT_HOPS):
+            frontier = {m for n in frontier for m in adj[n]} - area
+            area |= frontier
+        sub_adj = {n: adj[n] & area for n in area}
+        nxt = _flow_tree(area, sub_adj, [root], cost_for("rain"))
+        count = dict.fromkeys(area, 1)
+        for n in sorted(area, key=lambda n: -_depth(n, nxt)):
+            if nxt.get(n) is not None:
+                count[nxt[n]] += count[n]
+        # Who discharges there: the park's plants, the hotel and its lakeside neighbours, or the
+        # compounds of an old combined-sewer quarter.
+        owner = o["name"].removesuffix("排口").removesuffix("工业")
+        if o["kind"] == "industrial":
+            kind, names = "enterprise", [f"{owner}{n}" for n in rng.sample(PLANTS_IN_PARKS, len(PLANTS_IN_PARKS))]
+        elif o["kind"] == "other":
+            kind, names = "catering", [owner] + [n for n in rng.sample(LAKESIDE, len(LAKESIDE)) if n != owner]
+        else:
+            kind, names = "compound", [f"{n}{rng.randint(1, 9)}期" for n in rng.sample(SOURCE_NAMES, len(SOURCE_NAMES))]
+        year = 1990 + rng.randint(0, 12)
+
+        def manhole(n):
+            return f"{code}-J{n[0]:02d}{n[1]:02d}"
+
+        for n in sorted(area):
+            nodes[add_node(manhole(n), "manhole", *xy[n])]["own"] = True
+        connections, first_source = 0, len(sources)
+        for e in edges:
+            if e.a not in area or e.b not in area:
+                continue
+            (xa, ya), (xb, yb) = xy[e.a], xy[e.b]
+            length = math.hypot(xb - xa, yb - ya)
+            nx_, ny_ = -(yb - ya) / length, (xb - xa) / length
+            chain, coords = [manhole(e.a)], [(xa, ya)]
+            for k in range(1, PIPES_PER_EDGE):
+                f = k / PIPES_PER_EDGE
+                cx, cy = xa + (xb - xa) * f, ya + (yb - ya) * f
+                mcode = add_node(f"{code}-J{e.a[0]:02d}{e.a[1]:02d}{e.key[0]}{k}", "manhole", cx, cy)
+                nodes[mcode]["own"] = True
+                chain.append(mcode)
+                coords.append((cx, cy))
+                # Plots on alternate sides of the road connect to the combined sewer.
+                side = 1 if k % 2 else -1
+                hx, hy = cx + nx_ * 15 * side, cy + ny_ * 15 * side
+                hcode = add_node(f"{mcode}h", "manhole", hx, hy, name="接户井")
+                nodes[hcode]["own"] = True
+                pipes.append({"code": f"{code}-L{e.a[0]:02d}{e.a[1]:02d}{e.key[0]}{k}", "type": "sewage", "diameter_mm": 300,
+                              "material": "PVC-U", "install_year": None, "from_node": hcode, "to_node": mcode, "road": "",
+                              "area_class": "other", "xy": ((hx, hy), (cx, cy)), "lateral": True, "own": True})
+                nth = len(sources) - first_source
+                if nth < len(names) and (connections == 0 or rng.random() < 0.35):
+                    sources.append({"code": f"PSH{len(sources) + 1:05d}", "name": names[nth], "kind": kind, "node": hcode,
+                                    "permit_no": f"HH排许{today.year - rng.randint(0, 5)}{len(sources) + 1:04d}" if kind != "compound" else ""})
+                connections += 1
+            chain.append(manhole(e.b))
+            coords.append((xb, yb))
+            if nxt.get(e.a) == e.b:
+                segs, n_served = [(k, k + 1) for k in range(PIPES_PER_EDGE)], count[e.a]
+            elif nxt.get(e.b) == e.a:
+                segs, n_served = [(k + 1, k) for k in range(PIPES_PER_EDGE)], count[e.b]
+            else:
+                half = PIPES_PER_EDGE // 2
+                segs, n_served = [(k + 1, k) for k in range(half)] + [(k, k + 1) for k in range(half, PIPES_PER_EDGE)], 1
+            for s_, t_ in segs:
+                pipes.append({"code": f"{code}-G{e.a[0]:02d}{e.a[1]:02d}{e.key[0]}{min(s_, t_) + 1}", "type": "combined",
+                              "diameter_mm": _diameter("combined", n_served), "material": "钢筋混凝土" if year < 1998 else "混凝土",
+                              "install_year": year, "from_node": chain[s_], "to_node": chain[t_], "road": e.name,
+                              "area_class": "arterial" if e.road_class == "arterial" else "other_road", "xy": (coords[s_], coords[t_]),
+                              "own": True})
+        trunk = _diameter("combined", count[root])
+        if o["kind"] == "combined":
+            # The overflow weir: dry-weather flow goes on to the sewer, storm flow over the weir to the river.
+            wx, wy = rx + (ox - rx) * 0.25, ry + (oy - ry) * 0.25
+            weir = add_node(f"{code}-WEIR", "junction", wx, wy, name=f"{o['name']}截流井")
+            nodes[weir]["own"] = True
+            pipes.append({"code": f"{code}-G0", "type": "combined", "diameter_mm": trunk, "material": "钢筋混凝土", "install_year": year,
+                          "from_node": manhole(root), "to_node": weir, "road": "", "area_class": "other", "xy": ((rx, ry), (wx, wy)), "own": True})
+            pipes.append({"code": f"{code}-JL", "type": "combined", "diameter_mm": 400, "material": "钢筋混凝土", "install_year": 2006,
+                          "from_node": weir, "to_node": f"WJ{root[0]:02d}{root[1]:02d}", "road": "", "area_class": "other",
+                          "xy": ((wx, wy), (rx - 2.1, ry - 2.1)), "own": True})
+            start, sx, sy = weir, wx, wy
+        else:
+            start, sx, sy = manhole(root), rx, ry
+        pipes.append({"code": f"{code}-OUT", "type": "combined", "diameter_mm": trunk, "material": "钢筋混凝土", "install_year": year,
+                      "from_node": start, "to_node": code, "road": "", "area_class": "other", "xy": ((sx, sy), (ox, oy)), "own": True})
 
 
 def _depth(n, nxt) -> int:

@@ -5,7 +5,8 @@ every state, and cameras with snapshots.
 
 The 湟水河 runs just south of the district's southern edge, where the drainage demo's rain
 outfalls OF-01 … OF-07 discharge (same codes, same positions); 北川河 and 南川河 cross the
-district from the north to join it; 海湖 lies in the north. Everything is drawn from
+district from the north to join it; 海湖 lies in the north. The drainage demo, generated
+after this one, ends catchments at the monitored outfalls too (``monitored_outfalls``). Everything is drawn from
 ``ctx.rng("water")``; only the dates follow today, so the data always ends "now".
 """
 from __future__ import annotations
@@ -135,9 +136,9 @@ def generate(ctx: DemoContext) -> None:
     ctx.log(f"水环境：{patrols} 次巡河（{problems} 个问题立案），告警 {sum(by_status.values())} 条 {by_status}，抓拍 {snapshots} 张")
 
 
-def _site_table(ctx) -> dict[str, dict]:
-    """Every site to register: the table above, with the monitoring demo's names, target classes
-    and outfall kinds (its devices are the ones that report), plus the drainage demo's rain outfalls."""
+def _monitored_table() -> dict[str, dict]:
+    """The table above, with the monitoring demo's names, target classes and outfall kinds
+    (its devices are the ones that report)."""
     table = {code: dict(spec) for code, spec in SITES.items()}
     for mn, entry in _demo_devices():
         spec = table.setdefault(entry["site_code"], {"xy": None})
@@ -146,6 +147,32 @@ def _site_table(ctx) -> dict[str, dict]:
             spec["target"] = entry.get("target_class") or spec.get("target", 3)
         else:
             spec["kind"] = entry.get("outfall_kind") or spec.get("kind", "other")
+            spec["dry_weather_flow"] = entry.get("dry_weather_flow")
+    return table
+
+
+def site_point(spec: dict) -> tuple[float, float]:
+    """Where a site of the table is registered (lng, lat); a bank site 10 m north of the 湟水河's centre line."""
+    x, y = spec["xy"] or (2400, BANK)
+    return ll(x, north_bank(x) + 10 if y == BANK else y)
+
+
+def monitored_outfalls() -> list[dict]:
+    """The monitored outfalls (PK01 …) as this demo registers them: code, name, kind, lng, lat.
+    The drainage demo ends a catchment at each one its network discharges through, at this
+    very point, so that an outfall alert traces upstream."""
+    out = []
+    for code, spec in sorted(_monitored_table().items()):
+        if "kind" in spec:
+            lng, lat = site_point(spec)
+            out.append({"code": code, "name": spec["name"], "kind": spec["kind"], "lng": lng, "lat": lat,
+                        "dry_weather_flow": bool(spec.get("dry_weather_flow"))})
+    return out
+
+
+def _site_table(ctx) -> dict[str, dict]:
+    """Every site to register: the monitored sites plus the drainage demo's rain outfalls."""
+    table = _monitored_table()
     pts = geo_demo._lattice(ctx.rng("geo"))
     for n, (i, street_name) in enumerate(zip(RAIN_OUTFALL_COLUMNS, RAIN_OUTFALL_NAMES), start=1):
         lng, lat = pts[i][0]
@@ -265,8 +292,7 @@ def _sites(bodies, reaches, table) -> tuple[list[Section], list[Outfall]]:
     sections, outfalls = [], []
     for code, spec in sorted(table.items()):
         body = by_name.get(spec.get("body")) or bodies["R01"]
-        x, y = spec["xy"] or (2400, BANK)
-        lng, lat = ll(x, north_bank(x) + 10 if y == BANK else y)
+        lng, lat = site_point(spec)
         reach = _street_reach_near(reaches, body, lng, lat)
         if "kind" in spec:
             outfalls.append(services.create_outfall(None, code=code, name=spec["name"], kind=spec["kind"], water_body=body, lng=lng, lat=lat,

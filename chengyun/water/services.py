@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
@@ -523,9 +523,27 @@ def case_category(alert: Alert) -> str:
     return "0126"
 
 
+# Whether the drainage network has a node under a code. Drainage is the higher app, so it is
+# handed in (``register_network_nodes``); until it is, no outfall offers a trace.
+_network_has_node: Callable[[str], bool] | None = None
+
+
+def register_network_nodes(has_node: Callable[[str], bool] | None) -> None:
+    global _network_has_node
+    _network_has_node = has_node
+
+
+def outfall_trace_url(outfall: Outfall) -> str:
+    """The drainage network upstream of an outfall: where an illicit discharge comes from.
+    Empty when no network node carries the outfall's code (e.g. a treatment plant's outfall):
+    a link there would lead to a trace of nothing."""
+    if _network_has_node is None or not _network_has_node(outfall.code):
+        return ""
+    return f"/drainage/trace/?node={outfall.code}&direction=upstream"
+
+
 def trace_url(alert: Alert) -> str:
-    """The drainage network upstream of an outfall: where an illicit discharge comes from."""
-    return f"/drainage/trace/?node={alert.outfall.code}&direction=upstream" if alert.outfall_id else ""
+    return outfall_trace_url(alert.outfall) if alert.outfall_id else ""
 
 
 def escalate_alert(user: Any, alert: Alert, *, to: str, lead_unit=None, deadline: dt.date | None = None, note: str = "") -> Alert:

@@ -93,7 +93,7 @@ def outfall_detail(request, code: str):
     return render(request, "water/outfall_detail.html", {
         "outfall": outfall, "latest": _latest_values(outfall), "timeline": timeline, "cameras": outfall.cameras.all(),
         "status": queries.OUTFALL_STATUS[queries.outfall_statuses([outfall])[outfall.code]],
-        "trace_url": f"/drainage/trace/?node={outfall.code}&direction=upstream",
+        "trace_url": services.outfall_trace_url(outfall),
     })
 
 

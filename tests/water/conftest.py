@@ -11,6 +11,17 @@ G1 = "630109001001001"  # street 1, community 1
 G2 = "630109002001001"  # street 2
 
 
+@pytest.fixture(autouse=True)
+def fresh_stamped_caches():
+    """Process-local caches checked against ChangeStamps every few seconds would carry one
+    test's rolled-back data into the next."""
+    from chengyun.drainage import index
+    from chengyun.water import services
+
+    index.invalidate()
+    services._devices_alerted.invalidate()
+
+
 @pytest.fixture
 def water(units, make_user):
     from chengyun.monitoring import services as monitoring
