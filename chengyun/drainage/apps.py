@@ -40,3 +40,18 @@ class DrainageConfig(AppConfig):
             read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="unit_id", everyone_reads=True,
         ))
         policy.register(m.ProjectPipe, policy.Rule(read=R.ALL_ROLES, unit="project__unit_id", everyone_reads=True))
+
+        from django.apps import apps
+
+        if apps.is_installed("chengyun.water"):
+            from chengyun.water import services as water_services
+
+            def in_network(code: str) -> bool:
+                # The in-memory index shared with the traces: a lookup, not a query per outfall.
+                from . import index
+
+                return code in index.get_index().node_pos
+
+            # Water offers a trace only for outfalls that are nodes of this network (drainage
+            # knows water, water does not know drainage).
+            water_services.register_network_nodes(in_network)

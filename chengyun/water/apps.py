@@ -52,19 +52,6 @@ class WaterConfig(AppConfig):
         policy.register(Camera, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=outfall_area, unit="outfall__unit_id", wide_write=ops))
         policy.register(Snapshot, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=outfall_area, unit="outfall__unit_id", wide_write=ops))
 
-        if apps.is_installed("chengyun.drainage"):
-            from . import services
-
-            def in_network(code: str) -> bool:
-                # Drainage's in-memory index (shared with its traces): a lookup, not a query per outfall.
-                from chengyun.drainage import index
-
-                return code in index.get_index().node_pos
-
-            # The higher app should hand this in from its own ready(), as roads does to drainage;
-            # it is registered here until drainage/apps.py does so.
-            services.register_network_nodes(in_network)
-
         if apps.is_installed("chengyun.monitoring"):
             from chengyun.monitoring import hooks
 
