@@ -19,7 +19,7 @@ class MonitoringConfig(AppConfig):
     # server; CHENGYUN_HJ212_PORT moves them when two demos share a host.
     _port = os.environ.get("CHENGYUN_HJ212_PORT", "9212")
     demo_services = [
-        ["hj212-server", "--host", "127.0.0.1", "--port", _port],
+        ["hj212-server", "--host", "127.0.0.1", "--port", _port, "--workers", "1"],
         ["hj212-simulate", "--host", "127.0.0.1", "--port", _port, "--devices-from-db", "--interval", "30", "--start-delay", "3"],
     ]
 

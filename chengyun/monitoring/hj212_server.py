@@ -1,13 +1,18 @@
 """HJ 212 receiver: an asyncio TCP server for many device connections at once.
 
-The event loop only reads sockets, cuts the byte streams into frames and writes replies.
-Everything else — CRC and content checks, MN and password, storing — happens on one
-ingest thread (``IngestWorker``), which takes every frame that queued up since its last
-pass and stores the accepted ones in one transaction. A slow write therefore stops no one
-from sending: frames keep arriving and queue up, and the next batch is simply larger.
-(Parsing sits on the ingest thread, not the loop, because two Python threads that both
-compute contend for the interpreter lock and each database round trip would then wait for
-the parser — measured: several times slower.)
+Three threads, a pipeline: the event loop only reads sockets, cuts the byte streams into
+frames and writes replies; the ingest thread (``IngestWorker``) takes every frame that
+queued up since its last pass, checks it (CRC and content, MN and password) and turns the
+accepted ones into database rows; the store thread (``StoreWorker``) writes each batch in
+one transaction. While one batch is being written — inside the database driver, which
+lets other threads run — the next one is being parsed, so the receiver uses more than one
+core. A slow write stops no one from sending: frames keep arriving and queue up, and the
+next batch is simply larger.
+
+(The writer issues a few multi-row statements per batch rather than a statement per row:
+Python's sqlite3 re-takes the interpreter lock after every statement, and with the parser
+busy on another thread each re-take can wait a whole switch interval — measured: the
+pipeline then runs several times slower than a single thread.)
 
 The 9014 reply is sent only after the packet's readings are committed: a device that gets
 no reply resends, and the upsert on (device, CN, data time, factor) makes the resend
@@ -19,6 +24,7 @@ import asyncio
 import logging
 import queue
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -81,26 +87,35 @@ class _CachedDevice:
     loaded_at: float
 
 
-class IngestWorker(threading.Thread):
-    """Checks and stores frames in batches; hands replies back to the event loop.
+@dataclass
+class _Batch:
+    """One pass of the ingest thread, for the store thread to write."""
 
-    Writes that fail because the database is away are retried with backoff and the batch
-    is kept (devices meanwhile get no replies and resend); a batch that fails for its
-    content is stored packet by packet so one bad packet cannot hold back the others.
+    size: int  # queue items it settles (frames and defects)
+    accepted: list  # (_Frame, services.Incoming, reply bytes | None)
+    prepared: services.PreparedPackets | None
+    logs: list
+    raws: list
+
+
+class IngestWorker(threading.Thread):
+    """Checks frames in batches and turns the accepted ones into rows for the store thread.
+
+    ``stats`` is shared with the store thread (each thread counts its own keys).
     """
 
     def __init__(self, deliver: Callable[[list[tuple[Any, bytes]]], None], *, max_batch: int = 5000,
                  keep_raw: bool = True, cache_seconds: float = 30.0) -> None:
         super().__init__(name="hj212-ingest", daemon=True)
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self.deliver = deliver
         self.max_batch = max_batch
         self.keep_raw = keep_raw
         self.cache_seconds = cache_seconds
-        self.pending = 0  # frames queued and not yet handled (read by the loop for back-pressure)
+        self.pending = 0  # frames queued and not yet stored (read by the loop for back-pressure)
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._devices: dict[str, _CachedDevice] = {}
+        self.store = StoreWorker(self, deliver)
 
     # -- called from the event loop
     def submit(self, job: _Frame | _Defect) -> None:
@@ -111,8 +126,14 @@ class IngestWorker(threading.Thread):
     def stop(self) -> None:
         self.jobs.put(_STOP)
 
+    # -- called from the store thread
+    def settled(self, count: int) -> None:
+        with self._lock:
+            self.pending -= count
+
     # -- the thread
     def run(self) -> None:
+        self.store.start()
         try:
             stopping = False
             while not stopping:
@@ -125,26 +146,23 @@ class IngestWorker(threading.Thread):
                 if any(i is _STOP for i in items):
                     stopping = True
                     items = [i for i in items if i is not _STOP]
+                if not items:
+                    continue
                 try:
-                    self._handle(items)
+                    batch = self._handle(items)
                 except Exception:  # noqa: BLE001 — the thread must outlive any one batch
                     logger.exception("batch of %d frames could not be handled", len(items))
-                with self._lock:
-                    self.pending -= len(items)
+                    self.settled(len(items))
+                    continue
+                self.store.jobs.put(batch)
         finally:
+            # Everything handed over is written before the worker counts as stopped.
+            self.store.jobs.put(_STOP)
+            self.store.join()
             connection.close()
 
     def _retrying(self, fn):
-        delay = 0.5
-        while True:
-            try:
-                return fn()
-            except (OperationalError, InterfaceError) as exc:
-                logger.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
-                self.stats["db_retries"] += 1
-                connection.close()
-                time.sleep(delay)
-                delay = min(delay * 2, 30.0)
+        return retrying(fn, self.stats)
 
     def _load_devices(self, mns: set[str]) -> None:
         now = time.monotonic()
@@ -180,9 +198,7 @@ class IngestWorker(threading.Thread):
             return None, device, error
         return packet, device, None
 
-    def _handle(self, items: list) -> None:
-        # The connection is kept across batches (a dedicated writer has no request cycle to
-        # end it); _retrying closes it when the database goes away.
+    def _handle(self, items: list) -> _Batch:
         frames = [i for i in items if isinstance(i, _Frame)]
         self._load_devices({sniff_mn(f.frame) for f in frames})
         accepted: list[tuple[_Frame, services.Incoming, bytes | None]] = []
@@ -208,12 +224,8 @@ class IngestWorker(threading.Thread):
             reply = hj212.data_reply(packet) if packet.reply_wanted and packet.qn else None
             text = item.frame[:-2].decode("ascii")  # a parsed frame is printable ASCII
             accepted.append((item, services.Incoming(device, packet, item.received_at, raw=text, peer=item.peer), reply))
-        stored = self._store(accepted)
-        if logs or raws:
-            self._write_refusals(logs, raws)
-        replies = [(item.writer, reply) for (item, _, reply), ok in zip(accepted, stored) if ok and reply is not None]
-        if replies:
-            self.deliver(replies)
+        prepared = services.prepare_packets([inc for _, inc, _ in accepted], keep_raw=self.keep_raw) if accepted else None
+        return _Batch(len(items), accepted, prepared, logs, raws)
 
     def _refuse(self, logs, raws, peer, at, frame: bytes, mn: str, reason: str, detail: str, device, outcome) -> None:
         text = printable(frame[:-2] if frame.endswith(b"\r\n") else frame)
@@ -224,13 +236,126 @@ class IngestWorker(threading.Thread):
             raws.append({"received_at": at, "device_id": device.pk if device else None, "mn": mn, "channel": "hj212",
                          "peer": peer, "frame": text or f"({detail})", "outcome": outcome})
 
-    def _store(self, accepted) -> list[bool]:
+
+def retrying(fn, stats: Counter):
+    """Run ``fn``, retrying with backoff while the database is unavailable."""
+    delay = 0.5
+    while True:
+        try:
+            return fn()
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
+            stats["db_retries"] += 1
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+class WriterLock:
+    """Serialises the write transactions of several receiver processes on one SQLite file.
+
+    SQLite lets one writer in at a time; a second one polls with growing sleeps (its busy
+    handler), which leaves the database idle between writes. A blocking file lock hands the
+    turn over as soon as it is free. PostgreSQL takes concurrent inserts and needs none.
+    """
+
+    def __init__(self) -> None:
+        self._file = None
+        name = str(connection.settings_dict.get("NAME") or "")
+        if connection.vendor == "sqlite" and name and ":memory:" not in name and "mode=memory" not in name:
+            self._file = open(f"{name}-ingest.lock", "a+b")  # noqa: SIM115 — held for the thread's life
+
+    def __enter__(self) -> None:
+        if self._file is not None:
+            import fcntl
+
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc_info) -> None:
+        if self._file is not None:
+            import fcntl
+
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class StoreWorker(threading.Thread):
+    """Writes the ingest thread's batches and hands the replies back to the event loop.
+
+    Batches that queued up while one was being written go in together, in one transaction.
+    Writes that fail because the database is away are retried with backoff and the batch is
+    kept (devices meanwhile get no replies and resend); a batch that fails for its content
+    is stored packet by packet so one bad packet cannot hold back the others.
+    """
+
+    def __init__(self, ingest: IngestWorker, deliver: Callable[[list[tuple[Any, bytes]]], None]) -> None:
+        super().__init__(name="hj212-store", daemon=True)
+        self.ingest = ingest
+        self.deliver = deliver
+        self.stats = ingest.stats
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+    def run(self) -> None:
+        self.lock = WriterLock()
+        try:
+            stopping = False
+            while not stopping:
+                batches = [self.jobs.get()]
+                while True:
+                    try:
+                        batches.append(self.jobs.get_nowait())
+                    except queue.Empty:
+                        break
+                if any(b is _STOP for b in batches):
+                    stopping = True
+                    batches = [b for b in batches if b is not _STOP]
+                if not batches:
+                    continue
+                try:
+                    self._write(batches)
+                except Exception:  # noqa: BLE001 — the thread must outlive any one batch
+                    logger.exception("batch of %d frames could not be stored", sum(b.size for b in batches))
+                finally:
+                    self.ingest.settled(sum(b.size for b in batches))
+        finally:
+            self.lock.close()
+            connection.close()
+
+    def _write(self, batches: list[_Batch]) -> None:
+        accepted = [a for b in batches for a in b.accepted]
+        prepared = None
+        for b in batches:
+            if b.prepared is None:
+                continue
+            if prepared is None:
+                prepared = b.prepared
+            else:
+                prepared.merge(b.prepared)
+        stored = self._store(accepted, prepared)
+        logs = [entry for b in batches for entry in b.logs]
+        raws = [entry for b in batches for entry in b.raws]
+        if logs or raws:
+            self._write_refusals(logs, raws)
+        replies = [(item.writer, reply) for (item, _, reply), ok in zip(accepted, stored) if ok and reply is not None]
+        if replies:
+            self.deliver(replies)
+
+    def _store(self, accepted, prepared) -> list[bool]:
         if not accepted:
             return []
         entries = [inc for _, inc, _ in accepted]
         started = time.monotonic()
         try:
-            self._retrying(lambda: services.store_packets(entries, keep_raw=self.keep_raw))
+            with self.lock:
+                writing = time.monotonic()
+                retrying(lambda: services.write_packets(prepared), self.stats)
+            # Time spent waiting for another receiver process's write, and writing.
+            self.stats["lock_wait_ms"] += int((writing - started) * 1000)
+            self.stats["write_ms"] += int((time.monotonic() - writing) * 1000)
             ok = [True] * len(entries)
         except DatabaseError:
             logger.exception("batch of %d packets failed; storing them one by one", len(entries))
@@ -247,7 +372,7 @@ class IngestWorker(threading.Thread):
 
     def _store_one(self, inc: services.Incoming) -> bool:
         try:
-            self._retrying(lambda: services.store_packets([inc], keep_raw=self.keep_raw))
+            retrying(lambda: services.store_packets([inc], keep_raw=self.ingest.keep_raw), self.stats)
             return True
         except DatabaseError as exc:
             self.stats["store_failed"] += 1
@@ -264,7 +389,7 @@ class IngestWorker(threading.Thread):
                     services.record_raw_frames(raws)
 
         try:
-            self._retrying(write)
+            retrying(write, self.stats)
         except DatabaseError:
             logger.exception("could not log %d refused frames", len(logs))
 
@@ -310,9 +435,10 @@ class ServerOptions:
     high_water: int = 50_000
     idle_timeout: float = 600.0
     run_hooks: bool = True
-    # Several server processes may share the port (Linux SO_REUSEPORT spreads connections
-    # across them): parsing then uses more than one core.
-    reuse_port: bool = False
+    # Set in a worker of `hj212-server --workers N`: connections arrive as file descriptors
+    # over this Unix socket from the supervisor, which listens and balances them
+    # (hj212_workers); the worker listens on nothing itself.
+    handoff_fd: int | None = None
 
 
 class HJ212Server:
@@ -322,6 +448,8 @@ class HJ212Server:
                                    keep_raw=self.options.keep_raw, cache_seconds=self.options.cache_seconds)
         self.hooks = HookWorker() if self.options.run_hooks else None
         self._server: asyncio.base_events.Server | None = None
+        self._handoff: socket.socket | None = None
+        self._handoff_closed: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handlers: set[asyncio.Task] = set()
         self.connections = 0
@@ -333,7 +461,8 @@ class HJ212Server:
 
     @property
     def port(self) -> int:
-        assert self._server is not None
+        if self._server is None:
+            return self.options.port
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> int:
@@ -342,22 +471,73 @@ class HJ212Server:
         if self.hooks is not None:
             self.hooks.start()
             hooks.set_dispatcher(self.hooks.jobs.put)
+        if self.options.handoff_fd is not None:
+            self._handoff = socket.socket(fileno=self.options.handoff_fd)
+            self._handoff.setblocking(False)
+            self._loop.add_reader(self._handoff.fileno(), self._adopt_handed_over)
+            logger.info("HJ 212 worker taking connections from its supervisor")
+            return self.port
         self._server = await asyncio.start_server(self._handle, self.options.host, self.options.port,
-                                                  reuse_address=True, reuse_port=self.options.reuse_port or None,
-                                                  backlog=1024)
+                                                  reuse_address=True, backlog=1024)
         logger.info("HJ 212 server listening on %s:%d", self.options.host, self.port)
         return self.port
 
     async def serve_forever(self) -> None:
-        assert self._server is not None
+        if self._server is None:
+            self._handoff_closed = asyncio.Event() if self._handoff_closed is None else self._handoff_closed
+            await self._handoff_closed.wait()
+            return
         async with self._server:
             await self._server.serve_forever()
+
+    def _adopt_handed_over(self) -> None:
+        """Take the connections the supervisor passed (SCM_RIGHTS) and serve them like accepted ones."""
+        assert self._handoff is not None and self._loop is not None
+        try:
+            message, fds, _, _ = socket.recv_fds(self._handoff, 1024, 256)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            message, fds = b"", []
+        for fd in fds:
+            sock = socket.socket(fileno=fd)
+            sock.setblocking(False)
+            task = self._loop.create_task(self._serve_handed_over(sock))
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
+        if not message:  # the supervisor is gone: stop like on SIGTERM
+            self._loop.remove_reader(self._handoff.fileno())
+            if self._handoff_closed is None:
+                self._handoff_closed = asyncio.Event()
+            self._handoff_closed.set()
+
+    async def _serve_handed_over(self, sock: socket.socket) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(sock=sock, limit=2 ** 16)
+        except OSError:
+            sock.close()
+            self._report_closed()
+            return
+        try:
+            await self._handle(reader, writer)
+        finally:
+            self._report_closed()
+
+    def _report_closed(self) -> None:
+        # One byte per finished connection keeps the supervisor's least-connections count true.
+        if self._handoff is not None:
+            try:
+                self._handoff.send(b"-")
+            except OSError:
+                pass
 
     async def stop(self, grace: float = 2.0) -> None:
         """Stop accepting; let open connections finish what they already sent (up to ``grace``
         seconds), then store everything queued and stop the threads."""
         if self._server is not None:
             self._server.close()
+        if self._handoff is not None and self._loop is not None:
+            self._loop.remove_reader(self._handoff.fileno())
         if self._handlers:
             _, still_open = await asyncio.wait(set(self._handlers), timeout=grace)
             for task in still_open:
@@ -397,7 +577,9 @@ class HJ212Server:
         try:
             while True:
                 try:
-                    data = await asyncio.wait_for(reader.read(65536), self.options.idle_timeout)
+                    # asyncio.timeout, not wait_for: wait_for wraps every read in a new task.
+                    async with asyncio.timeout(self.options.idle_timeout):
+                        data = await reader.read(65536)
                 except (asyncio.TimeoutError, ConnectionError):
                     break
                 if not data:
@@ -441,10 +623,13 @@ def run(options: ServerOptions) -> None:
             except (NotImplementedError, RuntimeError):
                 pass  # no signal handlers off the main thread or on this platform: Ctrl-C still ends the process
         serving = asyncio.create_task(server.serve_forever())
-        await stop.wait()
+        signalled = asyncio.create_task(stop.wait())
+        # A worker under `--workers N` also stops when its supervisor goes (serving returns).
+        await asyncio.wait({serving, signalled}, return_when=asyncio.FIRST_COMPLETED)
         serving.cancel()
+        signalled.cancel()
         await server.stop()
-        logger.info("HJ 212 server stopped: %s cpu_seconds=%.2f", dict(server.worker.stats), time.process_time())
+        logger.info("HJ 212 server stopped: %s %s cpu_seconds=%.2f", dict(server.stats), dict(server.worker.stats), time.process_time())
 
     asyncio.run(main())
 

@@ -25,7 +25,7 @@ from chengyun.core.errors import Conflict, Invalid, NotFound
 from chengyun.people import policy
 from chengyun.standards import hj212
 
-from . import catalogue, hooks
+from . import bulk, catalogue, hooks
 from .models import Device, IngestLog, RawFrame, Reading
 from .rules import DEVICE_MANAGERS
 
@@ -288,32 +288,12 @@ def rows_from_packet(device_id: int, packet: hj212.Packet, data_time: datetime, 
     return rows
 
 
-def _upsert_sql(connection) -> str:
-    table = connection.ops.quote_name(Reading._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
-    key = ", ".join(connection.ops.quote_name(c) for c in ("device_id", "cn", "data_time", "factor"))
-    update = ", ".join(f"{connection.ops.quote_name(c)} = excluded.{connection.ops.quote_name(c)}" for c in _UPSERT_FIELDS)
-    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {update}"
-
-
-def write_rows(rows: Sequence[tuple]) -> int:
-    """Upsert reading rows (``_COLUMNS`` tuples with aware datetimes) in the current transaction.
-
-    Plain SQL rather than bulk_create: at ingestion rates the ORM's per-field preparation
-    costs more than the database's insert. The statement is standard INSERT … ON CONFLICT
-    (SQLite ≥ 3.24, PostgreSQL ≥ 9.5). A key repeated within the batch keeps its last value,
-    as it would have one statement later.
-    """
-    from django.db import connection
-
+def _adapted_rows(rows: Iterable[tuple], adapt) -> list[tuple]:
+    """Unique-key reading rows with their datetimes adapted for the database (last value wins)."""
     unique: dict[tuple, tuple] = {}
-    adapt = connection.ops.adapt_datetimefield_value
     adapted: dict[datetime, Any] = {}
     for r in rows:
         unique[(r[0], r[1], r[3], r[2])] = r
-    if not unique:
-        return 0
     params = []
     for r in unique.values():
         dt, rt = r[3], r[9]
@@ -322,40 +302,71 @@ def write_rows(rows: Sequence[tuple]) -> int:
         if rt not in adapted:
             adapted[rt] = adapt(rt)
         params.append((r[0], r[1], r[2], adapted[dt], r[4], r[5], r[6], r[7], r[8], adapted[rt], r[10]))
-    sql = _upsert_sql(connection)
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), 5000):
-            cursor.executemany(sql, params[start:start + 5000])
-    return len(params)
+    return params
 
 
-def _write_raw_frames(frames: Sequence[tuple]) -> None:
-    """(received_at, device_id, mn, channel, peer, frame, outcome) rows."""
+def _upsert_adapted(params: Sequence[tuple]) -> int:
     from django.db import connection
 
-    if not frames:
-        return
-    table = connection.ops.quote_name(RawFrame._meta.db_table)
-    cols = ("received_at", "device_id", "mn", "channel", "peer", "frame", "outcome")
-    sql = f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(adapt(f[0]), *f[1:]) for f in frames])
+    return bulk.insert_rows(connection, Reading._meta.db_table, _COLUMNS, params,
+                            conflict=("device_id", "cn", "data_time", "factor"), update=_UPSERT_FIELDS)
 
 
-def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list[Stored]:
-    """Store accepted packets in one transaction: readings (upsert), raw frames, last-seen times.
+def write_rows(rows: Sequence[tuple]) -> int:
+    """Upsert reading rows (``_COLUMNS`` tuples with aware datetimes) in the current transaction.
 
-    The on_readings_stored hooks fire after the commit, once per device of the batch, with
-    the batch's values as Reading objects built in memory (they carry no primary key: reading
-    them back would cost a query per device and batch on the ingest path).
+    Plain multi-row SQL rather than bulk_create: at ingestion rates the ORM's per-field
+    preparation costs more than the database's insert (see ``bulk``). The statement is
+    standard INSERT … ON CONFLICT (SQLite ≥ 3.24, PostgreSQL ≥ 9.5). A key repeated within
+    the batch keeps its last value, as it would have one statement later.
     """
-    if not entries:
-        return []
+    from django.db import connection
+
+    return _upsert_adapted(_adapted_rows(rows, connection.ops.adapt_datetimefield_value))
+
+
+_RAW_COLUMNS = ("received_at", "device_id", "mn", "channel", "peer", "frame", "outcome")
+
+
+@dataclass
+class PreparedPackets:
+    """Accepted packets turned into database rows, ready for ``write_packets``.
+
+    Preparing (pure Python) and writing (mostly inside the database driver, which lets other
+    threads run) are separate so the HJ 212 receiver can prepare one batch while the
+    previous one is being written.
+    """
+
+    rows: list[tuple] = field(default_factory=list)  # adapted, unique reading rows
+    raw_frames: list[tuple] = field(default_factory=list)  # adapted _RAW_COLUMNS rows
+    last_seen: dict[int, datetime] = field(default_factory=dict)
+    stored: list[Stored] = field(default_factory=list)
+
+    def merge(self, other: PreparedPackets) -> None:
+        """Append a later batch (its values win on a repeated key)."""
+        if other.rows:
+            self.rows = _dedupe(self.rows + other.rows) if self.rows else other.rows
+        self.raw_frames.extend(other.raw_frames)
+        for pk, seen in other.last_seen.items():
+            if pk not in self.last_seen or seen > self.last_seen[pk]:
+                self.last_seen[pk] = seen
+        self.stored.extend(other.stored)
+
+
+def _dedupe(params: list[tuple]) -> list[tuple]:
+    unique = {(p[0], p[1], p[3], p[2]): p for p in params}
+    return list(unique.values()) if len(unique) != len(params) else params
+
+
+def prepare_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> PreparedPackets:
+    """The rows that storing ``entries`` writes (no database access)."""
+    from django.db import connection
+
+    adapt = connection.ops.adapt_datetimefield_value
     by_device: dict[int, Stored] = {}
     rows: list[tuple] = []
-    raw_frames: list[tuple] = []
-    last_seen: dict[int, datetime] = {}
+    prepared = PreparedPackets()
+    last_seen = prepared.last_seen
     for e in entries:
         pk = e.device.pk
         when = _packet_time(e.packet, e.received_at)
@@ -369,20 +380,43 @@ def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list
             stored.keys.add((e.packet.cn, when))
             stored.rows.extend(new)
         if keep_raw and e.raw:
-            raw_frames.append((e.received_at, pk, e.device.mn, e.channel, e.peer[:64], e.raw, RawFrame.Outcome.STORED.value))
+            prepared.raw_frames.append((adapt(e.received_at), pk, e.device.mn, e.channel, e.peer[:64], e.raw, RawFrame.Outcome.STORED.value))
         seen = last_seen.get(pk)
         if seen is None or e.received_at > seen:
             last_seen[pk] = e.received_at
-    result = list(by_device.values())
+    prepared.rows = _adapted_rows(rows, adapt)
+    prepared.stored = list(by_device.values())
+    return prepared
+
+
+def write_packets(prepared: PreparedPackets) -> list[Stored]:
+    """Write prepared packets in one transaction: readings (upsert), raw frames, last-seen times.
+
+    The on_readings_stored hooks fire after the commit, once per device and batch, with the
+    batch's values as Reading objects built in memory (they carry no primary key: reading
+    them back would cost a query per device and batch on the ingest path).
+    """
+    from django.db import connection
+
+    result = prepared.stored
+    if not result:
+        return []
     with transaction.atomic():
-        write_rows(rows)
-        _write_raw_frames(raw_frames)
-        _touch(last_seen)
+        _upsert_adapted(prepared.rows)
+        bulk.insert_rows(connection, RawFrame._meta.db_table, _RAW_COLUMNS, prepared.raw_frames)
+        _touch(prepared.last_seen)
         if hooks.callbacks():
             transaction.on_commit(lambda: [hooks.fire_lazy(s.device, _loader(s)) for s in result if s.count])
     for s in result:
-        s.device.last_seen_at = last_seen.get(s.device.pk, s.device.last_seen_at)
+        s.device.last_seen_at = prepared.last_seen.get(s.device.pk, s.device.last_seen_at)
     return result
+
+
+def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list[Stored]:
+    """Store accepted packets in one transaction (``prepare_packets`` then ``write_packets``)."""
+    if not entries:
+        return []
+    return write_packets(prepare_packets(entries, keep_raw=keep_raw))
 
 
 def _loader(stored: Stored):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from datetime import datetime, timedelta
 
@@ -242,16 +243,16 @@ def test_a_database_outage_delays_replies_but_loses_nothing(monkeypatch):
     from django.db import OperationalError
 
     devices = register(3)
-    real = services.store_packets
+    real = services.write_packets
     failures = {"left": 2}
 
-    def flaky(entries, **kwargs):
+    def flaky(prepared):
         if failures["left"]:
             failures["left"] -= 1
             raise OperationalError("database is locked")
-        return real(entries, **kwargs)
+        return real(prepared)
 
-    monkeypatch.setattr(services, "store_packets", flaky)
+    monkeypatch.setattr(services, "write_packets", flaky)
 
     async def main(port):
         return await asyncio.gather(*(send(port, [frame(d.mn, i=i) for i in range(4)], expect_replies=4) for d in devices))
@@ -285,3 +286,74 @@ def test_a_stalled_or_garbage_spewing_connection_blocks_no_one():
     assert elapsed < 10
     assert Reading.objects.count() == 30 * len(CODES)
     assert IngestLog.objects.filter(reason="malformed").exists()  # the garbage was logged
+
+
+# ---------------------------------------------------------------- `--workers N`: connections handed over by a supervisor
+
+
+def test_a_worker_serves_connections_its_supervisor_hands_over_and_reports_them_closed():
+    import socket
+
+    from chengyun.monitoring import hj212_workers
+
+    devices = register(6)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    pool = [hj212_workers._Worker(process=None, channel=ours)]
+
+    async def main():
+        jobs = [asyncio.ensure_future(send(port, [frame(d.mn, i=i) for i in range(5)], expect_replies=5)) for d in devices]
+        # The supervisor's side, done here by hand: accept what is waiting and pass it on.
+        while not all(j.done() for j in jobs):
+            await asyncio.sleep(0.02)
+            hj212_workers._accept_all(listener, pool)
+        return [j.result() for j in jobs]
+
+    try:
+        with ServerThread(ServerOptions(port=0, handoff_fd=theirs.detach())) as server:
+            results = asyncio.run(main())
+            assert wait_until(lambda: server.stats["connections"] == len(devices))
+            ours.settimeout(5)
+            reported = b""
+            while reported.count(b"-") < len(devices):
+                reported += ours.recv(64)
+    finally:
+        listener.close()
+        ours.close()
+    assert [len(r) for r in results] == [5] * len(devices)
+    assert pool[0].handed == len(devices)
+    assert Reading.objects.count() == len(devices) * 5 * len(CODES)
+
+
+def test_the_supervisor_hands_each_connection_to_the_least_busy_worker():
+    import socket
+
+    from chengyun.monitoring import hj212_workers
+
+    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(2)]
+    pool = [hj212_workers._Worker(process=None, channel=ours, open=open_) for (ours, _), open_ in zip(pairs, (3, 0))]
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    clients = [socket.create_connection(listener.getsockname()) for _ in range(5)]
+    try:
+        assert wait_until(lambda: (hj212_workers._accept_all(listener, pool), sum(w.handed for w in pool) == 5)[1], 5)
+        # 3 already open on the first: the idle one takes connections until they are level.
+        assert [w.handed for w in pool] == [1, 4]
+        assert [w.open for w in pool] == [4, 4]
+        received = socket.recv_fds(pairs[1][1], 64, 16)
+        assert len(received[1]) >= 1  # real descriptors went over the socket
+        for fd in received[1]:
+            os.close(fd)
+        # A worker reports two finished connections.
+        pairs[0][1].send(b"--")
+        hj212_workers._read_reports(pool[0])
+        assert pool[0].open == 2
+    finally:
+        listener.close()
+        for c in clients:
+            c.close()
+        for a, b in pairs:
+            a.close()
+            b.close()
