@@ -9,7 +9,7 @@ transaction per 5,000 rows: the storage limit). Targets: ≥ 5,000 values/s on S
 least half the raw-insert rate.
 
     .venv/bin/python bench/ingest.py [--db sqlite|postgres|both] [--devices 50] [--seconds 20]
-        [--window 8] [--workers 1] [--pg-url postgresql://postgres@127.0.0.1:5432/cy_monitoring_bench]
+        [--window 8] [--workers 0] [--pg-url postgresql://postgres@127.0.0.1:5432/cy_monitoring_bench]
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -165,11 +166,15 @@ def child(args) -> None:
                               env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         wait_port(port)
+        client_cpu = time.process_time()
         result = asyncio.run(load(port, mns, args.seconds, args.window))
+        client_cpu = time.process_time() - client_cpu
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=120)
     cpu = sum(float(m) for m in re.findall(r"cpu_seconds=([0-9.]+)", err.decode(errors="replace")))
+    if args.verbose:  # the receivers' closing statistics and any warnings
+        sys.stderr.write("\n".join(line for line in err.decode(errors="replace").splitlines() if "stopped" in line or "WARNING" in line or "slow" in line)[-3000:] + "\n")
     stored = Reading.objects.count()
     frames = RawFrame.objects.filter(outcome="stored").count()
     sent = result["sent"]
@@ -180,7 +185,7 @@ def child(args) -> None:
         "zero_loss": stored == sent * len(CODES) and frames == sent and result["replies"] == sent,
         "packets_per_s": round(packets_per_s), "values_per_s": round(packets_per_s * len(CODES)),
         # Load-independent: factor values stored per CPU-second of the server process(es).
-        "server_cpu_s": round(cpu, 1), "values_per_cpu_s": round(sent * len(CODES) / cpu) if cpu else None,
+        "server_cpu_s": round(cpu, 1), "client_cpu_s": round(client_cpu, 1), "values_per_cpu_s": round(sent * len(CODES) / cpu) if cpu else None,
     }
 
     # The same rows, inserted raw into the same (emptied) table.
@@ -192,17 +197,33 @@ def child(args) -> None:
     table = connection.ops.quote_name(Reading._meta.db_table)
     placeholders = ", ".join(["%s"] * len(cols))
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"
-    started = time.perf_counter()
-    cpu_started = time.process_time()
-    for start in range(0, len(rows), 5000):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows[start:start + 5000])
-    raw_elapsed = time.perf_counter() - started
-    raw_cpu = time.process_time() - cpu_started
-    assert Reading.objects.count() == len(rows)
-    out["raw_insert_values_per_s"] = round(len(rows) / raw_elapsed)
+    def executemany(chunk):
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, chunk)
+
+    def multirow(chunk):
+        from chengyun.monitoring import bulk
+
+        bulk.insert_rows(connection, Reading._meta.db_table, cols, chunk)
+
+    # Two ways to insert the same rows; the faster one is the storage limit the ratio uses.
+    for name, insert in (("executemany", executemany), ("multirow", multirow)):
+        Reading.objects.all().delete()
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        for start in range(0, len(rows), 5000):
+            with transaction.atomic():
+                insert(rows[start:start + 5000])
+        raw_elapsed = time.perf_counter() - started
+        raw_cpu = time.process_time() - cpu_started
+        assert Reading.objects.count() == len(rows)
+        out[f"raw_{name}_values_per_s"] = round(len(rows) / raw_elapsed)
+        out[f"raw_{name}_values_per_cpu_s"] = round(len(rows) / raw_cpu) if raw_cpu else None
+    best = max(("executemany", "multirow"), key=lambda n: out[f"raw_{n}_values_per_s"])
+    out["raw_insert_method"] = best
+    out["raw_insert_values_per_s"] = out[f"raw_{best}_values_per_s"]
+    out["raw_insert_values_per_cpu_s"] = out[f"raw_{best}_values_per_cpu_s"]
     out["ratio"] = round(out["values_per_s"] / out["raw_insert_values_per_s"], 3)
-    out["raw_insert_values_per_cpu_s"] = round(len(rows) / raw_cpu) if raw_cpu else None
     Reading.objects.all().delete()
     RawFrame.objects.all().delete()
     print(json.dumps(out))
@@ -216,8 +237,9 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--window", type=int, default=8, help="packets each device keeps in flight awaiting replies")
-    parser.add_argument("--workers", type=int, default=1, help="hj212-server processes sharing the port")
+    parser.add_argument("--workers", type=int, default=0, help="hj212-server receiver processes (0: the server's default, one per core)")
     parser.add_argument("--pg-url", default=os.environ.get("CHENGYUN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/cy_monitoring_bench"))
+    parser.add_argument("--verbose", action="store_true", help="print the receivers' statistics and warnings")
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -238,8 +260,11 @@ def main() -> None:
             ensure_pg_database(args.pg_url)
             env["CHENGYUN_DATABASE_URL"] = args.pg_url
         argv = [sys.executable, os.path.abspath(__file__), "--child", which, "--devices", str(args.devices),
-                "--seconds", str(args.seconds), "--window", str(args.window), "--workers", str(args.workers)]
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+                "--seconds", str(args.seconds), "--window", str(args.window), "--workers", str(args.workers)] + (["--verbose"] if args.verbose else [])
+        try:
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+        finally:
+            shutil.rmtree(env["CHENGYUN_DATA_DIR"], ignore_errors=True)
         if proc.returncode != 0:
             print(proc.stdout, proc.stderr, file=sys.stderr)
             raise SystemExit(f"{which}: benchmark failed")
