@@ -559,10 +559,15 @@ class HJ212Server:
             pass
 
     def _deliver(self, replies: list[tuple[Any, bytes]]) -> None:
+        # One write per connection and batch: a device with several packets in the batch
+        # gets its replies in one segment (one system call instead of one per reply).
+        by_writer: dict[Any, list[bytes]] = {}
         for writer, reply in replies:
+            by_writer.setdefault(writer, []).append(reply)
+        for writer, chunks in by_writer.items():
             if not writer.is_closing():
-                writer.write(reply)
-                self.stats["replies"] += 1
+                writer.write(b"".join(chunks))
+                self.stats["replies"] += len(chunks)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
