@@ -105,7 +105,7 @@ class IngestWorker(threading.Thread):
     """
 
     def __init__(self, deliver: Callable[[list[tuple[Any, bytes]]], None], *, max_batch: int = 5000,
-                 keep_raw: bool = True, cache_seconds: float = 30.0) -> None:
+                 keep_raw: bool = True, cache_seconds: float = 30.0, pause_parsing_while_writing: bool = False) -> None:
         super().__init__(name="hj212-ingest", daemon=True)
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.max_batch = max_batch
@@ -115,7 +115,7 @@ class IngestWorker(threading.Thread):
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._devices: dict[str, _CachedDevice] = {}
-        self.store = StoreWorker(self, deliver)
+        self.store = StoreWorker(self, deliver, pause_parsing=pause_parsing_while_writing)
 
     # -- called from the event loop
     def submit(self, job: _Frame | _Defect) -> None:
@@ -204,7 +204,9 @@ class IngestWorker(threading.Thread):
         accepted: list[tuple[_Frame, services.Incoming, bytes | None]] = []
         logs: list[dict[str, Any]] = []
         raws: list[dict[str, Any]] = []
+        quiet = self.store.quiet
         for item in items:
+            quiet.wait()
             if isinstance(item, _Defect):
                 self._refuse(logs, raws, item.peer, item.received_at, b"", "", IngestLog.Reason.MALFORMED, str(item.error), None,
                              RawFrame.Outcome.MALFORMED)
@@ -287,17 +289,26 @@ class StoreWorker(threading.Thread):
     """Writes the ingest thread's batches and hands the replies back to the event loop.
 
     Batches that queued up while one was being written go in together, in one transaction.
+    With ``pause_parsing`` (a receiver among several) this process's parsing waits while it
+    holds the shared write lock: the write then has the interpreter lock to itself and the
+    turn passes sooner, while the other receivers parse (measured: +6 % stored; alone, a
+    receiver does better parsing beside its writes).
     Writes that fail because the database is away are retried with backoff and the batch is
     kept (devices meanwhile get no replies and resend); a batch that fails for its content
     is stored packet by packet so one bad packet cannot hold back the others.
     """
 
-    def __init__(self, ingest: IngestWorker, deliver: Callable[[list[tuple[Any, bytes]]], None]) -> None:
+    def __init__(self, ingest: IngestWorker, deliver: Callable[[list[tuple[Any, bytes]]], None], *,
+                 pause_parsing: bool = False) -> None:
         super().__init__(name="hj212-store", daemon=True)
         self.ingest = ingest
         self.deliver = deliver
         self.stats = ingest.stats
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        # Set while parsing may go on; see ``pause_parsing``.
+        self.quiet = threading.Event()
+        self.quiet.set()
+        self.pause_parsing = pause_parsing
 
     def run(self) -> None:
         self.lock = WriterLock()
@@ -352,7 +363,12 @@ class StoreWorker(threading.Thread):
         try:
             with self.lock:
                 writing = time.monotonic()
-                retrying(lambda: services.write_packets(prepared), self.stats)
+                if self.pause_parsing:
+                    self.quiet.clear()
+                try:
+                    retrying(lambda: services.write_packets(prepared), self.stats)
+                finally:
+                    self.quiet.set()
             # Time spent waiting for another receiver process's write, and writing.
             self.stats["lock_wait_ms"] += int((writing - started) * 1000)
             self.stats["write_ms"] += int((time.monotonic() - writing) * 1000)
@@ -445,7 +461,8 @@ class HJ212Server:
     def __init__(self, options: ServerOptions | None = None) -> None:
         self.options = options or ServerOptions()
         self.worker = IngestWorker(self._deliver_threadsafe, max_batch=self.options.max_batch,
-                                   keep_raw=self.options.keep_raw, cache_seconds=self.options.cache_seconds)
+                                   keep_raw=self.options.keep_raw, cache_seconds=self.options.cache_seconds,
+                                   pause_parsing_while_writing=self.options.handoff_fd is not None)
         self.hooks = HookWorker() if self.options.run_hooks else None
         self._server: asyncio.base_events.Server | None = None
         self._handoff: socket.socket | None = None
