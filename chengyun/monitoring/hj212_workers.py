@@ -47,6 +47,9 @@ def supervise(workers: int, host: str, port: int, worker_args: list[str], *, rea
     pool: list[_Worker] = []
     for _ in range(workers):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # A worker too stuck to take a descriptor within this time loses that connection (the
+        # device reconnects) rather than the supervisor stopping for everyone.
+        ours.settimeout(5)
         argv = [sys.executable, "-m", "chengyun.cli", "hj212-server", "--workers", "1",
                 "--handoff-fd", str(theirs.fileno()), *worker_args]
         process = subprocess.Popen(argv, env=os.environ.copy(), pass_fds=[theirs.fileno()])
