@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 logger = logging.getLogger("chengyun.monitoring.hj212")
@@ -40,7 +41,7 @@ class _Worker:
     handed: int = 0
 
 
-def supervise(workers: int, host: str, port: int, worker_args: list[str], *, ready=None) -> int:
+def supervise(workers: int, host: str, port: int, worker_args: list[str]) -> int:
     """Listen on host:port and feed ``workers`` receiver processes until signalled; returns an exit status."""
     listener = socket.create_server((host, port), backlog=1024)
     listener.setblocking(False)
@@ -64,8 +65,6 @@ def supervise(workers: int, host: str, port: int, worker_args: list[str], *, rea
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    if ready is not None:
-        ready(listener.getsockname()[1])
 
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, None)
@@ -94,8 +93,6 @@ def supervise(workers: int, host: str, port: int, worker_args: list[str], *, rea
                 worker.process.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 worker.process.kill()
-    import time
-
     logger.info("HJ 212 supervisor stopped: connections handed %s cpu_seconds=%.2f", [w.handed for w in pool], time.process_time())
     return 1 if failed else 0
 
