@@ -288,12 +288,15 @@ def rows_from_packet(device_id: int, packet: hj212.Packet, data_time: datetime, 
     return rows
 
 
+def _row_key(row: tuple) -> tuple:
+    """A reading row's unique key (device, CN, data time, factor), adapted or not."""
+    return (row[0], row[1], row[3], row[2])
+
+
 def _adapted_rows(rows: Iterable[tuple], adapt) -> list[tuple]:
     """Unique-key reading rows with their datetimes adapted for the database (last value wins)."""
-    unique: dict[tuple, tuple] = {}
+    unique = {_row_key(r): r for r in rows}
     adapted: dict[datetime, Any] = {}
-    for r in rows:
-        unique[(r[0], r[1], r[3], r[2])] = r
     params = []
     for r in unique.values():
         dt, rt = r[3], r[9]
@@ -354,7 +357,7 @@ class PreparedPackets:
 
 
 def _dedupe(params: list[tuple]) -> list[tuple]:
-    unique = {(p[0], p[1], p[3], p[2]): p for p in params}
+    unique = {_row_key(p): p for p in params}
     return list(unique.values()) if len(unique) != len(params) else params
 
 
