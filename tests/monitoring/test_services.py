@@ -136,6 +136,26 @@ def test_store_packets_bulk_with_duplicates_inside_one_batch(device):
     assert len(stored[0].readings) == 60  # rows stored
 
 
+def test_prepared_batches_merged_into_one_write_keep_the_later_value_of_a_repeated_key(device):
+    # The receiver's store thread merges batches that queued up; a resent packet may sit in
+    # both, and PostgreSQL refuses one statement that updates the same row twice.
+    now = timezone.now()
+    when = datetime(2026, 11, 25, 10, 0)
+    def incoming(p):
+        return services.Incoming(device, p, now, raw=p.raw)
+
+    first = services.prepare_packets([incoming(packet(when=when, values={"w01018": 1.0, "w21003": 0.1}))])
+    second = services.prepare_packets([incoming(packet(when=when, values={"w01018": 2.0, "w21003": 0.2})),
+                                       incoming(packet(when=when.replace(minute=1)))])
+    first.merge(second)
+    assert len(first.rows) == 4 and len(first.raw_frames) == 3
+    services.write_packets(first)
+    assert sorted(Reading.objects.filter(data_time=services.china_time(when)).values_list("factor", "value")) == [
+        ("w01018", 2.0), ("w21003", 0.2)]
+    assert Reading.objects.count() == 4
+    assert RawFrame.objects.count() == 3
+
+
 def test_hooks_run_after_commit_and_a_failing_hook_loses_nothing(device, django_capture_on_commit_callbacks):
     seen = []
 
