@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chengyun.core.registry import NavItem
 from chengyun.people import roles as R
@@ -15,7 +16,7 @@ class CasesConfig(AppConfig):
     demo_generator = "chengyun.cases.demo.generate"
     demo_order = 30
     nav = [
-        NavItem(_("案件"), "cases:list", order=20),
+        NavItem(pgettext_lazy("导航", "案件"), "cases:list", order=20),
         NavItem(_("派遣台"), "cases:queue", order=21, roles=R.OPS_CENTER),
         NavItem(_("待办"), "cases:inbox", order=22, roles=frozenset({R.DEPT_HANDLER, R.COMMUNITY_GRID_WORKER, R.OPS_GRID_WORKER})),
         NavItem(_("上报"), "cases:report", order=23),

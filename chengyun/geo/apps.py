@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chengyun.core.registry import NavItem
 
@@ -14,7 +15,7 @@ class GeoConfig(AppConfig):
     demo_order = 10
     nav = [
         NavItem(_("一张图"), "geo:map", order=10),
-        NavItem(_("责任单位"), "geo:units", order=70),
+        NavItem(pgettext_lazy("导航", "责任单位"), "geo:units", order=70),
     ]
 
     def ready(self) -> None:
