@@ -45,3 +45,15 @@ def grid_center(code: str) -> tuple[float, float]:
     s, c, q = int(code[6:9]), int(code[9:12]), int(code[12:15])
     p = _grid_box(s, c, q).centroid
     return p.x, p.y
+
+
+def wait_until(predicate, timeout: float = 20.0) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; returns its last answer."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()

@@ -12,6 +12,7 @@ from chengyun.monitoring import hooks, services
 from chengyun.monitoring.hj212_server import ServerOptions, ServerThread
 from chengyun.monitoring.models import Device, IngestLog, RawFrame, Reading
 from chengyun.standards import hj212
+from support import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,15 +53,6 @@ async def send(port, frames, *, expect_replies=0, chunk=None, timeout=30):
     writer.close()
     await writer.wait_closed()
     return replies
-
-
-def wait_until(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_many_concurrent_devices_nothing_lost_and_every_reply_sent():

@@ -24,6 +24,7 @@ from chengyun.monitoring import services
 from chengyun.monitoring.models import IngestLog, RawFrame, Reading
 from chengyun.monitoring.mqtt_ingest import Ingester, PayloadError, ack_topic, data_topic, packet_from_json
 from chengyun.standards import hj212
+from support import wait_until
 
 _URL = urlparse(os.environ.get("CHENGYUN_TEST_MQTT_URL", "mqtt://127.0.0.1:1883"))
 BROKER = (_URL.hostname or "127.0.0.1", _URL.port or 1883)
@@ -63,15 +64,6 @@ def _client(port: int = BROKER[1]):
 def _publish(client, topic: str, payload, qos: int = 1) -> None:
     info = client.publish(topic, payload if isinstance(payload, (bytes, str)) else json.dumps(payload), qos=qos)
     info.wait_for_publish(10)
-
-
-def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def message(pw="pw123456", hour=10, **factors):
