@@ -21,6 +21,7 @@ harmless. So a packet is either stored or resent, never lost.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import queue
 import re
@@ -31,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from chengyun.standards import hj212
@@ -161,15 +162,12 @@ class IngestWorker(threading.Thread):
             self.store.join()
             connection.close()
 
-    def _retrying(self, fn):
-        return retrying(fn, self.stats)
-
     def _load_devices(self, mns: set[str]) -> None:
         now = time.monotonic()
         wanted = [mn for mn in mns if mn and (mn not in self._devices or now - self._devices[mn].loaded_at >= self.cache_seconds)]
         if not wanted:
             return
-        found = {d.mn: d for d in self._retrying(lambda: list(Device.objects.filter(mn__in=wanted)))}
+        found = {d.mn: d for d in services.retrying(lambda: list(Device.objects.filter(mn__in=wanted)), stats=self.stats, log=logger)}
         for mn in wanted:
             self._devices[mn] = _CachedDevice(found.get(mn), now)
 
@@ -239,20 +237,6 @@ class IngestWorker(threading.Thread):
                          "peer": peer, "frame": text or f"({detail})", "outcome": outcome})
 
 
-def retrying(fn, stats: Counter):
-    """Run ``fn``, retrying with backoff while the database is unavailable."""
-    delay = 0.5
-    while True:
-        try:
-            return fn()
-        except (OperationalError, InterfaceError) as exc:
-            logger.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
-            stats["db_retries"] += 1
-            connection.close()
-            time.sleep(delay)
-            delay = min(delay * 2, 30.0)
-
-
 class WriterLock:
     """Serialises the write transactions of several receiver processes on one SQLite file.
 
@@ -269,14 +253,10 @@ class WriterLock:
 
     def __enter__(self) -> None:
         if self._file is not None:
-            import fcntl
-
             fcntl.flock(self._file, fcntl.LOCK_EX)
 
     def __exit__(self, *exc_info) -> None:
         if self._file is not None:
-            import fcntl
-
             fcntl.flock(self._file, fcntl.LOCK_UN)
 
     def close(self) -> None:
@@ -366,7 +346,7 @@ class StoreWorker(threading.Thread):
                 if self.pause_parsing:
                     self.quiet.clear()
                 try:
-                    retrying(lambda: services.write_packets(prepared), self.stats)
+                    services.retrying(lambda: services.write_packets(prepared), stats=self.stats, log=logger)
                 finally:
                     self.quiet.set()
             # Time spent waiting for another receiver process's write, and writing.
@@ -388,7 +368,7 @@ class StoreWorker(threading.Thread):
 
     def _store_one(self, inc: services.Incoming) -> bool:
         try:
-            retrying(lambda: services.store_packets([inc], keep_raw=self.ingest.keep_raw), self.stats)
+            services.retrying(lambda: services.store_packets([inc], keep_raw=self.ingest.keep_raw), stats=self.stats, log=logger)
             return True
         except DatabaseError as exc:
             self.stats["store_failed"] += 1
@@ -405,7 +385,7 @@ class StoreWorker(threading.Thread):
                     services.record_raw_frames(raws)
 
         try:
-            retrying(write, self.stats)
+            services.retrying(write, stats=self.stats, log=logger)
         except DatabaseError:
             logger.exception("could not log %d refused frames", len(logs))
 

@@ -39,7 +39,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.utils import timezone
 
 from chengyun.standards import hj212
@@ -229,17 +229,7 @@ class Ingester:
             connection.close()
 
     def _retrying(self, fn):
-        delay = 0.5
-        while True:
-            try:
-                return fn()
-            except (OperationalError, InterfaceError) as exc:
-                if self._stop.is_set():
-                    raise
-                logger.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
-                connection.close()
-                time.sleep(delay)
-                delay = min(delay * 2, 30.0)
+        return services.retrying(fn, stopping=self._stop, log=logger)
 
     def _device(self, mn: str) -> Device | None:
         cached = self._devices.get(mn)

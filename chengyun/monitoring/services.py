@@ -435,6 +435,34 @@ def _touch(last_seen: Mapping[int, datetime]) -> None:
     Device.objects.filter(pk__in=list(last_seen)).update(last_seen_at=latest)
 
 
+def retrying(fn, *, stats: Any = None, stopping: Any = None, log: Any = None):
+    """Run ``fn`` for a long-running ingester, retrying with backoff while the database is away.
+
+    The ingesters keep what they received meanwhile (devices get no acknowledgement and
+    resend). ``stats`` counts ``db_retries``; once ``stopping`` (an Event) is set the error
+    goes up instead, so a stopping ingester is not held by a dead database. ``log``: the
+    ingester's logger.
+    """
+    import logging
+    import time
+
+    from django.db import InterfaceError, OperationalError, connection
+
+    delay = 0.5
+    while True:
+        try:
+            return fn()
+        except (OperationalError, InterfaceError) as exc:
+            if stopping is not None and stopping.is_set():
+                raise
+            (log or logging.getLogger("chengyun.monitoring")).warning("database unavailable (%s); retrying in %.1f s", exc, delay)
+            if stats is not None:
+                stats["db_retries"] += 1
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
 def store_packet(device: Device, packet: hj212.Packet, *, received_at: datetime | None = None, raw: str = "",
                  peer: str = "", channel: str = "hj212") -> list[Reading]:
     """Store one accepted packet (see store_packets); returns its stored readings."""
