@@ -37,6 +37,10 @@ def test_report_from_a_phone_with_geolocation_and_photo(chromium, live_server, m
     context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                    geolocation={"longitude": lng, "latitude": lat, "accuracy": 8}, permissions=["geolocation"])
     page = context.new_page()
+    # The street boundaries answer only after the phone has located itself: on a slow network they
+    # arrive late, and drawing them must not erase the position's accuracy note.
+    held = []
+    page.route("**/api/v1/geo/streets", lambda route: held.append(route))
     try:
         login(page, live_server, chief.username)
         page.goto(f"{live_server.url}/cases/report/")
@@ -48,6 +52,10 @@ def test_report_from_a_phone_with_geolocation_and_photo(chromium, live_server, m
         page.fill("input[name=address]", "幸福路 12 号门前")
         page.click("#locate-me")
         page.wait_for_function("() => document.getElementById('lng').value !== ''")
+        assert "精度约 8 米" in page.inner_text("#position-text")
+        assert len(held) == 1
+        held[0].continue_()
+        page.wait_for_selector("#pick-map path.leaflet-interactive", state="attached")
         assert "精度约 8 米" in page.inner_text("#position-text")
         photo = tmp_path / "photo.jpg"
         photo.write_bytes(jpeg_bytes())

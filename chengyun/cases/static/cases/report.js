@@ -21,8 +21,12 @@
     fetch(mapEl.dataset.api + "geo/streets", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var layer = L.geoJSON(fc, { style: { color: "#123b6b", weight: 2, fillOpacity: 0.03 } }).addTo(map);
       var b = layer.getBounds();
-      if (lng.value) { setPoint(parseFloat(lng.value), parseFloat(lat.value)); } else if (b.isValid()) { map.fitBounds(b); }
       layer.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, gettext("地图选点")); });
+      // The boundaries can arrive after the reporter has already located or picked a point:
+      // redrawing it then would erase the accuracy note, so only a point the form came back with
+      // (a re-rendered form) is drawn here.
+      if (marker) { return; }
+      if (lng.value) { setPoint(parseFloat(lng.value), parseFloat(lat.value)); } else if (b.isValid()) { map.fitBounds(b); }
     });
     map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, gettext("地图选点")); });
   }
