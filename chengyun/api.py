@@ -78,9 +78,20 @@ def _forbidden(request, exc):
     return _error(request, 403, "forbidden", str(exc) or "您无权执行此操作")
 
 
+# django-ninja raises HttpError with English text (e.g. "Cannot parse request body"); the
+# client gets a Chinese message and a stable code, the original text in detail.
+_HTTP_ERRORS = {
+    400: ("bad_request", "请求无法解析：请求体应为有效的 JSON（或所声明的表单格式）"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("too_large", "请求体过大"),
+    415: ("unsupported_media_type", "不支持该内容类型"),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "error", str(exc))
+    code, message = _HTTP_ERRORS.get(exc.status_code, ("error", "请求无法处理"))
+    return _error(request, exc.status_code, code, message, {"reason": str(exc)})
 
 
 for prefix, router in api_routers():

@@ -35,12 +35,20 @@ def test_classify_hj212_codes_and_exceedance(client_user):
     ({"values": {"COD": -3}}, "invalid_value", "COD"),
     ({"values": {"COD": 10}, "water_body": "sea"}, "invalid_water_body", "水体类型"),
     ({"values": {}}, "no_values", "至少"),
-    ({"values": {"COD": 10, "w01018": 11}}, "cannot_classify", "无法评价"),
+    ({"values": {"COD": 10, "w01018": 11}}, "duplicate_factor", "重复"),
+    ({"values": {"TN": 1.0}}, "no_classifiable_factor", "均不参与河流"),
 ])
 def test_classify_errors_are_chinese_422(client_user, payload, code, fragment):
     r = client_user.post("water/classify", payload)
     assert r.status_code == 422
     assert r.json()["code"] == code and fragment in r.json()["message"]
+
+
+def test_classify_unparseable_body_is_a_chinese_400(client, make_user):
+    client.force_login(make_user("ops_acceptor"))
+    r = client.post("/api/v1/water/classify", data="{not json", content_type="application/json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "bad_request" and "JSON" in r.json()["message"] and "请求" in r.json()["message"]
 
 
 def test_classify_requires_login(client):
