@@ -30,8 +30,9 @@ class Rule:
     # Lookup path(s) from the model to the id of a unit whose people see it (the responsible
     # unit; also e.g. cooperating units of a supervised task, through a many-to-many path).
     unit: str | tuple[str, ...] | None = None
-    # Lookup path to a Person id: a person always reads (and may edit) their own record.
-    person: str | None = None
+    # Lookup path(s) to a Person id: a person always reads (and may edit) their own record, or
+    # one they are answerable for (a river chief's sites and their alerts).
+    person: str | tuple[str, ...] | None = None
     # Reference data that every signed-in person reads (boundaries, the unit directory).
     everyone_reads: bool = False
     wide_read: frozenset[str] = R.DISTRICT_WIDE
@@ -123,16 +124,27 @@ def forget(user: Any) -> None:
         del user._chengyun_principal
 
 
+def _paths(path: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (path,) if isinstance(path, str) else path
+
+
+def _person_q(p: Principal, rule: Rule) -> Q:
+    q = Q(pk__in=[])
+    for path in _paths(rule.person):
+        q |= Q(**{path: p.person_id})
+    return q
+
+
 def _scope_q(p: Principal, rule: Rule) -> Q:
     q = Q(pk__in=[])
     ids = {"grid": p.grid_ids, "community": p.community_ids, "street": p.street_ids}
     for kind, path in rule.area.items():
         q |= Q(**{f"{path}__in": ids[kind]})
     if rule.unit and p.unit_id is not None:
-        for path in (rule.unit,) if isinstance(rule.unit, str) else rule.unit:
+        for path in _paths(rule.unit):
             q |= Q(**{path: p.unit_id})
     if rule.person and p.person_id is not None:
-        q |= Q(**{rule.person: p.person_id})
+        q |= _person_q(p, rule)
     return q
 
 
@@ -147,7 +159,7 @@ def visible(user: Any, qs: QuerySet) -> QuerySet:
     if p.has(rule.read):
         q = _scope_q(p, rule)
     elif rule.person and p.person_id is not None:
-        q = Q(**{rule.person: p.person_id})
+        q = _person_q(p, rule)
     else:
         return qs.none()
     return qs.filter(q).distinct() if rule.distinct else qs.filter(q)
@@ -168,7 +180,7 @@ def can_read(user: Any, obj: models.Model) -> bool:
 def _in_write_scope(p: Principal, rule: Rule, obj: models.Model) -> bool:
     if p.has(rule.wide_write):
         return True
-    if rule.person and p.person_id is not None and type(obj)._default_manager.filter(pk=obj.pk, **{rule.person: p.person_id}).exists():
+    if rule.person and p.person_id is not None and type(obj)._default_manager.filter(_person_q(p, rule), pk=obj.pk).exists():
         return True
     if not p.has(rule.write):
         return False

@@ -32,13 +32,17 @@ class WaterConfig(AppConfig):
         # River chiefs see the sites in their area and those they are answerable for; the
         # responsible unit sees its outfalls; the ops center and leadership see everything.
         site_area = {"grid": "grid_id", "community": "grid__community_id", "street": "street_id"}
-        policy.register(Section, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area, person="chief__person_id", wide_write=ops))
+        policy.register(Section, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area,
+                                             person=("chief__person_id", "reach__chief__person_id"), wide_write=ops))
         policy.register(Outfall, policy.Rule(read=R.AREA_BOUND | R.UNIT_BOUND, area=site_area, unit="unit_id",
                                              person="reach__chief__person_id", wide_write=ops))
         policy.register(Alert, policy.Rule(
             read=R.AREA_BOUND | R.UNIT_BOUND,
             write=frozenset({R.RIVER_CHIEF, R.STREET_CHIEF, R.DEPT_HANDLER}),
             area=site_area, unit="outfall__unit_id", wide_write=ops,
+            # The chief answerable for the site sees and handles its alerts wherever they live:
+            # the new-alert notification sends them there.
+            person=("section__chief__person_id", "section__reach__chief__person_id", "outfall__reach__chief__person_id"),
         ))
         patrol_area = {"street": "reach__street_id", "community": "reach__community_id"}
         policy.register(Patrol, policy.Rule(read=frozenset({R.RIVER_CHIEF, R.STREET_CHIEF}), area=patrol_area,

@@ -28,8 +28,11 @@ logger = logging.getLogger("chengyun.water.evaluation")
 
 # Within an hour, the most processed data type wins: an hourly mean (2061) over minute
 # means (2051) over real-time values (2011) over grab samples (LAB). Daily data (2031)
-# does not make hours.
+# does not make hours: it stands in for the factors a day's hours lack (a station that
+# reports only daily means is still judged, by the day).
 CN_PRIORITY = {"2061": 0, "2051": 1, "2011": 2, "LAB": 3}
+DAILY_CN = "2031"
+DAILY_PRIORITY = {DAILY_CN: 0}
 FACTOR_NAMES = {"flow": "流量"}
 
 
@@ -121,8 +124,11 @@ def evaluate(site: Section | Outfall, mn: str, readings: Iterable[Any]) -> None:
     if isinstance(site, Outfall) and site.kind == Outfall.Kind.RAIN:
         events += _dry_flow_events(site, mn, valid)
     hours = sorted({floor_hour(r.data_time) for r in readings if r.cn in CN_PRIORITY})
-    if hours:
-        events += [_target_event(site, agg) for agg in rebuild(site, hours) if agg.period == Aggregate.Period.HOUR and agg.compliant is False]
+    daily = sorted({day_start(r.data_time) for r in readings if r.cn == DAILY_CN})
+    if hours or daily:
+        judged = {Aggregate.Period.HOUR} | ({Aggregate.Period.DAY} if daily else set())
+        events += [_target_event(site, agg) for agg in rebuild(site, hours, days=daily)
+                   if agg.period in judged and agg.compliant is False and (agg.period == Aggregate.Period.HOUR or agg.start in daily)]
     emit(site, events)
 
 
@@ -240,11 +246,12 @@ def _dry_flow_events(outfall: Outfall, mn: str, valid: list[Any]) -> list[Event]
 
 def _target_event(section: Section, agg: Aggregate) -> Event:
     names = "、".join(factor_name(k) for k in agg.limiting)
+    when = (f"{agg.start.astimezone(SHANGHAI):%m-%d %H}时 小时均值" if agg.period == Aggregate.Period.HOUR
+            else f"{agg.start.astimezone(SHANGHAI):%m-%d} 日均值")
     return Event(
         Alert.Kind.TARGET_EXCEEDED, agg.start, factor=agg.limiting[0] if agg.limiting else "", dedup_factor="",
         value=agg.means.get(agg.limiting[0]) if agg.limiting else None, threshold=float(section.target_class),
-        message=(f"{agg.start.astimezone(SHANGHAI):%m-%d %H}时 小时均值为{gb3838.LABELS[agg.water_class]}类，"
-                 f"超过目标{section.target_label}类；定类因子：{names}"),
+        message=f"{when}为{gb3838.LABELS[agg.water_class]}类，超过目标{section.target_label}类；定类因子：{names}",
     )
 
 
@@ -267,31 +274,32 @@ def next_month(t: dt.datetime) -> dt.datetime:
     return t.replace(year=t.year + (t.month == 12), month=t.month % 12 + 1)
 
 
-def _hour_readings(site, start: dt.datetime, end: dt.datetime) -> list[tuple[str, str, float | None, str]]:
+def _hour_readings(site, start: dt.datetime, end: dt.datetime, cn: str | None = None) -> list[tuple[str, str, float | None, str]]:
     from chengyun.monitoring import services as monitoring
 
-    return list(monitoring.readings(site_kind=site.SITE_KIND, site_code=site.code, start=start, end=end)
+    return list(monitoring.readings(site_kind=site.SITE_KIND, site_code=site.code, cn=cn, start=start, end=end)
                 .values_list("cn", "factor", "value", "flag"))
 
 
-def hour_sums(rows: Iterable[tuple[str, str, float | None, str]]) -> tuple[dict[str, list[float]], int]:
+def hour_sums(rows: Iterable[tuple[str, str, float | None, str]],
+              priority: dict[str, int] = CN_PRIORITY) -> tuple[dict[str, list[float]], int]:
     """{key: [sum, count]} of the valid values of the best data type per factor, and how many were excluded."""
     best: dict[str, int] = {}
     kept: list[tuple[str, str, float]] = []
     excluded = 0
     for cn, code, value, flag in rows:
-        if cn not in CN_PRIORITY:
+        if cn not in priority:
             continue
         if value is None or (flag or "N")[:1] in EXCLUDED_FLAGS:
             excluded += 1
             continue
         key = factor_key(code)
-        best[key] = min(best.get(key, 9), CN_PRIORITY[cn])
+        best[key] = min(best.get(key, 9), priority[cn])
         kept.append((cn, code, value))
     sums: dict[str, list[float]] = {}
     for cn, code, value in kept:
         key = factor_key(code)
-        if CN_PRIORITY[cn] != best[key]:
+        if priority[cn] != best[key]:
             continue
         s = sums.setdefault(key, [0.0, 0])
         s[0] += standard_value(code, value)
@@ -325,13 +333,26 @@ def _store(site, period: str, start: dt.datetime, sums: dict[str, list[float]], 
 
 
 def _roll_up(site, child_period: str, period: str, start: dt.datetime, end: dt.datetime) -> Aggregate | None:
-    """A day from its hours, a month from its days: the mean of the children's means."""
+    """A day from its hours (and its daily data), a month from its days: the mean of the children's means."""
     children = list(Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period=child_period, start__gte=start, start__lt=end))
-    return _store(site, period, start, *_sum_means(children))
+    sums, excluded = _sum_means(children)
+    if period == Aggregate.Period.DAY:
+        sums, excluded = with_daily_data(sums, excluded, _hour_readings(site, start, end, cn=DAILY_CN))
+    return _store(site, period, start, sums, excluded)
 
 
-def rebuild(site: Section | Outfall, hours: Iterable[dt.datetime]) -> list[Aggregate]:
-    """Recompute the given hours of a site and the days and months that contain them."""
+def with_daily_data(sums: dict[str, list[float]], excluded: int,
+                    daily_rows: Iterable[tuple[str, str, float | None, str]]) -> tuple[dict[str, list[float]], int]:
+    """A day's sums from its hours, completed by its daily values (CN 2031) for the factors no hour has."""
+    daily, daily_excluded = hour_sums(daily_rows, DAILY_PRIORITY)
+    merged = dict(sums)
+    for key, s in daily.items():
+        merged.setdefault(key, s)
+    return merged, excluded + daily_excluded
+
+
+def rebuild(site: Section | Outfall, hours: Iterable[dt.datetime], days: Iterable[dt.datetime] = ()) -> list[Aggregate]:
+    """Recompute the given hours of a site and the days and months that contain them (and the given days)."""
     changed: list[Aggregate] = []
     hours = sorted(set(floor_hour(h) for h in hours))
     with transaction.atomic():
@@ -340,11 +361,12 @@ def rebuild(site: Section | Outfall, hours: Iterable[dt.datetime]) -> list[Aggre
             agg = _store(site, Aggregate.Period.HOUR, h, sums, excluded)
             if agg is not None:
                 changed.append(agg)
-        for d in sorted({day_start(h) for h in hours}):
+        days = sorted({day_start(h) for h in hours} | {day_start(d) for d in days})
+        for d in days:
             agg = _roll_up(site, Aggregate.Period.HOUR, Aggregate.Period.DAY, d, d + dt.timedelta(days=1))
             if agg is not None:
                 changed.append(agg)
-        for m in sorted({month_start(h) for h in hours}):
+        for m in sorted({month_start(d) for d in days}):
             agg = _roll_up(site, Aggregate.Period.DAY, Aggregate.Period.MONTH, m, next_month(m))
             if agg is not None:
                 changed.append(agg)
@@ -362,17 +384,21 @@ def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) ->
     rows = list(monitoring.readings(site_kind=site.SITE_KIND, site_code=site.code, start=start, end=end)
                 .values_list("device__mn", "cn", "factor", "data_time", "value", "flag"))
     by_hour: dict[dt.datetime, list[tuple[str, str, float | None, str]]] = defaultdict(list)
+    daily_rows: dict[dt.datetime, list[tuple[str, str, float | None, str]]] = defaultdict(list)
     by_device: dict[str, list[Any]] = defaultdict(list)
     for mn, cn, code, when, value, flag in rows:
         if cn in CN_PRIORITY:
             by_hour[floor_hour(when)].append((cn, code, value, flag))
+        elif cn == DAILY_CN:
+            daily_rows[day_start(when)].append((cn, code, value, flag))
         by_device[mn].append(_Row(cn, code, when, value, flag))
     hours = [_aggregate(site, Aggregate.Period.HOUR, h, *hour_sums(hour_rows)) for h, hour_rows in sorted(by_hour.items())]
-    # Whole days are in this pass, so each day is rolled up here from its hours.
-    per_day: dict[dt.datetime, list[Aggregate]] = defaultdict(list)
+    # Whole days are in this pass, so each day is rolled up here from its hours and daily data.
+    per_day: dict[dt.datetime, list[Aggregate]] = {d: [] for d in daily_rows}
     for h in hours:
-        per_day[day_start(h.start)].append(h)
-    days = [_aggregate(site, Aggregate.Period.DAY, d, *_sum_means(children)) for d, children in sorted(per_day.items())]
+        per_day.setdefault(day_start(h.start), []).append(h)
+    days = [_aggregate(site, Aggregate.Period.DAY, d, *with_daily_data(*_sum_means(children), daily_rows.get(d, ())))
+            for d, children in sorted(per_day.items())]
     with transaction.atomic():
         Aggregate.objects.filter(site_kind=site.SITE_KIND, site_code=site.code, period__in=["hour", "day"],
                                  start__gte=start, start__lt=end).delete()
@@ -386,6 +412,7 @@ def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) ->
         if isinstance(site, Outfall) and site.kind == Outfall.Kind.RAIN:
             events += _dry_flow_events(site, mn, valid)
     events += [_target_event(site, h) for h in hours if h.compliant is False]
+    events += [_target_event(site, d) for d in days if d.start in daily_rows and d.compliant is False]
     emit(site, events)
     return len(hours)
 

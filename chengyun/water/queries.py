@@ -24,7 +24,9 @@ OUTFALL_STATUS = {
 
 
 def latest_aggregates(site_kind: str, codes: list[str], period: str = Aggregate.Period.HOUR) -> dict[str, Aggregate]:
-    newest = (Aggregate.objects.filter(site_kind=site_kind, site_code=OuterRef("site_code"), period=period)
+    """The newest judged aggregate of each site: an hour whose readings were all flagged (a
+    calibration, a maintenance visit) has no class and does not hide the last one that had."""
+    newest = (Aggregate.objects.filter(site_kind=site_kind, site_code=OuterRef("site_code"), period=period, water_class__isnull=False)
               .order_by("-start").values("pk")[:1])
     qs = Aggregate.objects.filter(site_kind=site_kind, period=period, site_code__in=codes, pk=Subquery(newest))
     return {a.site_code: a for a in qs}

@@ -232,7 +232,36 @@ def set_rain_day(user: Any, date: dt.date, *, rained: bool, precipitation_mm: fl
             day.rained, day.precipitation_mm, day.note = rained, precipitation_mm, note
             day.save()
             audit.updated(day, before)
+    if rained:
+        withdraw_wet_dry_flow_alerts(date)
     return day
+
+
+def withdraw_wet_dry_flow_alerts(date: dt.date) -> list[Alert]:
+    """Close the open dry-weather-flow alerts that the rain recorded on `date` explains: every
+    flow sighted between the alert's first and last sighting now falls on a wet day. An alert
+    already turned into a case or a task stays: someone is working on it and decides."""
+    from chengyun.monitoring import services as monitoring
+
+    lag = int(rule("rain_lag_days"))
+    threshold = float(rule("dry_flow_min_lps"))
+    closed = []
+    candidates = Alert.objects.filter(kind=Alert.Kind.DRY_WEATHER_FLOW, status__in=[Alert.Status.NEW, Alert.Status.ACKNOWLEDGED],
+                                      case_number="", task_id__isnull=True).select_related("outfall")
+    for alert in candidates:
+        first, last = alert.first_seen_at.astimezone(SHANGHAI).date(), alert.last_seen_at.astimezone(SHANGHAI).date()
+        if not (first <= date + dt.timedelta(days=lag) and date <= last):
+            continue
+        wet = wet_dates(first, last)
+        flows = (monitoring.readings(site_kind="outfall", site_code=alert.outfall.code, factor=FLOW, start=alert.first_seen_at,
+                                     end=alert.last_seen_at + dt.timedelta(seconds=1))
+                 .filter(value__gt=threshold).values_list("data_time", "flag"))
+        if any((flag or "N")[:1] not in EXCLUDED_FLAGS and t.astimezone(SHANGHAI).date() not in wet for t, flag in flows):
+            continue
+        done = _auto_close(alert, f"补录 {date:%Y-%m-%d} 降雨后，告警所涉出流均在降雨日或其后 {lag} 日内，不属旱天出流", "rain_recorded")
+        if done is not None:
+            closed.append(done)
+    return closed
 
 
 def wet_dates(start: dt.date, end: dt.date) -> set[dt.date]:
@@ -350,8 +379,9 @@ class Transition:
     required: tuple[str, ...] = ()
     # Escalations go out once: a second case or task for the same alert would duplicate work.
     once: bool = False
-    # The alert kinds it applies to; None: all.
+    # The alert kinds it applies to; None: all. `refusal` tells the others why not.
     kinds: frozenset[str] | None = None
+    refusal: str = ""
 
     def applies(self, alert: Alert) -> bool:
         return self.kinds is None or alert.kind in self.kinds
@@ -373,10 +403,16 @@ DEVICE_ALERT_KINDS = frozenset({Alert.Kind.DEVICE_SILENT, Alert.Kind.DEVICE_STAL
 TRANSITIONS: dict[str, Transition] = {
     "acknowledge": Transition("确认", frozenset({_S.NEW}), _S.ACKNOWLEDGED, _HANDLERS),
     "dispose": Transition("处置完毕", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, _HANDLERS, ("disposal_note",)),
-    "to_case": Transition("转为城市管理案件", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, once=True),
+    # A silent device is an upkeep matter for the ops center, not a city-management case.
+    "to_case": Transition("转为城市管理案件", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, once=True,
+                          kinds=frozenset(Alert.Kind.values) - DEVICE_ALERT_KINDS,
+                          refusal="设备离线/停更属于运维问题，请转督办任务而不是城市管理案件"),
     "to_task": Transition("转为督办任务", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.ACKNOWLEDGED, _OPS, ("lead_unit", "deadline"), once=True),
     "auto_close": Transition("设备恢复上报，系统自动关闭", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
                              ("disposal_note",), kinds=DEVICE_ALERT_KINDS),
+    # Rain entered after the fact can make every sighting of a dry-weather alert a wet-day flow.
+    "rain_recorded": Transition("补录降雨，系统撤销", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
+                                ("disposal_note",), kinds=frozenset({Alert.Kind.DRY_WEATHER_FLOW})),
 }
 
 
@@ -396,7 +432,7 @@ def _begin(user: Any, alert: Alert, name: str, fields: dict[str, Any]) -> Transi
         policy.require_write(user, alert, "您无权处理该告警")
         policy.require_role(user, t.roles, f"您的角色不能执行“{t.label}”")
     if not t.applies(alert):
-        raise Conflict(f"{alert.get_kind_display()}告警不能{t.label}", code="bad_transition")
+        raise Conflict(t.refusal or f"{alert.get_kind_display()}告警不能{t.label}", code="bad_transition")
     if alert.status not in t.sources:
         raise Conflict(f"告警当前为“{alert.get_status_display()}”，不能{t.label}", code="bad_transition")
     if t.once and (alert.case_number or alert.task_id):
@@ -495,22 +531,22 @@ def resolve_device_alerts(device_mn: str, *, heard_at: dt.datetime | None, newes
     return closed
 
 
-def _auto_close(alert: Alert, note: str) -> Alert | None:
+def _auto_close(alert: Alert, note: str, name: str = "auto_close") -> Alert | None:
     with transaction.atomic():
         alert = Alert.objects.select_for_update(of=("self",)).select_related("section", "outfall", "acknowledged_by").get(pk=alert.pk)
-        t = TRANSITIONS["auto_close"]
+        t = TRANSITIONS[name]
         if alert.status not in t.sources:
             return None  # someone disposed of it meanwhile
-        _begin(None, alert, "auto_close", {"disposal_note": note})
+        _begin(None, alert, name, {"disposal_note": note})
         before = audit.snapshot(alert)
         alert.disposal_note = note
-        _finish(None, alert, "auto_close", t, before)
+        _finish(None, alert, name, t, before)
     if alert.acknowledged_by_id:
         from chengyun.core.notify import notify
 
         site = alert.site
         notify([alert.acknowledged_by], f"水环境告警已自动关闭：{alert.get_kind_display()}（{site.name}）", body=note,
-               url=f"/water/alerts/{alert.pk}/", dedup_key=f"water.alert:{alert.pk}:auto_close")
+               url=f"/water/alerts/{alert.pk}/", dedup_key=f"water.alert:{alert.pk}:{name}")
     return alert
 
 
@@ -703,10 +739,10 @@ _SOURCE_ROLE = {"street_chief": R.STREET_CHIEF, "community_grid_worker": R.COMMU
 def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, lng: float, lat: float, photo=None,
                    found_at: dt.datetime | None = None) -> PatrolProblem:
     """Record a problem found on patrol and file it as a city-management case at once."""
-    from chengyun.cases import services as cases
-
     if user is not None:
         policy.require_write(user, patrol, "只能在自己的巡河中上报问题")
+    if patrol.status != Patrol.Status.ONGOING:
+        raise Conflict("该巡河已结束，不能再添加问题；请在新的巡河中上报，或直接上报案件", code="patrol_not_ongoing")
     if kind not in PatrolProblem.Kind.values:
         raise Invalid(f"问题类型 {kind!r} 无效", code="invalid_kind", detail={"field": "kind"})
     description = (description or "").strip()
@@ -719,16 +755,28 @@ def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, ln
     if photo is not None:
         photo_bytes = photo.read()
         photo.seek(0)
+    problem = PatrolProblem(patrol=patrol, kind=kind, description=description, lng=place["lng"], lat=place["lat"],
+                            grid_id=place["grid_id"], found_at=found_at or timezone.now())
+    try:
+        return _file_problem(patrol, problem, photo, photo_bytes, source, reporter)
+    except BaseException:
+        # The rolled-back row leaves its photo behind on disk otherwise.
+        if problem.photo:
+            problem.photo.storage.delete(problem.photo.name)
+        raise
+
+
+def _file_problem(patrol: Patrol, problem: PatrolProblem, photo, photo_bytes: bytes, source: str, reporter) -> PatrolProblem:
+    from chengyun.cases import services as cases
+
     with transaction.atomic():
-        problem = PatrolProblem(patrol=patrol, kind=kind, description=description, lng=place["lng"], lat=place["lat"],
-                                grid_id=place["grid_id"], found_at=found_at or timezone.now())
         if photo is not None:
             problem.photo.save(getattr(photo, "name", "photo.jpg") or "photo.jpg", photo, save=False)
         problem.save()
         case_lng, case_lat = geometry.point_in_grid(problem.lng, problem.lat, problem.grid)
         case = cases.report(
-            reporter, source=source, category_code=PROBLEM_CATEGORY[kind], lng=case_lng, lat=case_lat,
-            description=f"【河长巡河】{problem.get_kind_display()}：{description}", reporter_name=patrol.chief.person.name,
+            reporter, source=source, category_code=PROBLEM_CATEGORY[problem.kind], lng=case_lng, lat=case_lat,
+            description=f"【河长巡河】{problem.get_kind_display()}：{problem.description}", reporter_name=patrol.chief.person.name,
             reporter_phone=patrol.chief.person.phone, external_id=f"water.patrol_problem:{problem.pk}", occurred_at=problem.found_at,
             attachments=[photo_bytes] if photo_bytes else (), extra={"patrol": patrol.pk, "reach": patrol.reach.code if patrol.reach_id else ""},
         )

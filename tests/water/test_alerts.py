@@ -109,8 +109,11 @@ def test_device_alert_is_not_a_case(water, make_user):
 
     check_devices(timezone.now())
     alert = Alert.objects.filter(kind=Alert.Kind.DEVICE_SILENT).first()
-    with pytest.raises(Invalid, match="督办任务"):
-        services.escalate_alert(make_user("ops_dispatcher"), alert, to="case")
+    ops = make_user("ops_dispatcher")
+    # Not offered on the page, and refused if asked for anyway.
+    assert "to_case" not in services.allowed_transitions(ops, alert) and "to_task" in services.allowed_transitions(ops, alert)
+    with pytest.raises(Conflict, match="督办任务"):
+        services.escalate_alert(ops, alert, to="case")
     assert not Case.objects.exists()
 
 
@@ -124,7 +127,7 @@ def test_transition_table_is_the_only_gate(alert, make_user):
     leader = make_user("district_leader")
     with pytest.raises(Forbidden):
         services.acknowledge_alert(leader, alert)
-    assert set(services.TRANSITIONS) == {"acknowledge", "dispose", "to_case", "to_task", "auto_close"}
+    assert set(services.TRANSITIONS) == {"acknowledge", "dispose", "to_case", "to_task", "auto_close", "rain_recorded"}
 
 
 # ---------------------------------------------------------------- dry-weather flow
@@ -141,6 +144,62 @@ def test_dry_weather_flow_on_dry_day_only(water, feed, make_user):
     feed(water.outfall_device, T0 + dt.timedelta(days=3), {"w00000": 1.8})
     alert = Alert.objects.get(kind=Alert.Kind.DRY_WEATHER_FLOW)
     assert alert.outfall == water.outfall and alert.value == 1.8 and "旱天出流" in alert.message
+
+
+def test_rain_entered_afterwards_withdraws_the_dry_weather_alert(water, feed, make_user):
+    ops = make_user("ops_acceptor")
+    feed(water.outfall_device, T0, {"w00000": 4.0})
+    feed(water.outfall_device, T0 + dt.timedelta(hours=2), {"w00000": 3.0})
+    alert = Alert.objects.get(kind=Alert.Kind.DRY_WEATHER_FLOW)
+    # Rain on another day explains nothing.
+    services.set_rain_day(ops, T0.date() + dt.timedelta(days=3), rained=True)
+    alert.refresh_from_db()
+    assert alert.status == "new"
+    # The ops center records that it rained that day after all: the flow was runoff.
+    services.set_rain_day(ops, T0.date(), rained=True, precipitation_mm=8.0)
+    alert.refresh_from_db()
+    assert alert.status == "disposed" and "补录" in alert.disposal_note and alert.open_key is None
+    from chengyun.core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(object_type="water.alert", object_id=str(alert.pk), verb="rain_recorded").exists()
+
+
+def test_rain_leaves_an_alert_with_a_dry_day_sighting_or_a_case(water, feed, make_user):
+    ops = make_user("ops_dispatcher")
+    feed(water.outfall_device, T0, {"w00000": 4.0})
+    feed(water.outfall_device, T0 + dt.timedelta(days=3), {"w00000": 3.0})  # beyond the lag of a rain on T0
+    alert = Alert.objects.get(kind=Alert.Kind.DRY_WEATHER_FLOW)
+    services.set_rain_day(ops, T0.date(), rained=True)
+    alert.refresh_from_db()
+    assert alert.status == "new" and alert.occurrences == 2
+    services.set_rain_day(ops, T0.date(), rained=False)
+    # Escalated: someone is working on it, and the rain does not close it behind their back.
+    services.escalate_alert(ops, alert, to="case")
+    services.set_rain_day(ops, T0.date() + dt.timedelta(days=3), rained=True)
+    services.set_rain_day(ops, T0.date(), rained=True)
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.case_number
+
+
+def test_chief_answerable_for_a_site_elsewhere_sees_and_handles_its_alerts(water, feed, make_user, api_client):
+    from chengyun.water.models import ChiefLevel
+
+    # A district-level chief with no street of their own is named the section's chief.
+    district_user = make_user("river_chief", unit="OPS")
+    district_chief = services.appoint_chief(None, person=district_user.person, level=ChiefLevel.DISTRICT)
+    services.update_site(None, water.section, chief=district_chief)
+    feed(water.device, T0, {"w01018": 35.0})
+    alert = Alert.objects.get(kind=Alert.Kind.TARGET_EXCEEDED)
+    client = api_client.as_user(district_user)
+    assert client.get(f"water/alerts/{alert.pk}").status_code == 200  # where the notification links
+    assert client.get("water/alerts").json()["count"] == 1
+    assert client.post(f"water/alerts/{alert.pk}/acknowledge").json()["status"] == "acknowledged"
+    # And the chief of the outfall's reach sees the outfall's alerts.
+    services.update_site(None, water.outfall, reach=water.reach)
+    feed(water.outfall_device, T0, {"w00000": 4.0})
+    chief_client = api_client.as_user(water.chief_user)
+    kinds = {a["kind"] for a in chief_client.get("water/alerts").json()["results"]}
+    assert "dry_weather_flow" in kinds
 
 
 def test_dry_weather_flow_outfalls_service(water, feed):

@@ -31,6 +31,42 @@ def test_flagged_readings_are_kept_but_not_evaluated(water, feed):
     assert not Alert.objects.filter(kind=Alert.Kind.SUDDEN_JUMP).exists()
 
 
+def test_daily_data_judges_a_day_that_has_no_hours(water, feed):
+    day = T0.replace(hour=0)
+    feed(water.device, day, {"w01018": 35.0, "w21003": 0.4}, cn="2031")
+    d = agg("WQ01", "day", day)
+    assert d.water_class == 5 and d.compliant is False and d.means == {"COD": 35.0, "NH3N": 0.4}
+    assert agg("WQ01", "month", day.replace(day=1)).water_class == 5
+    assert not Aggregate.objects.filter(period="hour").exists()
+    alert = Alert.objects.get(kind=Alert.Kind.TARGET_EXCEEDED)
+    assert "日均值为Ⅴ类" in alert.message
+    # Where a day has hours, they decide; the daily value fills only the factors they lack.
+    feed(water.device, T0, {"w01018": 12.0})
+    d = agg("WQ01", "day", day)
+    assert d.means == {"COD": 12.0, "NH3N": 0.4} and d.water_class == 2
+
+
+def test_reevaluate_includes_daily_data(water, feed):
+    from chengyun.water import evaluation
+
+    day = T0.replace(hour=0)
+    feed(water.device, day, {"w01018": 35.0}, cn="2031")
+    Aggregate.objects.all().delete()
+    evaluation.reevaluate(water.section, day, day)
+    assert agg("WQ01", "day", day).means == {"COD": 35.0}
+
+
+def test_latest_class_skips_an_hour_with_only_flagged_data(water, feed):
+    from chengyun.water import queries
+
+    feed(water.device, T0, {"w01018": 35.0})
+    feed(water.device, T0 + dt.timedelta(hours=1), {"w01018": (12.0, "C")})  # a calibration hour
+    latest = queries.latest_aggregates("section", ["WQ01"])["WQ01"]
+    assert latest.start == T0 and latest.water_class == 5
+    props = queries.section_features([water.section])["features"][0]["properties"]
+    assert props["label"] == "Ⅴ" and props["at"] == T0.astimezone(dt.timezone.utc).isoformat()
+
+
 def test_hourly_data_outranks_realtime_in_the_same_hour(water, feed):
     feed(water.device, T0 + dt.timedelta(minutes=5), {"w01018": 35.0}, cn="2011")
     feed(water.device, T0, {"w01018": 16.0}, cn="2061")

@@ -137,6 +137,32 @@ def test_problem_by_chief_who_is_also_street_chief_is_theirs(water, make_user):
     assert (case.reporter, case.category.code) == (user, "0126")
 
 
+def test_no_problems_on_a_finished_patrol(water):
+    from chengyun.cases.models import Case
+
+    p = services.start_patrol(water.chief_user, reach=water.reach, started_at=START)
+    lng, lat = grid_center(G1)
+    services.finish_patrol(water.chief_user, p, track=[[lng, lat], [lng + 0.01, lat]], ended_at=START + dt.timedelta(minutes=40))
+    with pytest.raises(Conflict, match="已结束"):
+        services.report_problem(water.chief_user, p, kind="pollution", description="水面发黑", lng=lng, lat=lat)
+    assert not Case.objects.exists()
+
+
+def test_refused_photo_leaves_no_file(water, settings, tmp_path):
+    from chengyun.cases.models import Case
+    from chengyun.core.errors import DomainError
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    p = services.start_patrol(water.chief_user, reach=water.reach)
+    lng, lat = grid_center(G1)
+    photo = io.BytesIO(b"\xff\xd8\xff\xe0 not really a jpeg")
+    photo.name = "fake.jpg"
+    with pytest.raises(DomainError):
+        services.report_problem(water.chief_user, p, kind="pollution", description="水面发黑", lng=lng, lat=lat, photo=photo)
+    assert not Case.objects.exists()
+    assert [f for f in tmp_path.rglob("*") if f.is_file()] == []
+
+
 def test_case_source_by_level(water):
     from chengyun.water.models import RiverChief
 

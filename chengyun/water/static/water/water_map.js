@@ -5,6 +5,7 @@
   var el = document.getElementById("map");
   var api = el.dataset.api;
   var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, args) { return fmt.replace("%s", args[0]); };
   var LABELS = { 1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ" };
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
   var baseLayers = {};
@@ -49,10 +50,21 @@
     }
   });
 
+  // The hour the latest class was judged for, in China time, and how old it is: a class
+  // from yesterday must not read as today's.
+  function hourText(iso) {
+    var t = new Date(iso), local = new Date(t.getTime() + 8 * 3600 * 1000);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var text = local.getUTCFullYear() + "-" + pad(local.getUTCMonth() + 1) + "-" + pad(local.getUTCDate()) + " " + pad(local.getUTCHours()) + ":00";
+    var hours = Math.floor((Date.now() - t.getTime()) / 3600000);
+    if (hours >= 3) { text += interpolate(gettext("（%s 小时前）"), [hours]); }
+    return text;
+  }
   function showSection(p) {
     info.innerHTML = "<h3>" + esc(p.name) + " <small class='muted'>" + esc(p.code) + "</small></h3><dl class='facts'>" +
       "<dt>" + esc(gettext("水体")) + "</dt><dd>" + esc(p.water_body) + "</dd>" +
       "<dt>" + esc(gettext("最新类别")) + "</dt><dd>" + (p.label ? "<span class='wq wq-" + p.water_class + "'>" + esc(p.label) + "</span>" : esc(gettext("暂无数据"))) + "</dd>" +
+      "<dt>" + esc(gettext("评价时段")) + "</dt><dd>" + (p.at ? esc(hourText(p.at)) : "—") + "</dd>" +
       "<dt>" + esc(gettext("目标类别")) + "</dt><dd>" + esc(p.target) + "</dd>" +
       "<dt>" + esc(gettext("达标")) + "</dt><dd>" + (p.compliant == null ? "—" : (p.compliant ? esc(gettext("达标")) : "<b class='error'>" + esc(gettext("超标")) + "</b>")) + "</dd>" +
       "</dl><p><a href='" + p.url + "'>" + esc(gettext("查看断面详情")) + " →</a></p>";
