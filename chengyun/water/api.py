@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from chengyun.core.errors import Invalid, NotFound
 from chengyun.core.pagination import Page, PageParams, paginate
@@ -16,8 +16,9 @@ from chengyun.people import policy
 from chengyun.standards import gb3838
 
 from . import queries, services
-from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
-from .models import Aggregate, Alert, Outfall, Patrol, RainDay, Reach, RiverChief, Section, WaterBody
+from .filters import (AlertFilter, CameraFilter, ChiefFilter, OutfallFilter, PatrolFilter, ReachFilter, SectionFilter,
+                      WaterBodyFilter)
+from .models import Aggregate, Alert, Camera, Outfall, Patrol, RainDay, Reach, RiverChief, Section, WaterBody
 
 router = Router(tags=["水环境"])
 
@@ -544,3 +545,431 @@ class SnapshotOut(Schema):
 def upload_snapshot(request, code: str, image: UploadedFile = File(...), taken_at: Optional[dt.datetime] = Form(None), note: str = Form("")):
     s = services.upload_snapshot(request.user, code, image=image, taken_at=taken_at, note=note)
     return Status(201, {"id": s.pk, "camera": s.camera.code, "outfall": s.outfall.code, "taken_at": s.taken_at, "url": f"/water/snapshots/{s.pk}/image"})
+
+
+# ---------------------------------------------------------------- registry administration
+# Water bodies, reaches, river chiefs and cameras; edits of sections and outfalls. Reads
+# follow the policy (the registry is reference data); every write is the ops center's and
+# goes through services (policy, write, audit). PATCH changes only the fields given.
+
+
+
+def _geometry_text(value: Any) -> str:
+    import json
+
+    if value is None or value == "":
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _geometry_obj(text: str) -> Optional[dict]:
+    import json
+
+    return json.loads(text) if text else None
+
+
+class WaterBodyOut(Schema):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    description: str
+    reaches: int
+    geometry: Optional[dict] = None
+
+
+class WaterBodyIn(Schema):
+    code: str = Field(..., max_length=32)
+    name: str = Field(..., max_length=100)
+    kind: str = Field(..., description="river（河流）或 lake（湖泊/水库）")
+    geometry: Optional[Any] = Field(None, description="GeoJSON：河流 LineString/MultiLineString，湖库 Polygon/MultiPolygon")
+    description: str = ""
+
+
+class WaterBodyPatch(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not a silent no-op
+    name: Optional[str] = Field(None, max_length=100)
+    kind: Optional[str] = None
+    geometry: Optional[Any] = Field(None, description="GeoJSON；null 或空串清除")
+    description: Optional[str] = None
+
+
+def water_body_out(b: WaterBody, with_geometry: bool = False) -> dict[str, Any]:
+    n = b.n_reaches if hasattr(b, "n_reaches") else b.reaches.count()
+    return {"code": b.code, "name": b.name, "kind": b.kind, "kind_label": b.get_kind_display(), "description": b.description,
+            "reaches": n, "geometry": _geometry_obj(b.geometry) if with_geometry else None}
+
+
+def _patch(body: Schema) -> dict[str, Any]:
+    return body.model_dump(exclude_unset=True)
+
+
+@router.get("/water-bodies", response=Page[WaterBodyOut], summary="水体")
+def water_bodies(request, filters: WaterBodyFilter = Query(...), page: PageParams = Query(...)):
+    qs = filters.filter(policy.visible(request.user, WaterBody.objects.annotate(n_reaches=Count("reaches"))))
+    return paginate(qs, page, water_body_out)
+
+
+@router.post("/water-bodies", response={201: WaterBodyOut}, summary="登记水体（城运中心）")
+def create_water_body(request, body: WaterBodyIn):
+    b = services.new_water_body(request.user, code=body.code, name=body.name, kind=body.kind, geometry_json=_geometry_text(body.geometry),
+                                description=body.description)
+    return Status(201, water_body_out(b, with_geometry=True))
+
+
+@router.get("/water-bodies/{code}", response=WaterBodyOut, summary="水体详情（含几何）")
+def water_body(request, code: str):
+    return water_body_out(policy.get_visible(request.user, WaterBody.objects.all(), code=code), with_geometry=True)
+
+
+@router.patch("/water-bodies/{code}", response=WaterBodyOut, summary="修改水体（城运中心）")
+def patch_water_body(request, code: str, body: WaterBodyPatch):
+    b = policy.get_visible(request.user, WaterBody.objects.all(), code=code)
+    changes = _patch(body)
+    if "geometry" in changes:
+        changes["geometry_json"] = _geometry_text(changes.pop("geometry"))
+    return water_body_out(services.update_water_body(request.user, b, **changes), with_geometry=True)
+
+
+# ---- river chiefs
+
+class ChiefOut(Schema):
+    id: int
+    person_id: int
+    name: str
+    username: Optional[str] = None
+    phone: str
+    level: str
+    level_label: str
+    title: str
+    active: bool
+    reaches: list[str]
+
+
+class ChiefIn(Schema):
+    person_id: Optional[int] = Field(None, description="人员编号（与 username 二选一）")
+    username: Optional[str] = Field(None, description="人员的登录账号")
+    level: str = Field(..., description="district 区级 / street 街道（乡镇）级 / community 社区（村）级")
+    title: str = Field("", max_length=60)
+
+
+class ChiefPatch(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not a silent no-op
+    level: Optional[str] = None
+    title: Optional[str] = Field(None, max_length=60)
+    active: Optional[bool] = Field(None, description="false 结束任职（其河段交给 successor_id 或空缺待任命）；true 重新任命")
+    successor_id: Optional[int] = Field(None, description="结束任职时接任其河段与断面的河湖长编号（同一层级）")
+
+
+_CHIEF_RELATED = ("person__user",)
+
+
+def chief_out(c: RiverChief) -> dict[str, Any]:
+    return {"id": c.pk, "person_id": c.person_id, "name": c.person.name, "username": c.person.user.get_username() if c.person.user_id else None,
+            "phone": c.person.phone, "level": c.level, "level_label": c.get_level_display(), "title": c.title, "active": c.active,
+            "reaches": [r.code for r in c.reaches.all()]}
+
+
+def _person(person_id: Optional[int], username: Optional[str]):
+    from chengyun.people.models import Person
+
+    if person_id:
+        found = Person.objects.filter(pk=person_id).first()
+    elif username:
+        found = Person.objects.filter(user__username=username).first()
+    else:
+        raise Invalid("请提供人员编号 person_id 或登录账号 username", code="missing_fields", detail={"field": "person_id"})
+    if found is None:
+        raise Invalid(f"人员 {person_id or username} 不存在", code="unknown_person", detail={"field": "person_id" if person_id else "username"})
+    return found
+
+
+def _chief(chief_id: Optional[int], field: str = "chief_id") -> Optional[RiverChief]:
+    if chief_id is None:
+        return None
+    found = RiverChief.objects.select_related("person").filter(pk=chief_id).first()
+    if found is None:
+        raise Invalid(f"河湖长 {chief_id} 不存在", code="unknown_chief", detail={"field": field})
+    return found
+
+
+def _chief_qs():
+    return RiverChief.objects.select_related(*_CHIEF_RELATED).prefetch_related("reaches")
+
+
+@router.get("/chiefs", response=Page[ChiefOut], summary="河湖长")
+def chiefs(request, filters: ChiefFilter = Query(...), page: PageParams = Query(...)):
+    return paginate(filters.filter(policy.visible(request.user, _chief_qs())), page, chief_out)
+
+
+@router.post("/chiefs", response={201: ChiefOut}, summary="任命河湖长（城运中心）")
+def appoint_chief(request, body: ChiefIn):
+    c = services.appoint_new_chief(request.user, person=_person(body.person_id, body.username), level=body.level, title=body.title)
+    return Status(201, chief_out(_chief_qs().get(pk=c.pk)))
+
+
+@router.get("/chiefs/{chief_id}", response=ChiefOut, summary="河湖长详情")
+def chief(request, chief_id: int):
+    return chief_out(policy.get_visible(request.user, _chief_qs(), pk=chief_id))
+
+
+@router.patch("/chiefs/{chief_id}", response=ChiefOut, summary="修改层级、职务，或结束任职（城运中心）")
+def patch_chief(request, chief_id: int, body: ChiefPatch):
+    c = policy.get_visible(request.user, _chief_qs(), pk=chief_id)
+    changes = _patch(body)
+    successor = _chief(changes.pop("successor_id", None), "successor_id")
+    services.update_chief(request.user, c, successor=successor, **changes)
+    return chief_out(_chief_qs().get(pk=c.pk))
+
+
+# ---- reaches
+
+class ReachOut(Schema):
+    code: str
+    name: str
+    water_body: str
+    water_body_name: str
+    level: str
+    level_label: str
+    chief_id: Optional[int] = None
+    chief: Optional[str] = None
+    street: Optional[str] = None
+    community: Optional[str] = None
+    length_m: float
+    geometry: Optional[dict] = None
+
+
+class ReachIn(Schema):
+    code: str = Field(..., max_length=32)
+    name: str = Field(..., max_length=100)
+    water_body: str = Field(..., description="水体编码")
+    level: str
+    chief_id: Optional[int] = Field(None, description="河湖长编号（须在任且层级相同）")
+    street: Optional[str] = Field(None, description="街道编码")
+    community: Optional[str] = Field(None, description="社区编码（可推出街道）")
+    geometry: Optional[Any] = Field(None, description="GeoJSON LineString/MultiLineString/Polygon")
+
+
+class ReachPatch(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not a silent no-op
+    name: Optional[str] = Field(None, max_length=100)
+    level: Optional[str] = None
+    chief_id: Optional[int] = Field(None, description="河湖长编号；null 使河段空缺")
+    street: Optional[str] = None
+    community: Optional[str] = None
+    geometry: Optional[Any] = None
+
+
+_REACH_RELATED = ("water_body", "chief__person", "street", "community")
+
+
+def reach_out(r: Reach, with_geometry: bool = False) -> dict[str, Any]:
+    return {"code": r.code, "name": r.name, "water_body": r.water_body.code, "water_body_name": r.water_body.name, "level": r.level,
+            "level_label": r.get_level_display(), "chief_id": r.chief_id, "chief": r.chief.person.name if r.chief_id else None,
+            "street": r.street.code if r.street_id else None, "community": r.community.code if r.community_id else None,
+            "length_m": round(r.length_m, 1), "geometry": _geometry_obj(r.geometry) if with_geometry else None}
+
+
+def _street(code: Optional[str]):
+    from chengyun.geo.models import Street
+
+    if not code:
+        return None
+    found = Street.objects.filter(code=code).first()
+    if found is None:
+        raise Invalid(f"街道 {code} 不存在", code="unknown_street", detail={"field": "street"})
+    return found
+
+
+def _community(code: Optional[str]):
+    from chengyun.geo.models import Community
+
+    if not code:
+        return None
+    found = Community.objects.select_related("street").filter(code=code).first()
+    if found is None:
+        raise Invalid(f"社区 {code} 不存在", code="unknown_community", detail={"field": "community"})
+    return found
+
+
+@router.get("/reaches", response=Page[ReachOut], summary="河段")
+def reaches(request, filters: ReachFilter = Query(...), page: PageParams = Query(...)):
+    return paginate(filters.filter(policy.visible(request.user, Reach.objects.select_related(*_REACH_RELATED))), page, reach_out)
+
+
+@router.post("/reaches", response={201: ReachOut}, summary="登记河段（城运中心）")
+def create_reach(request, body: ReachIn):
+    r = services.new_reach(request.user, code=body.code, name=body.name, water_body=_water_body(body.water_body), level=body.level,
+                           chief=_chief(body.chief_id), street=_street(body.street), community=_community(body.community),
+                           geometry_json=_geometry_text(body.geometry))
+    return Status(201, reach_out(Reach.objects.select_related(*_REACH_RELATED).get(pk=r.pk), with_geometry=True))
+
+
+@router.get("/reaches/{code}", response=ReachOut, summary="河段详情（含几何）")
+def reach(request, code: str):
+    return reach_out(policy.get_visible(request.user, Reach.objects.select_related(*_REACH_RELATED), code=code), with_geometry=True)
+
+
+@router.patch("/reaches/{code}", response=ReachOut, summary="修改河段：指定或更换河湖长、街道、社区、几何（城运中心）")
+def patch_reach(request, code: str, body: ReachPatch):
+    r = policy.get_visible(request.user, Reach.objects.select_related(*_REACH_RELATED), code=code)
+    changes = _patch(body)
+    if "chief_id" in changes:
+        changes["chief"] = _chief(changes.pop("chief_id"))
+    if "street" in changes:
+        changes["street"] = _street(changes["street"])
+    if "community" in changes:
+        changes["community"] = _community(changes["community"])
+    if "geometry" in changes:
+        changes["geometry_json"] = _geometry_text(changes.pop("geometry"))
+    services.update_reach(request.user, r, **changes)
+    return reach_out(Reach.objects.select_related(*_REACH_RELATED).get(pk=r.pk), with_geometry=True)
+
+
+# ---- sections and outfalls
+
+class SitePatch(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not a silent no-op
+    name: Optional[str] = Field(None, max_length=100)
+    water_body: Optional[str] = Field(None, description="水体编码")
+    reach: Optional[str] = Field(None, description="河段编码；null 清除")
+    active: Optional[bool] = None
+    lng: Optional[float] = None
+    lat: Optional[float] = None
+
+
+class SectionPatch(SitePatch):
+    target_class: Optional[int] = Field(None, ge=1, le=5)
+    chief_id: Optional[int] = Field(None, description="责任河长（河湖长编号）；null 清除")
+
+
+class OutfallPatch(SitePatch):
+    kind: Optional[str] = None
+    unit: Optional[str] = Field(None, description="责任单位编码")
+
+
+def _site_changes(body: SitePatch) -> dict[str, Any]:
+    changes = _patch(body)
+    for key in ("name", "water_body", "target_class", "kind", "unit", "active", "lng", "lat"):
+        if key in changes and changes[key] is None:
+            raise Invalid(f"{key} 不能为 null", code="invalid_field", detail={"field": key})
+    if "water_body" in changes:
+        changes["water_body"] = _water_body(changes["water_body"])
+    if "reach" in changes:
+        changes["reach"] = _reach(changes["reach"])
+    if "chief_id" in changes:
+        changes["chief"] = _chief(changes.pop("chief_id"))
+    if "unit" in changes:
+        unit = Unit.objects.filter(code=changes["unit"]).first()
+        if unit is None:
+            raise Invalid(f"责任单位 {changes['unit']} 不存在", code="unknown_unit", detail={"field": "unit"})
+        changes["unit"] = unit
+    return changes
+
+
+@router.patch("/sections/{code}", response=SectionOut, summary="修改监测断面：名称、目标类别、责任河长、河段、启用（城运中心）")
+def patch_section(request, code: str, body: SectionPatch):
+    s = policy.get_visible(request.user, Section.objects.select_related(*_SITE_RELATED, "chief__person"), code=code)
+    services.edit_site(request.user, s, **_site_changes(body))
+    return section_out(Section.objects.select_related(*_SITE_RELATED, "chief__person").get(pk=s.pk))
+
+
+@router.patch("/outfalls/{code}", response=OutfallOut, summary="修改入河排污口：名称、类型、河段、责任单位、启用（城运中心）")
+def patch_outfall(request, code: str, body: OutfallPatch):
+    o = policy.get_visible(request.user, Outfall.objects.select_related(*_SITE_RELATED, "unit"), code=code)
+    services.edit_site(request.user, o, **_site_changes(body))
+    return outfall_out(Outfall.objects.select_related(*_SITE_RELATED, "unit").get(pk=o.pk))
+
+
+# ---- cameras
+
+class CameraOut(Schema):
+    code: str
+    name: str
+    outfall: str
+    outfall_name: str
+    account: Optional[str] = None
+    active: bool
+    snapshots: int
+
+
+class CameraIn(Schema):
+    code: str = Field(..., max_length=32)
+    name: str = Field(..., max_length=100)
+    outfall: str = Field(..., description="排污口编码")
+    account: Optional[str] = Field(None, description="上传抓拍所用 API 令牌的账号（登录名）")
+    active: bool = True
+
+
+class CameraPatch(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not a silent no-op
+    name: Optional[str] = Field(None, max_length=100)
+    outfall: Optional[str] = None
+    account: Optional[str] = Field(None, description="账号登录名；null 解除（只有城运中心能代传）")
+    active: Optional[bool] = None
+
+
+def camera_out(c: Camera) -> dict[str, Any]:
+    n = c.n_snapshots if hasattr(c, "n_snapshots") else c.snapshots.count()
+    return {"code": c.code, "name": c.name, "outfall": c.outfall.code, "outfall_name": c.outfall.name,
+            "account": c.account.get_username() if c.account_id else None, "active": c.active, "snapshots": n}
+
+
+def _outfall(code: Optional[str]) -> Outfall:
+    found = Outfall.objects.filter(code=code).first() if code else None
+    if found is None:
+        raise Invalid(f"排污口 {code} 不存在", code="unknown_outfall", detail={"field": "outfall"})
+    return found
+
+
+def _account(username: Optional[str]):
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        return None
+    found = get_user_model().objects.filter(username=username).first()
+    if found is None:
+        raise Invalid(f"账号 {username} 不存在", code="unknown_account", detail={"field": "account"})
+    return found
+
+
+def _camera_qs():
+    return Camera.objects.select_related("outfall", "account").annotate(n_snapshots=Count("snapshots"))
+
+
+@router.get("/cameras", response=Page[CameraOut], summary="视频监控点")
+def cameras(request, filters: CameraFilter = Query(...), page: PageParams = Query(...)):
+    return paginate(filters.filter(policy.visible(request.user, _camera_qs())).distinct(), page, camera_out)
+
+
+@router.post("/cameras", response={201: CameraOut}, summary="登记视频监控点（城运中心）")
+def create_camera(request, body: CameraIn):
+    c = services.new_camera(request.user, code=body.code, name=body.name, outfall=_outfall(body.outfall), account=_account(body.account),
+                            active=body.active)
+    return Status(201, camera_out(_camera_qs().get(pk=c.pk)))
+
+
+@router.patch("/cameras/{code}", response=CameraOut, summary="修改监控点：排污口、抓拍账号、启用（城运中心）")
+def patch_camera(request, code: str, body: CameraPatch):
+    c = policy.get_visible(request.user, _camera_qs(), code=code)
+    changes = _patch(body)
+    if "outfall" in changes:
+        changes["outfall"] = _outfall(changes["outfall"])
+    if "account" in changes:
+        changes["account"] = _account(changes["account"])
+    if "active" in changes and changes["active"] is None:
+        raise Invalid("active 不能为 null", code="invalid_field", detail={"field": "active"})
+    services.update_camera(request.user, c, **changes)
+    return camera_out(_camera_qs().get(pk=c.pk))
+
+
+# ---- patrol cancellation
+
+class CancelIn(Schema):
+    reason: str = Field(..., description="放弃原因，如“轨迹点不足，无法结束”")
+
+
+@router.post("/patrols/{patrol_id}/cancel", response=PatrolOut, summary="放弃本次巡河（不计入达标）")
+def cancel_patrol(request, patrol_id: int, body: CancelIn):
+    p = policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=patrol_id)
+    return patrol_out(services.cancel_patrol(request.user, p, reason=body.reason))

@@ -37,3 +37,29 @@ class PatrolFilter(FilterSchema):
     reach: Annotated[Optional[str], FilterLookup("reach__code"), Field(description="河段编码")] = None
     start: Annotated[Optional[datetime], FilterLookup("started_at__gte"), Field(description="开始时间起（含）")] = None
     end: Annotated[Optional[datetime], FilterLookup("started_at__lt"), Field(description="开始时间止（不含）")] = None
+
+
+class WaterBodyFilter(FilterSchema):
+    q: Annotated[Optional[str], FilterLookup(["name__icontains", "code__icontains"]), Field(description="名称或编码包含")] = None
+    kind: Annotated[Optional[str], FilterLookup("kind"), Field(description="类型：river / lake")] = None
+
+
+class ReachFilter(FilterSchema):
+    q: Annotated[Optional[str], FilterLookup(["name__icontains", "code__icontains"]), Field(description="名称或编码包含")] = None
+    water_body: Annotated[Optional[str], FilterLookup("water_body__code"), Field(description="水体编码")] = None
+    level: Annotated[Optional[str], FilterLookup("level"), Field(description="层级")] = None
+    chief: Annotated[Optional[int], FilterLookup("chief_id"), Field(description="河湖长编号")] = None
+    vacant: Annotated[Optional[bool], FilterLookup("chief__isnull"), Field(description="true：尚无河湖长")] = None
+    street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
+
+
+class ChiefFilter(FilterSchema):
+    q: Annotated[Optional[str], FilterLookup(["person__name__icontains", "title__icontains"]), Field(description="姓名或职务包含")] = None
+    level: Annotated[Optional[str], FilterLookup("level"), Field(description="层级")] = None
+    active: Annotated[Optional[bool], FilterLookup("active"), Field(description="是否在任")] = None
+
+
+class CameraFilter(FilterSchema):
+    q: Annotated[Optional[str], FilterLookup(["name__icontains", "code__icontains"]), Field(description="名称或编码包含")] = None
+    outfall: Annotated[Optional[str], FilterLookup("outfall__code"), Field(description="排污口编码")] = None
+    active: Annotated[Optional[bool], FilterLookup("active"), Field(description="是否启用")] = None

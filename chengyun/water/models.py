@@ -295,6 +295,8 @@ class Patrol(models.Model):
     class Status(models.TextChoices):
         ONGOING = "ongoing", _("巡河中")
         FINISHED = "finished", _("已结束")
+        # Abandoned (e.g. too few GPS points to submit a track): kept for the record, never counted.
+        CANCELLED = "cancelled", _("已放弃")
 
     chief = models.ForeignKey(RiverChief, verbose_name=_("河湖长"), on_delete=models.PROTECT, related_name="patrols")
     reach = models.ForeignKey(Reach, verbose_name=_("河段"), null=True, blank=True, on_delete=models.SET_NULL, related_name="patrols")

@@ -871,3 +871,313 @@ def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime
         snap.save()
         audit.created(snap)
     return snap
+
+
+# ---------------------------------------------------------------- registry administration
+#
+# Changing the registry after it was set up, by the ops center: water bodies, reaches, river
+# chiefs (appointment, change of level or title, end of appointment) and cameras. Codes never
+# change: sites, devices, cases and patrols refer to them.
+#
+# Ending an appointment (active = False) keeps every patrol of the chief as it is (history;
+# an ongoing one may still be finished or cancelled) and hands the chief's reaches and
+# sections to a successor of the same level if one is named, otherwise leaves them vacant
+# (chief empty, listed as 待任命 on the chiefs page) so a dismissed chief answers for nothing.
+
+_REGISTRY_MESSAGE = "只有城运中心可以维护水环境台账"
+
+
+def _require_registry_admin(user: Any, obj) -> None:
+    if user is not None:
+        policy.require_write(user, obj, _REGISTRY_MESSAGE)
+        policy.require_role(user, _OPS, _REGISTRY_MESSAGE)
+
+
+def _clean_text(value: Any, what: str, field: str, max_length: int, *, required: bool = True) -> str:
+    value = ("" if value is None else str(value)).strip()
+    if (required and not value) or len(value) > max_length:
+        need = "不能为空且" if required else ""
+        raise Invalid(f"{what}{need}不超过 {max_length} 个字符", code=f"invalid_{field}", detail={"field": field})
+    return value
+
+
+def _check_level(level: str, what: str) -> str:
+    if level not in ChiefLevel.values:
+        raise Invalid(f"{what}层级 {level!r} 无效，应为 {'/'.join(ChiefLevel.values)}", code="invalid_level", detail={"field": "level"})
+    return level
+
+
+def _check_reach_chief(chief: RiverChief | None, level: str) -> None:
+    if chief is None:
+        return
+    if not chief.active:
+        raise Invalid(f"{chief.person.name} 已不在任，不能负责河段", code="chief_not_active", detail={"field": "chief"})
+    if chief.level != level:
+        raise Invalid(f"{chief} 不是{ChiefLevel(level).label}河长，不能负责该层级河段", code="level_mismatch", detail={"field": "chief"})
+
+
+def _reach_place(street, community):
+    """A community implies its street; both given must agree."""
+    if community is None:
+        return street, None
+    if street is None:
+        return community.street, community
+    if community.street_id != street.pk:
+        raise Invalid(f"社区“{community.name}”不属于街道“{street.name}”", code="community_not_in_street", detail={"field": "community"})
+    return street, community
+
+
+def update_water_body(user: Any, body: WaterBody, **changes: Any) -> WaterBody:
+    """Change a water body's name, kind, geometry or description (not its code). A change of
+    kind (river ↔ lake) applies to evaluations from now on; ``evaluation.reevaluate`` re-judges history."""
+    _require_registry_admin(user, body)
+    unknown = set(changes) - {"name", "kind", "geometry_json", "description"}
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    with transaction.atomic():
+        body = WaterBody.objects.select_for_update().get(pk=body.pk)
+        before = audit.snapshot(body)
+        if "name" in changes:
+            body.name = _clean_text(changes["name"], "水体名称", "name", 100)
+        if "kind" in changes:
+            if changes["kind"] not in WaterBody.Kind.values:
+                raise Invalid(f"水体类型 {changes['kind']!r} 无效，应为 river（河流）或 lake（湖泊/水库）", code="invalid_kind", detail={"field": "kind"})
+            body.kind = changes["kind"]
+        if "geometry_json" in changes:
+            body.geometry = geometry.clean_geojson(changes["geometry_json"] or "", ("LineString", "MultiLineString", "Polygon", "MultiPolygon"))
+        if "description" in changes:
+            body.description = _clean_text(changes["description"], "说明", "description", 2000, required=False)
+        body.save()
+        audit.updated(body, before)
+    return body
+
+
+def new_water_body(user: Any, *, code: str, name: str, kind: str, geometry_json: str = "", description: str = "") -> WaterBody:
+    """create_water_body with the name checked (the pages and the API create through this)."""
+    name = _clean_text(name, "水体名称", "name", 100)
+    return create_water_body(user, code=code, name=name, kind=kind, geometry_json=geometry_json, description=description)
+
+
+def appoint_new_chief(user: Any, *, person, level: str, title: str = "") -> RiverChief:
+    """Appoint a person as river chief. A person holds one appointment: an active one is a
+    conflict (change it instead); an ended one is renewed (``appoint_chief`` reappoints)."""
+    _require_ops(user, RiverChief)
+    _check_level(level, "河长")
+    title = _clean_text(title, "职务", "title", 60, required=False)
+    if not person.active:
+        raise Invalid(f"{person.name} 已不在岗，不能任命为河湖长", code="person_inactive", detail={"field": "person"})
+    existing = RiverChief.objects.filter(person=person, active=True).first()
+    if existing is not None:
+        raise Conflict(f"{person.name} 已是在任的{existing.get_level_display()}河湖长", code="already_appointed")
+    return appoint_chief(user, person=person, level=level, title=title)
+
+
+def _end_appointment(chief: RiverChief, successor: RiverChief | None) -> RiverChief:
+    if successor is not None:
+        if successor.pk == chief.pk:
+            raise Invalid("接任的河湖长不能是本人", code="invalid_successor", detail={"field": "successor"})
+        if not successor.active:
+            raise Invalid(f"{successor.person.name} 已不在任，不能接任", code="chief_not_active", detail={"field": "successor"})
+        if successor.level != chief.level:
+            raise Invalid(f"接任者应为{chief.get_level_display()}河长（河段层级不变）", code="level_mismatch", detail={"field": "successor"})
+    reaches, sections = [], []
+    for reach in Reach.objects.select_for_update().filter(chief=chief):
+        before = audit.snapshot(reach)
+        reach.chief = successor
+        reach.save(update_fields=["chief"])
+        audit.updated(reach, before, verb="handover" if successor else "vacate")
+        reaches.append(reach.code)
+    for section in Section.objects.select_for_update().filter(chief=chief):
+        before = audit.snapshot(section)
+        section.chief = successor
+        section.save(update_fields=["chief"])
+        audit.updated(section, before, verb="handover" if successor else "vacate")
+        sections.append(section.code)
+    chief.active = False
+    chief.save(update_fields=["active"])
+    audit.action(chief, "end_appointment", before={"active": True},
+                 after={"active": False, "successor": successor.pk if successor else None, "reaches": reaches, "sections": sections})
+    return chief
+
+
+def end_appointment(user: Any, chief: RiverChief, *, successor: RiverChief | None = None) -> RiverChief:
+    """End a chief's appointment; their reaches and sections go to `successor` or stay vacant.
+    Patrols are untouched (an ongoing one may still be finished or cancelled)."""
+    return update_chief(user, chief, active=False, successor=successor)
+
+
+def update_chief(user: Any, chief: RiverChief, *, level: str | None = None, title: str | None = None, active: bool | None = None,
+                 successor: RiverChief | None = None) -> RiverChief:
+    """Change a chief's level or title, end the appointment (active False, optionally naming a
+    successor for the reaches) or renew an ended one (active True)."""
+    _require_registry_admin(user, chief)
+    if successor is not None and active is not False:
+        raise Invalid("只有结束任职时才能指定接任者", code="invalid_successor", detail={"field": "successor"})
+    with transaction.atomic():
+        chief = RiverChief.objects.select_for_update().select_related("person").get(pk=chief.pk)
+        before = audit.snapshot(chief)
+        renewed = False
+        if level is not None and level != chief.level:
+            _check_level(level, "河长")
+            held = Reach.objects.filter(chief=chief).exclude(level=level).count()
+            if held:
+                raise Conflict(f"{chief.person.name} 仍负责 {held} 个{chief.get_level_display()}河段，请先把这些河段交给其他河湖长再改层级",
+                               code="chief_has_reaches", detail={"reaches": held})
+            chief.level = level
+        if title is not None:
+            chief.title = _clean_text(title, "职务", "title", 60, required=False)
+        if active is True and not chief.active:
+            if R.RIVER_CHIEF not in chief.person.role_codes:
+                raise Invalid(f"{chief.person.name} 没有“河长”角色，请先在人员管理中授予", code="not_river_chief")
+            chief.active, renewed = True, True
+        chief.save()
+        audit.updated(chief, before, verb="reappoint" if renewed else "")
+        if active is False:
+            if not chief.active:
+                raise Conflict(f"{chief.person.name} 的任职已结束", code="already_ended")
+            _end_appointment(chief, successor)
+    return chief
+
+
+def new_reach(user: Any, *, code: str, name: str, water_body: WaterBody, level: str, chief: RiverChief | None = None,
+              street=None, community=None, geometry_json: str = "") -> Reach:
+    """create_reach with the checks an interactive user needs: a name, an active chief of the
+    reach's level, a community inside the street."""
+    _require_ops(user, Reach)
+    name = _clean_text(name, "河段名称", "name", 100)
+    _check_level(level, "河段")
+    _check_reach_chief(chief, level)
+    street, community = _reach_place(street, community)
+    return create_reach(user, code=code, name=name, water_body=water_body, level=level, chief=chief, street=street,
+                        community=community, geometry_json=geometry_json)
+
+
+_REACH_FIELDS = {"name", "level", "chief", "street", "community", "geometry_json"}
+
+
+def update_reach(user: Any, reach: Reach, **changes: Any) -> Reach:
+    """Assign or change a reach's chief (None: vacant), its level, street, community, name or geometry.
+    Patrols on the reach keep the chief who walked them."""
+    _require_registry_admin(user, reach)
+    unknown = set(changes) - _REACH_FIELDS
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    with transaction.atomic():
+        reach = Reach.objects.select_for_update().select_related("chief__person", "street", "community").get(pk=reach.pk)
+        before = audit.snapshot(reach)
+        if "name" in changes:
+            reach.name = _clean_text(changes["name"], "河段名称", "name", 100)
+        level = _check_level(changes["level"], "河段") if "level" in changes else reach.level
+        chief = changes["chief"] if "chief" in changes else reach.chief
+        if "chief" in changes or level != reach.level:
+            _check_reach_chief(chief, level)
+        reach.level, reach.chief = level, chief
+        if "street" in changes or "community" in changes:
+            street = changes["street"] if "street" in changes else reach.street
+            community = changes["community"] if "community" in changes else reach.community
+            if "street" in changes and "community" not in changes and community is not None and street is not None and community.street_id != street.pk:
+                community = None  # a new street leaves the old street's community behind
+            reach.street, reach.community = _reach_place(street, community)
+        if "geometry_json" in changes:
+            reach.geometry = geometry.clean_geojson(changes["geometry_json"] or "", ("LineString", "MultiLineString", "Polygon"))
+            reach.length_m = geometry.length_m(reach.geometry)
+        reach.save()
+        audit.updated(reach, before)
+    return reach
+
+
+def new_camera(user: Any, *, code: str, name: str, outfall: Outfall, account=None, active: bool = True) -> Camera:
+    """create_camera with the name and account checked."""
+    _require_ops(user, Camera)
+    name = _clean_text(name, "监控点名称", "name", 100)
+    _check_camera_account(account)
+    camera = create_camera(user, code=code, name=name, outfall=outfall, account=account)
+    if not active:
+        camera = update_camera(user, camera, active=False)
+    return camera
+
+
+def _check_camera_account(account) -> None:
+    if account is not None and not account.is_active:
+        raise Invalid(f"账号 {account.get_username()} 已停用", code="account_inactive", detail={"field": "account"})
+
+
+def update_camera(user: Any, camera: Camera, **changes: Any) -> Camera:
+    """Move a camera to another outfall, change the account whose API token uploads its
+    snapshots (None: only the ops center may upload), rename it, or switch it on or off.
+    Snapshots already taken stay with the outfall they show."""
+    _require_registry_admin(user, camera)
+    unknown = set(changes) - {"name", "outfall", "account", "active"}
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    with transaction.atomic():
+        camera = Camera.objects.select_for_update().get(pk=camera.pk)
+        before = audit.snapshot(camera)
+        if "name" in changes:
+            camera.name = _clean_text(changes["name"], "监控点名称", "name", 100)
+        if "outfall" in changes:
+            if changes["outfall"] is None:
+                raise Invalid("监控点必须挂在一个排污口上", code="missing_fields", detail={"field": "outfall"})
+            camera.outfall = changes["outfall"]
+        if "account" in changes:
+            _check_camera_account(changes["account"])
+            camera.account = changes["account"]
+        if "active" in changes:
+            camera.active = bool(changes["active"])
+        camera.save()
+        audit.updated(camera, before)
+    return camera
+
+
+_EDITABLE = {"section": {"name", "target_class", "chief", "reach", "active", "water_body"},
+             "outfall": {"name", "kind", "reach", "unit", "active", "water_body"}}
+
+
+def edit_site(user: Any, site: Section | Outfall, *, lng: float | None = None, lat: float | None = None, **changes: Any) -> Section | Outfall:
+    """update_site for the pages and the API: only the fields of this kind of site, an active
+    chief, a reach on the site's water body, a non-empty name; then ``update_site`` writes."""
+    if user is not None:
+        policy.require_write(user, site, _REGISTRY_MESSAGE)
+        policy.require_role(user, _OPS, _REGISTRY_MESSAGE)
+    unknown = set(changes) - _EDITABLE[site.SITE_KIND]
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    if "name" in changes:
+        changes["name"] = _clean_text(changes["name"], "站点名称", "name", 100)
+    for field in ("water_body", "unit"):
+        if field in changes and changes[field] is None:
+            raise Invalid(f"{'水体' if field == 'water_body' else '责任单位'}不能为空", code="missing_fields", detail={"field": field})
+    chief = changes.get("chief")
+    if chief is not None and chief.pk != site.chief_id and not chief.active:
+        raise Invalid(f"{chief.person.name} 已不在任，不能担任责任河长", code="chief_not_active", detail={"field": "chief"})
+    reach = changes.get("reach")
+    body = changes.get("water_body") or site.water_body
+    if reach is not None and reach.water_body_id != body.pk:
+        raise Invalid(f"河段“{reach.name}”不在{body.name}上", code="reach_not_on_water_body", detail={"field": "reach"})
+    if "active" in changes:
+        changes["active"] = bool(changes["active"])
+    return update_site(user, site, lng=lng, lat=lat, **changes)
+
+
+# ---- patrol cancellation
+
+def cancel_patrol(user: Any, patrol: Patrol, *, reason: str) -> Patrol:
+    """Abandon an ongoing patrol (e.g. too few GPS points for a track): it is kept as
+    cancelled with the reason, never counts in ``compliance`` (finished only), and the chief may
+    start a new one. The chief themself or the ops center may cancel."""
+    if user is not None and not policy.can_write(user, patrol):
+        if not policy.can_read(user, patrol):
+            raise NotFound()
+        policy.require_role(user, _OPS, "只能放弃自己的巡河")
+    reason = _clean_text(reason, "放弃原因", "reason", 500)
+    with transaction.atomic():
+        patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
+        if patrol.status != Patrol.Status.ONGOING:
+            raise Conflict(f"该巡河{patrol.get_status_display()}，不能放弃", code="bad_transition")
+        before = audit.snapshot(patrol)
+        patrol.status = Patrol.Status.CANCELLED
+        patrol.ended_at = max(timezone.now(), patrol.started_at)
+        patrol.note = reason
+        patrol.save()
+        audit.action(patrol, "cancel", before={"status": before["status"]}, after={"status": patrol.status, "reason": reason})
+    return patrol
