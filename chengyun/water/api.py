@@ -606,7 +606,7 @@ def _patch(body: Schema) -> dict[str, Any]:
 
 @router.get("/water-bodies", response=Page[WaterBodyOut], summary="水体")
 def water_bodies(request, filters: WaterBodyFilter = Query(...), page: PageParams = Query(...)):
-    qs = filters.filter(policy.visible(request.user, WaterBody.objects.annotate(n_reaches=Count("reaches"))))
+    qs = filters.filter(policy.visible(request.user, WaterBody.objects.annotate(n_reaches=Count("reaches")).order_by("code")))
     return paginate(qs, page, water_body_out)
 
 
@@ -934,7 +934,7 @@ def _account(username: Optional[str]):
 
 
 def _camera_qs():
-    return Camera.objects.select_related("outfall", "account").annotate(n_snapshots=Count("snapshots"))
+    return Camera.objects.select_related("outfall", "account").annotate(n_snapshots=Count("snapshots")).order_by("code")
 
 
 @router.get("/cameras", response=Page[CameraOut], summary="视频监控点")

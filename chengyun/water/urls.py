@@ -15,6 +15,9 @@ urlpatterns = [
     path("patrols/<int:pk>/", views.patrol_detail, name="patrol"),
     path("compliance/", views.compliance, name="compliance"),
     path("rain/", views.rain_days, name="rain"),
+    path("chiefs/", views.chiefs, name="chiefs"),
+    path("reaches/<str:code>/", views.reach_detail, name="reach"),
+    path("bodies/", views.water_bodies, name="bodies"),
     path("snapshots/<int:pk>/image", views.snapshot_image, name="snapshot_image"),
     path("problems/<int:pk>/photo", views.problem_photo, name="problem_photo"),
 ]

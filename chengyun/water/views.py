@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from chengyun.core.errors import DomainError, Invalid
@@ -23,7 +24,7 @@ from chengyun.standards import gb3838
 from . import queries, services
 from .api import _visible_chiefs
 from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
-from .models import Alert, ChiefLevel, Outfall, Patrol, PatrolProblem, RainDay, Reach, RiverChief, Section, Snapshot, WaterBody
+from .models import Alert, Camera, ChiefLevel, Outfall, Patrol, PatrolProblem, RainDay, Reach, RiverChief, Section, Snapshot, WaterBody
 
 
 @login_required
@@ -70,30 +71,47 @@ def _latest_values(site):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def section_detail(request, code: str):
     section = policy.get_visible(request.user, Section.objects.select_related("water_body", "street", "grid", "reach", "chief__person"), code=code)
+    if request.method == "POST":
+        _edit_site(request, section)
+        return redirect("water:section", code=section.code)
+    can_edit = _is_ops(request.user)
     now = timezone.now()
     days = queries.trend("section", section.code, "day", now - dt.timedelta(days=31), now)
     months = queries.trend("section", section.code, "month", now - dt.timedelta(days=370), now)
     alerts = policy.visible(request.user, section.alerts.all())[:10]
     return render(request, "water/section_detail.html", {
         "section": section, "days": days[::-1], "months": months[::-1], "latest": _latest_values(section), "alerts": alerts,
-        "colours": queries.CLASS_COLOURS,
+        "colours": queries.CLASS_COLOURS, "can_edit": can_edit, "target_choices": [(k, gb3838.LABELS[k]) for k in range(1, 6)],
+        "chief_choices": _chief_choices() if can_edit else [],
+        "reach_choices": Reach.objects.filter(water_body=section.water_body) if can_edit else [],
     })
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def outfall_detail(request, code: str):
     outfall = policy.get_visible(request.user, Outfall.objects.select_related("water_body", "street", "grid", "reach", "unit"), code=code)
+    if request.method == "POST":
+        if request.POST.get("form", "site") == "site":
+            _edit_site(request, outfall)
+        else:
+            _camera_form(request, outfall)
+        return redirect("water:outfall", code=outfall.code)
+    can_edit = _is_ops(request.user)
     snapshots = policy.visible(request.user, Snapshot.objects.filter(outfall=outfall).select_related("camera"))[:24]
     alerts = list(policy.visible(request.user, outfall.alerts.all())[:10])
     # The outfall's timeline: snapshots and alerts in one stream, newest first.
     timeline = sorted([("snapshot", s.taken_at, s) for s in snapshots] + [("alert", a.last_seen_at, a) for a in alerts],
                       key=lambda t: t[1], reverse=True)
     return render(request, "water/outfall_detail.html", {
-        "outfall": outfall, "latest": _latest_values(outfall), "timeline": timeline, "cameras": outfall.cameras.all(),
+        "outfall": outfall, "latest": _latest_values(outfall), "timeline": timeline, "cameras": outfall.cameras.select_related("account"),
         "status": queries.OUTFALL_STATUS[queries.outfall_statuses([outfall])[outfall.code]],
-        "trace_url": services.outfall_trace_url(outfall),
+        "trace_url": services.outfall_trace_url(outfall), "can_edit": can_edit, "kinds": Outfall.Kind.choices,
+        "reach_choices": Reach.objects.filter(water_body=outfall.water_body) if can_edit else [],
+        "units": Unit.objects.filter(active=True).order_by("kind", "code") if can_edit else [],
     })
 
 
@@ -103,6 +121,21 @@ def alerts(request):
     qs = filters.filter(policy.visible(request.user, Alert.objects.select_related("section", "outfall", "street")))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "water/alerts.html", {"page": page, "values": values, "kinds": Alert.Kind.choices, "statuses": Alert.Status.choices})
+
+
+def _form_date(text: str, label: str, field: str) -> dt.date | None:
+    """A date typed into a form: empty is None; "2030-02-30" or "明天" is a Chinese form error, not a 500."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        found = parse_date(text)
+    except ValueError:  # well-formed but not a calendar date
+        found = None
+    if found is None:
+        raise Invalid(_("%(label)s“%(value)s”不是有效日期，请按 年-月-日 填写") % {"label": label, "value": text[:20]},
+                      code="invalid_date", detail={"field": field})
+    return found
 
 
 @login_required
@@ -120,7 +153,7 @@ def alert_detail(request, pk: int):
                 services.escalate_alert(request.user, alert, to="case", note=request.POST.get("note", ""))
             elif action == "to_task":
                 unit = Unit.objects.filter(code=request.POST.get("lead_unit", "")).first()
-                deadline = parse_date(request.POST.get("deadline", "") or "")
+                deadline = _form_date(request.POST.get("deadline", ""), _("办理期限"), "deadline")
                 services.escalate_alert(request.user, alert, to="task", lead_unit=unit, deadline=deadline, note=request.POST.get("note", ""))
             else:
                 raise Invalid("未知操作")
@@ -193,8 +226,8 @@ def compliance(request):
 def rain_days(request):
     can_edit = policy.principal(request.user).has(R.OPS_CENTER | {R.SYSADMIN})
     if request.method == "POST":
-        day = parse_date(request.POST.get("date", "") or "")
         try:
+            day = _form_date(request.POST.get("date", ""), _("日期"), "date")
             if day is None:
                 raise Invalid("请填写日期")
             mm = request.POST.get("precipitation_mm", "").strip()
@@ -235,3 +268,207 @@ def problem_photo(request, pk: int):
 
         raise Http404
     return _file_response(problem.photo)
+
+
+# ---------------------------------------------------------------- registry administration
+# 河湖长, 河段, 水体 pages and the edit forms on section and outfall pages. The forms are shown
+# to the ops center only; a POST from anyone else is refused by the policy (403 page).
+
+_OPS = R.OPS_CENTER | {R.SYSADMIN}
+_REGISTRY_MESSAGE = "只有城运中心可以维护水环境台账"
+
+
+def _is_ops(user) -> bool:
+    return policy.principal(user).has(_OPS)
+
+
+def _require_ops_post(request) -> None:
+    policy.require_role(request.user, _OPS, _REGISTRY_MESSAGE)
+
+
+def _pick(model, value, field="pk", related=()):
+    """The record a form's select names, None for an empty choice; an unknown value is a form error."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        found = model.objects.select_related(*related).filter(**{field: value}).first()
+    except (ValueError, TypeError):
+        found = None
+    if found is None:
+        raise Invalid(_("所选%(what)s不存在：%(value)s") % {"what": model._meta.verbose_name, "value": value[:40]}, code="unknown_choice")
+    return found
+
+
+def _chief_choices():
+    return RiverChief.objects.filter(active=True).select_related("person").order_by("level", "person__name")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chiefs(request):
+    """河湖长: the chiefs by level with their reaches and patrol compliance; appoint, change, end; new reach."""
+    from chengyun.geo.models import Community, Street
+    from chengyun.people.models import Person
+
+    can_edit = _is_ops(request.user)
+    form: dict = {}
+    if request.method == "POST":
+        _require_ops_post(request)
+        kind = request.POST.get("form")
+        post = request.POST
+        try:
+            if kind == "appoint":
+                person = _pick(Person, post.get("person"))
+                if person is None:
+                    raise Invalid(_("请选择人员"), code="missing_fields")
+                c = services.appoint_new_chief(request.user, person=person, level=post.get("level", ""), title=post.get("title", ""))
+                messages.success(request, _("已任命 %(name)s 为%(level)s河湖长") % {"name": c.person.name, "level": c.get_level_display()})
+            elif kind == "chief":
+                c = _pick(RiverChief, post.get("chief"), related=("person",))
+                services.update_chief(request.user, c, level=post.get("level") or None, title=post.get("title", ""))
+                messages.success(request, _("%(name)s 的任职信息已保存") % {"name": c.person.name})
+            elif kind == "end":
+                c = _pick(RiverChief, post.get("chief"), related=("person",))
+                services.end_appointment(request.user, c, successor=_pick(RiverChief, post.get("successor"), related=("person",)))
+                messages.success(request, _("%(name)s 的任职已结束") % {"name": c.person.name})
+            elif kind == "renew":
+                c = _pick(RiverChief, post.get("chief"), related=("person",))
+                services.update_chief(request.user, c, active=True)
+                messages.success(request, _("已重新任命 %(name)s") % {"name": c.person.name})
+            elif kind == "reach":
+                body = _pick(WaterBody, post.get("water_body"), "code")
+                if body is None:
+                    raise Invalid(_("请选择水体"), code="missing_fields")
+                r = services.new_reach(request.user, code=post.get("code", ""), name=post.get("name", ""), water_body=body,
+                                       level=post.get("level", ""), chief=_pick(RiverChief, post.get("chief"), related=("person",)),
+                                       street=_pick(Street, post.get("street"), "code"),
+                                       community=_pick(Community, post.get("community"), "code", ("street",)),
+                                       geometry_json=post.get("geometry", ""))
+                messages.success(request, _("已登记河段 %(name)s") % {"name": r.name})
+            else:
+                raise Invalid(_("未知操作"))
+            return redirect("water:chiefs")
+        except DomainError as e:
+            messages.error(request, e.message)
+            form = post
+    all_chiefs = list(RiverChief.objects.select_related("person").prefetch_related("reaches__water_body").order_by("level", "person__name"))
+    today = timezone.localdate()
+    compliance = {row.chief.pk: row for row in services.compliance(today.year, today.month, [c for c in all_chiefs if c.active])}
+    levels = [(value, label, [(c, compliance.get(c.pk)) for c in all_chiefs if c.active and c.level == value]) for value, label in ChiefLevel.choices]
+    appointed = {c.person_id for c in all_chiefs if c.active}
+    candidates = Person.objects.filter(active=True, roles__code=R.RIVER_CHIEF).exclude(pk__in=appointed).distinct().order_by("name") if can_edit else []
+    return render(request, "water/chiefs.html", {
+        "levels": levels, "ended": [c for c in all_chiefs if not c.active], "can_edit": can_edit, "form": form,
+        "vacant": Reach.objects.filter(chief__isnull=True).select_related("water_body", "street"),
+        "level_choices": ChiefLevel.choices, "candidates": candidates, "active_chiefs": [c for c in all_chiefs if c.active],
+        "bodies": WaterBody.objects.all(), "streets": Street.objects.order_by("code") if can_edit else [],
+        "communities": Community.objects.select_related("street").order_by("code") if can_edit else [],
+        "year": today.year, "month": today.month,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reach_detail(request, code: str):
+    from chengyun.geo.models import Community, Street
+
+    reach = policy.get_visible(request.user, Reach.objects.select_related("water_body", "chief__person", "street", "community"), code=code)
+    can_edit = _is_ops(request.user)
+    if request.method == "POST":
+        _require_ops_post(request)
+        post = request.POST
+        try:
+            changes = {"name": post.get("name", ""), "level": post.get("level", ""),
+                       "chief": _pick(RiverChief, post.get("chief"), related=("person",)),
+                       "street": _pick(Street, post.get("street"), "code"),
+                       "community": _pick(Community, post.get("community"), "code", ("street",))}
+            if "geometry" in post and post.get("geometry", "").strip() != reach.geometry:
+                changes["geometry_json"] = post.get("geometry", "").strip()
+            services.update_reach(request.user, reach, **changes)
+            messages.success(request, _("河段已保存"))
+        except DomainError as e:
+            messages.error(request, e.message)
+        return redirect("water:reach", code=reach.code)
+    sections = policy.visible(request.user, Section.objects.filter(reach=reach))
+    outfalls = policy.visible(request.user, Outfall.objects.filter(reach=reach))
+    return render(request, "water/reach_detail.html", {
+        "reach": reach, "can_edit": can_edit, "sections": sections, "outfalls": outfalls, "level_choices": ChiefLevel.choices,
+        "chief_choices": _chief_choices() if can_edit else [], "streets": Street.objects.order_by("code") if can_edit else [],
+        "communities": Community.objects.select_related("street").order_by("code") if can_edit else [],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def water_bodies(request):
+    from .filters import WaterBodyFilter
+
+    can_edit = _is_ops(request.user)
+    form: dict = {}
+    if request.method == "POST":
+        _require_ops_post(request)
+        post = request.POST
+        try:
+            if post.get("form") == "edit":
+                body = _pick(WaterBody, post.get("code"), "code")
+                services.update_water_body(request.user, body, name=post.get("name", ""), kind=post.get("kind", ""),
+                                           description=post.get("description", ""))
+                messages.success(request, _("水体 %(name)s 已保存") % {"name": post.get("name", "")})
+            else:
+                body = services.new_water_body(request.user, code=post.get("code", ""), name=post.get("name", ""), kind=post.get("kind", ""),
+                                               geometry_json=post.get("geometry", "").strip(), description=post.get("description", ""))
+                messages.success(request, _("已登记水体 %(name)s") % {"name": body.name})
+            return redirect("water:bodies")
+        except DomainError as e:
+            messages.error(request, e.message)
+            form = post
+    filters, values = filter_from_query(WaterBodyFilter, request)
+    qs = filters.filter(policy.visible(request.user, WaterBody.objects.annotate(n_reaches=Count("reaches", distinct=True)).order_by("code")))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "water/water_bodies.html", {"page": page, "values": values, "kinds": WaterBody.Kind.choices,
+                                                       "can_edit": can_edit, "form": form})
+
+
+def _site_form_changes(post, site) -> dict:
+    changes = {"name": post.get("name", ""), "active": post.get("active") == "1",
+               "reach": _pick(Reach, post.get("reach"), "code")}
+    if site.SITE_KIND == "section":
+        try:
+            changes["target_class"] = int(post.get("target_class", ""))
+        except ValueError:
+            raise Invalid(_("请选择目标水质类别"), code="invalid_target_class") from None
+        changes["chief"] = _pick(RiverChief, post.get("chief"), related=("person",))
+    else:
+        changes["kind"] = post.get("kind", "")
+        changes["unit"] = _pick(Unit, post.get("unit"), "code")
+    return changes
+
+
+def _edit_site(request, site) -> None:
+    _require_ops_post(request)
+    try:
+        services.edit_site(request.user, site, **_site_form_changes(request.POST, site))
+        messages.success(request, _("%(name)s 已保存") % {"name": site.name})
+    except DomainError as e:
+        messages.error(request, e.message)
+
+
+def _camera_form(request, outfall) -> None:
+    from django.contrib.auth import get_user_model
+
+    _require_ops_post(request)
+    post = request.POST
+    try:
+        account = _pick(get_user_model(), post.get("account"), "username")
+        if post.get("form") == "camera":
+            camera = services.new_camera(request.user, code=post.get("code", ""), name=post.get("name", ""), outfall=outfall, account=account)
+            messages.success(request, _("已登记监控点 %(name)s") % {"name": camera.name})
+        else:
+            camera = _pick(Camera, post.get("code"), "code")
+            if camera is None or camera.outfall_id != outfall.pk:
+                raise Invalid(_("请选择本排污口的监控点"), code="unknown_choice")
+            services.update_camera(request.user, camera, account=account, active=post.get("active") == "1")
+            messages.success(request, _("监控点 %(name)s 已保存") % {"name": camera.name})
+    except DomainError as e:
+        messages.error(request, e.message)

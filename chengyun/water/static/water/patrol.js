@@ -12,6 +12,7 @@
   var gps = document.getElementById("gps");
   var stopBtn = document.getElementById("stop");
   var problem = document.getElementById("problem");
+  var cancelBtn = document.getElementById("cancel");
   var patrolId = root.dataset.ongoing || null;
   var startedAt = root.dataset.started ? new Date(root.dataset.started) : null;
   var points = [];
@@ -60,7 +61,7 @@
     if (!navigator.geolocation) { onError({ message: gettext("浏览器不支持定位") }); return; }
     watchId = navigator.geolocation.watchPosition(onFix, onError, { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
     timer = setInterval(tick, 1000);
-    startBtn.hidden = true; stopBtn.hidden = false; problem.hidden = false;
+    startBtn.hidden = true; stopBtn.hidden = false; cancelBtn.hidden = false; problem.hidden = false;
     document.getElementById("reach-box").hidden = true;
   }
   function post(path, body, isForm) {
@@ -77,15 +78,34 @@
     });
   });
   stopBtn.addEventListener("click", function () {
-    if (points.length < 2) { gps.textContent = gettext("轨迹点不足 2 个，请走动后再结束"); gps.className = "error"; return; }
+    if (points.length < 2) {
+      // The server cannot accept a track of fewer than 2 points: walk on, or give this patrol up.
+      gps.textContent = gettext("轨迹点不足 2 个，请走动后再结束；无法定位时可放弃本次巡河");
+      gps.className = "error";
+      cancelBtn.classList.add("big");
+      return;
+    }
     stopBtn.disabled = true;
     post("patrols/" + patrolId + "/finish", { track: { type: "LineString", coordinates: points } }).then(function (res) {
       stopBtn.disabled = false;
       if (!res.ok) { gps.textContent = res.body.message; gps.className = "error"; return; }
-      if (watchId !== null) { navigator.geolocation.clearWatch(watchId); }
-      clearInterval(timer);
-      localStorage.removeItem(key());
-      window.location.href = root.dataset.list + res.body.id + "/";
+      finished(root.dataset.list + res.body.id + "/");
+    });
+  });
+  function finished(url) {
+    if (watchId !== null) { navigator.geolocation.clearWatch(watchId); }
+    clearInterval(timer);
+    localStorage.removeItem(key());
+    window.location.href = url;
+  }
+  cancelBtn.addEventListener("click", function () {
+    if (!window.confirm(gettext("确定放弃本次巡河？放弃的巡河不计入达标，轨迹不保存。"))) { return; }
+    var reason = points.length < 2 ? gettext("轨迹点不足，无法结束") : gettext("巡河人放弃本次巡河");
+    cancelBtn.disabled = true;
+    post("patrols/" + patrolId + "/cancel", { reason: reason }).then(function (res) {
+      cancelBtn.disabled = false;
+      if (!res.ok) { gps.textContent = res.body.message; gps.className = "error"; return; }
+      finished(root.dataset.list + res.body.id + "/");
     });
   });
   problem.addEventListener("submit", function (e) {
