@@ -209,22 +209,40 @@ class IngestWorker(threading.Thread):
                 self._refuse(logs, raws, item.peer, item.received_at, b"", "", IngestLog.Reason.MALFORMED, str(item.error), None,
                              RawFrame.Outcome.MALFORMED)
                 continue
-            packet, device, error = self._parse(item.frame)
-            if packet is None:
-                self._refuse(logs, raws, item.peer, item.received_at, item.frame, sniff_mn(item.frame), IngestLog.Reason.MALFORMED,
-                             str(error), device, RawFrame.Outcome.MALFORMED)
-                continue
             try:
-                services.check_sender(device, packet.mn, packet.pw)
-            except services.Rejected as rej:
-                self.stats["rejected"] += 1
-                self._refuse(logs, raws, item.peer, item.received_at, item.frame, packet.mn, rej.reason, rej.message, device,
-                             RawFrame.Outcome.REJECTED)
+                packet, device, error = self._parse(item.frame)
+                if packet is None:
+                    self._refuse(logs, raws, item.peer, item.received_at, item.frame, sniff_mn(item.frame), IngestLog.Reason.MALFORMED,
+                                 str(error), device, RawFrame.Outcome.MALFORMED)
+                    continue
+                try:
+                    services.check_sender(device, packet.mn, packet.pw)
+                except services.Rejected as rej:
+                    self.stats["rejected"] += 1
+                    self._refuse(logs, raws, item.peer, item.received_at, item.frame, packet.mn, rej.reason, rej.message, device,
+                                 RawFrame.Outcome.REJECTED)
+                    continue
+                reply = hj212.data_reply(packet) if packet.reply_wanted and packet.qn else None
+                text = item.frame[:-2].decode("ascii")  # a parsed frame is printable ASCII
+            except Exception as exc:  # noqa: BLE001 — one frame's surprise must not drop the batch
+                logger.exception("frame from %s could not be checked", item.peer)
+                self._refuse(logs, raws, item.peer, item.received_at, item.frame, sniff_mn(item.frame), IngestLog.Reason.MALFORMED,
+                             f"无法处理：{type(exc).__name__}: {exc}"[:255], None, RawFrame.Outcome.MALFORMED)
                 continue
-            reply = hj212.data_reply(packet) if packet.reply_wanted and packet.qn else None
-            text = item.frame[:-2].decode("ascii")  # a parsed frame is printable ASCII
             accepted.append((item, services.Incoming(device, packet, item.received_at, raw=text, peer=item.peer), reply))
         prepared = services.prepare_packets([inc for _, inc, _ in accepted], keep_raw=self.keep_raw) if accepted else None
+        if prepared is not None and prepared.refused:
+            # Packets refused while preparing (an absurd data time, …): logged, not stored, no reply.
+            dropped = set()
+            for index, reason, message in prepared.refused:
+                item, inc, _ = accepted[index]
+                dropped.add(index)
+                self.stats["rejected"] += 1
+                outcome = RawFrame.Outcome.MALFORMED if reason == IngestLog.Reason.MALFORMED else RawFrame.Outcome.REJECTED
+                self._refuse(logs, raws, item.peer, item.received_at, item.frame, inc.device.mn, reason, message, inc.device, outcome)
+            accepted = [a for i, a in enumerate(accepted) if i not in dropped]
+            if not accepted:
+                prepared = None
         return _Batch(len(items), accepted, prepared, logs, raws)
 
     def _refuse(self, logs, raws, peer, at, frame: bytes, mn: str, reason: str, detail: str, device, outcome) -> None:

@@ -130,6 +130,10 @@ class IngestLog(models.Model):
         WRONG_PASSWORD = "wrong_pw", _("密码错误")
         INACTIVE = "inactive", _("设备已停用")
         MALFORMED = "malformed", _("报文格式错误")
+        # The packet parses but its data time is impossible or absurd (before 2000, more than a day ahead).
+        BAD_TIME = "bad_time", _("数据时间不可信")
+        # One factor of an otherwise stored packet was refused (e.g. a code longer than the column).
+        BAD_FACTOR = "bad_factor", _("因子编码有误")
 
     at = models.DateTimeField(_("时间"), db_index=True)
     channel = models.CharField(_("通道"), max_length=8, default="hj212")  # hj212 | mqtt | http

@@ -63,7 +63,11 @@ def ack_topic(mn: str) -> str:
 
 
 class PayloadError(ValueError):
-    pass
+    """A message that is not a data packet; ``reason`` is the IngestLog reason (malformed by default)."""
+
+    def __init__(self, message: str, reason: str = IngestLog.Reason.MALFORMED) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def _number(code: str, name: str, value: Any) -> float | None:
@@ -102,7 +106,10 @@ def packet_from_json(mn: str, payload: bytes) -> hj212.Packet:
     except ValueError:
         raise PayloadError(f"data_time {text!r} is not ISO 8601") from None
     if when.tzinfo is not None:
-        when = when.astimezone(services.CHINA).replace(tzinfo=None)
+        try:
+            when = when.astimezone(services.CHINA).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise PayloadError(f"data_time {text!r} is out of range", IngestLog.Reason.BAD_TIME) from None
     factors_in = data.get("factors")
     if not isinstance(factors_in, dict) or not factors_in:
         raise PayloadError("factors must be a non-empty object")
@@ -125,7 +132,8 @@ def packet_from_json(mn: str, payload: bytes) -> hj212.Packet:
         factors[code] = factor
     qn = data.get("qn")
     return hj212.Packet(qn=str(qn) if qn is not None else None, st=str(data.get("st", "21")), cn=cn, pw=pw, mn=mn,
-                        cp={"DataTime": when.strftime("%Y%m%d%H%M%S")}, factors=factors)
+                        cp={"DataTime": f"{when.year:04d}{when.month:02d}{when.day:02d}{when.hour:02d}{when.minute:02d}{when.second:02d}"},
+                        factors=factors)  # zero-padded even for year 1: the time check in prepare_packets refuses it
 
 
 @dataclass
@@ -254,8 +262,15 @@ class Ingester:
                         raise PayloadError(f"frame MN {packet.mn} differs from topic MN {mn}")
                 else:
                     packet = packet_from_json(mn, m.payload)
-            except (PayloadError, hj212.ProtocolError) as exc:
+            except PayloadError as exc:
+                refused.append((m, mn, exc.reason, str(exc), device))
+                continue
+            except hj212.ProtocolError as exc:
                 refused.append((m, mn, IngestLog.Reason.MALFORMED, str(exc), device))
+                continue
+            except Exception as exc:  # noqa: BLE001 — one message's surprise must not hold up the others
+                logger.exception("MQTT message on %s could not be checked", m.topic)
+                refused.append((m, mn, IngestLog.Reason.MALFORMED, f"无法处理：{type(exc).__name__}: {exc}"[:255], device))
                 continue
             try:
                 services.check_sender(device, mn, packet.pw)
@@ -264,12 +279,20 @@ class Ingester:
                 continue
             raw = m.payload.decode("utf-8", errors="replace").replace("\x00", "\\x00")
             accepted.append((m, services.Incoming(device, packet, m.received_at, raw=raw.rstrip("\r\n"), channel="mqtt")))
+        prepared = services.prepare_packets([inc for _, inc in accepted], keep_raw=self.keep_raw)
+        if prepared.refused:
+            # Refused while preparing (an absurd data time, …): acknowledged with an error, never stored.
+            dropped = {index for index, _, _ in prepared.refused}
+            for index, reason, message in prepared.refused:
+                m, inc = accepted[index]
+                refused.append((m, inc.device.mn, reason, message, inc.device))
+            accepted = [a for i, a in enumerate(accepted) if i not in dropped]
 
         def write():
             from django.db import transaction
 
             with transaction.atomic():
-                services.store_packets([inc for _, inc in accepted], keep_raw=self.keep_raw)
+                services.write_packets(prepared)
                 if refused:
                     services.record_rejections([{"at": m.received_at, "channel": "mqtt", "peer": m.topic, "mn": mn, "reason": reason,
                                                  "detail": detail, "frame": m.payload.decode("utf-8", "replace").replace("\x00", "")}

@@ -268,9 +268,33 @@ def china_time(naive: datetime) -> datetime:
 _COLUMNS = ("device_id", "cn", "factor", "data_time", "value", "min", "max", "cou", "flag", "received_at", "source")
 
 
-def _packet_time(packet: hj212.Packet, received_at: datetime) -> datetime:
+# Data times outside [EARLIEST_DATA_TIME, now + FUTURE_DATA_TIME] are refused (reason bad_time): a
+# clock reset to 0001-01-01 or a logger a century ahead must not reach the readings, and year 1
+# cannot even be converted to UTC.
+EARLIEST_DATA_TIME = datetime(2000, 1, 1)
+FUTURE_DATA_TIME = timedelta(days=1)
+
+
+def latest_data_time(now: datetime | None = None) -> datetime:
+    """The latest acceptable data time, as naive China time (computed once per batch)."""
+    return ((now or timezone.now()).astimezone(CHINA) + FUTURE_DATA_TIME).replace(tzinfo=None)
+
+
+def check_data_time(naive: datetime, latest: datetime) -> None:
+    """Refuse an impossible or absurd data time (naive China time); a range check, no parsing."""
+    if not EARLIEST_DATA_TIME <= naive <= latest:
+        raise Rejected(IngestLog.Reason.BAD_TIME,
+                       f"数据时间 {naive.isoformat(sep=' ')} 不可信（须在 2000 年之后且不晚于当前时间一天以上）")
+
+
+def _packet_time(packet: hj212.Packet, received_at: datetime, latest: datetime) -> datetime:
     data_time = packet.data_time
-    return china_time(data_time) if data_time is not None else received_at.replace(microsecond=0)
+    if data_time is None:
+        return received_at.replace(microsecond=0)
+    if data_time.tzinfo is not None:
+        data_time = data_time.astimezone(CHINA).replace(tzinfo=None)
+    check_data_time(data_time, latest)
+    return data_time.replace(tzinfo=CHINA)
 
 
 def rows_from_packet(device_id: int, packet: hj212.Packet, data_time: datetime, received_at: datetime, source: str = "hj212") -> list[tuple]:
@@ -344,6 +368,9 @@ class PreparedPackets:
     raw_frames: list[tuple] = field(default_factory=list)  # adapted _RAW_COLUMNS rows
     last_seen: dict[int, datetime] = field(default_factory=dict)
     stored: list[Stored] = field(default_factory=list)
+    # Entries refused while preparing, by their index in the entries given: (index, reason,
+    # message). Nothing of them is written; the caller logs them (IngestLog + RawFrame).
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
 
     def merge(self, other: PreparedPackets) -> None:
         """Append a later batch (its values win on a repeated key)."""
@@ -370,10 +397,19 @@ def prepare_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> Pr
     rows: list[tuple] = []
     prepared = PreparedPackets()
     last_seen = prepared.last_seen
-    for e in entries:
+    latest = latest_data_time()
+    for index, e in enumerate(entries):
         pk = e.device.pk
-        when = _packet_time(e.packet, e.received_at)
-        new = rows_from_packet(pk, e.packet, when, e.received_at, e.channel)
+        # One packet's defect (an absurd time, or anything unexpected) refuses that packet only.
+        try:
+            when = _packet_time(e.packet, e.received_at, latest)
+            new = rows_from_packet(pk, e.packet, when, e.received_at, e.channel)
+        except Rejected as rej:
+            prepared.refused.append((index, rej.reason, rej.message))
+            continue
+        except Exception as exc:  # noqa: BLE001 — must not drop the rest of the batch
+            prepared.refused.append((index, IngestLog.Reason.MALFORMED, f"无法处理：{type(exc).__name__}: {exc}"[:255]))
+            continue
         rows.extend(new)
         stored = by_device.get(pk)
         if stored is None:
@@ -416,10 +452,17 @@ def write_packets(prepared: PreparedPackets) -> list[Stored]:
 
 
 def store_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> list[Stored]:
-    """Store accepted packets in one transaction (``prepare_packets`` then ``write_packets``)."""
+    """Store accepted packets in one transaction (``prepare_packets`` then ``write_packets``).
+
+    Raises ``Rejected`` for the first packet refused while preparing (e.g. bad_time) after
+    nothing was written; the ingesters call ``prepare_packets`` themselves and log refusals."""
     if not entries:
         return []
-    return write_packets(prepare_packets(entries, keep_raw=keep_raw))
+    prepared = prepare_packets(entries, keep_raw=keep_raw)
+    if prepared.refused:
+        _, reason, message = prepared.refused[0]
+        raise Rejected(reason, message)
+    return write_packets(prepared)
 
 
 def _loader(stored: Stored):
@@ -581,13 +624,16 @@ def lab_device_mn(site_kind: str, site_code: str) -> str:
 def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_row: int = 1) -> LabImport:
     """Store laboratory results; all rows or none. Each row names a device (mn) or a site
     (site_kind + site_code; its 手工监测 device is created on first use), a factor (HJ 212 code
-    or GB 3838 key, value in the code's default unit), data_time, value and optional flag.
+    or GB 3838 key), data_time, value, optional unit (default: GB 3838's unit for a GB 3838 key,
+    the code's default unit for a code; stored converted to the code's default unit) and flag.
     Errors name the row (counted from ``first_row``: 2 for a CSV file, whose line 1 is the
     heading) and the field."""
     _require_manager(user, "只有城运中心或系统管理员可以上传手工监测结果")
     report = LabImport(total=len(rows))
     devices = {d.mn: d for d in Device.objects.filter(mn__in=[str(r.get("mn") or "").strip() for r in rows])}
     parsed: list[tuple[str | None, tuple[str, str] | None, str, datetime, float, str]] = []
+
+    latest = latest_data_time()
 
     def error(n: int, field_name: str, message: str) -> None:
         report.errors.append({"row": n, "field": field_name, "message": message})
@@ -615,16 +661,23 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_ro
                 error(n, (exc.detail or {}).get("field", "site_code"), exc.message)
         else:
             error(n, "mn", "须填写设备编码 mn，或站点类型 site_kind 与站点编码 site_code")
+        factor_text = str(row.get("factor") or "").strip()
         try:
-            code = catalogue.code_for(str(row.get("factor") or "").strip())
+            code = catalogue.code_for(factor_text)
         except ValueError:
             error(n, "factor", f"未知的监测因子 {row.get('factor')!r}（填 HJ 212 编码如 w01018，或 COD、NH3N 等）")
             code = ""
         try:
             when = _parse_time(row.get("data_time"))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             error(n, "data_time", f"时间 {row.get('data_time')!r} 有误（如 2026-11-25 10:00 或带时区的 ISO 8601）")
             when = None
+        if when is not None:
+            try:
+                check_data_time(when.astimezone(CHINA).replace(tzinfo=None), latest)
+            except (Rejected, OverflowError, ValueError) as exc:
+                error(n, "data_time", getattr(exc, "message", None) or f"时间 {row.get('data_time')!r} 超出范围")
+                when = None
         raw_value = row.get("value")
         try:
             if isinstance(raw_value, bool):
@@ -635,6 +688,14 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_ro
         except ValueError:
             error(n, "value", f"数值 {raw_value!r} 不是有效数字")
             value = None
+        if code and value is not None:
+            # A GB 3838 key's value is in GB 3838's unit, a code's in its default unit, unless the
+            # unit column says otherwise; stored in the code's default unit.
+            try:
+                code, value = catalogue.convert_lab_value(factor_text, value, str(row.get("unit") or ""))
+            except ValueError as exc:
+                error(n, "unit", str(exc))
+                value = None
         flag = str(row.get("flag") or "N").strip()
         if not _FLAG.fullmatch(flag):
             error(n, "flag", f"数据标记 {flag!r} 有误（如 N、S）")

@@ -349,3 +349,37 @@ def test_the_supervisor_hands_each_connection_to_the_least_busy_worker():
         for a, b in pairs:
             a.close()
             b.close()
+
+
+# ---------------------------------------------------------------- absurd data times are refused per packet
+
+
+def _timed(mn, when_text, i=0):
+    return hj212.build(st="21", cn="2011", pw="pw123456", mn=mn, flag=5, qn=f"20261125000000{i:03d}", cp={"DataTime": when_text},
+                       factors={"w01018": {"Rtd": 7.0, "Flag": "N"}})
+
+
+def test_an_absurd_data_time_refuses_that_packet_only_and_the_rest_of_the_batch_is_stored():
+    good, year_one, future, old = register(4)
+    far = (datetime.now() + timedelta(days=3)).strftime("%Y%m%d%H%M%S")
+    frames = {
+        good.mn: [frame(good.mn, i=1)],
+        year_one.mn: [_timed(year_one.mn, "00010101000000", i=1), frame(year_one.mn, i=2)],
+        future.mn: [_timed(future.mn, far, i=1)],
+        old.mn: [_timed(old.mn, "19991231235959", i=1)],
+    }
+
+    async def main(port):
+        # All four connections write at once, so the frames land in the same batches.
+        return await asyncio.gather(*(send(port, fs, expect_replies=n, timeout=10) for fs, n in zip(frames.values(), (1, 1, 0, 0))))
+
+    with ServerThread(ServerOptions(port=0)) as server:
+        results = asyncio.run(main(server.port))
+        assert wait_until(lambda: IngestLog.objects.filter(reason="bad_time").count() == 3)
+    assert [len(r) for r in results] == [1, 1, 0, 0]  # no reply for a refused packet
+    assert Reading.objects.filter(device=good).count() == len(CODES)
+    assert Reading.objects.filter(device=year_one).count() == len(CODES)  # its good frame is not lost
+    assert not Reading.objects.filter(device__in=[future, old]).exists()
+    assert set(IngestLog.objects.values_list("reason", "mn")) == {("bad_time", year_one.mn), ("bad_time", future.mn), ("bad_time", old.mn)}
+    assert RawFrame.objects.filter(outcome="rejected").count() == 3
+    assert RawFrame.objects.filter(outcome="stored").count() == 2

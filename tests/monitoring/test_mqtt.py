@@ -222,3 +222,37 @@ def test_ingester_resumes_after_a_broker_restart(private_broker):
     finally:
         ingester.stop()
     assert Reading.objects.filter(device__mn=mn).count() == 6
+
+
+# ---------------------------------------------------------------- one message's absurd time (no broker needed)
+
+
+class _FakeClient:
+    def __init__(self):
+        self.acked, self.published = [], []
+
+    def ack(self, mid, qos):
+        self.acked.append(mid)
+
+    def publish(self, topic, payload, qos=0):
+        self.published.append((topic, json.loads(payload)))
+
+
+@pytest.mark.django_db
+def test_an_absurd_data_time_is_refused_acknowledged_with_an_error_and_the_batch_stored():
+    from django.utils import timezone
+
+    from chengyun.monitoring.mqtt_ingest import Message
+
+    services.create_device(None, mn="MQT1", password="pw123456", st="21", name="MQTT 站")
+    ingester = Ingester("mqtt://127.0.0.1:1", client_id="test-no-broker")
+    ingester.client = fake = _FakeClient()
+    payloads = [message(), {**message(hour=11), "data_time": "0001-01-01T00:00:00"},
+                {**message(hour=12), "data_time": "0001-01-01T00:00:00+14:00"}, {**message(hour=13), "data_time": "2999-01-01T00:00:00"}]
+    ingester._handle([Message(data_topic("MQT1"), json.dumps(p).encode(), mid, 1, timezone.now()) for mid, p in enumerate(payloads, 1)])
+    assert sorted(fake.acked) == [1, 2, 3, 4]  # every message acknowledged: none is redelivered for ever
+    assert Reading.objects.filter(device__mn="MQT1").count() == 2
+    assert list(IngestLog.objects.values_list("reason", flat=True)) == ["bad_time"] * 3
+    assert RawFrame.objects.filter(outcome="rejected").count() == 3
+    errors = [p for _, p in fake.published if "error" in p]
+    assert len(errors) == 3 and {e["error"] for e in errors} == {"bad_time"}

@@ -290,3 +290,58 @@ def test_hook_readings_are_built_only_for_devices_a_callback_wants():
         assert loads == [1] and ("B", 1) in seen
     finally:
         hooks.remove(callback)
+
+
+def test_an_unexpected_failure_preparing_one_packet_refuses_only_that_packet(device, monkeypatch):
+    other = services.create_device(None, mn="MN0002", password="pw123456", st="21", name="二号站", factors=FACTORS)
+    real = services.rows_from_packet
+
+    def flaky(device_id, *args, **kwargs):
+        if device_id == other.pk:
+            raise RuntimeError("boom")
+        return real(device_id, *args, **kwargs)
+
+    monkeypatch.setattr(services, "rows_from_packet", flaky)
+    now = timezone.now()
+    entries = [services.Incoming(other, packet(mn="MN0002"), now), services.Incoming(device, packet(), now)]
+    prepared = services.prepare_packets(entries)
+    assert [(i, reason) for i, reason, _ in prepared.refused] == [(0, "malformed")]
+    services.write_packets(prepared)
+    assert Reading.objects.filter(device=device).count() == 2 and not Reading.objects.filter(device=other).exists()
+
+
+@pytest.mark.parametrize("when", [datetime(1, 1, 1), datetime(1999, 12, 31, 23), datetime.now() + timedelta(days=2)])
+def test_store_packet_refuses_an_absurd_data_time(device, when):
+    p = hj212.parse(hj212.build(st="21", cn="2011", pw="pw123456", mn="MN0001", flag=5,
+                                cp={"DataTime": f"{when.year:04d}{when:%m%d%H%M%S}"}, factors={"w01018": {"Rtd": 1}}))
+    with pytest.raises(services.Rejected) as exc:
+        services.store_packet(device, p)
+    assert exc.value.reason == "bad_time"
+    assert not Reading.objects.exists()
+
+
+def test_lab_rows_with_an_absurd_time_are_row_errors(ops, device):
+    rows = [{"mn": "MN0001", "factor": "COD", "data_time": t, "value": 1} for t in ("0001-01-01 00:00", "2999-01-01 00:00", "1990-05-01")]
+    report = services.import_lab_results(ops, rows)
+    assert [(e["row"], e["field"]) for e in report.errors] == [(1, "data_time"), (2, "data_time"), (3, "data_time")]
+    assert not Reading.objects.exists()
+
+
+def test_lab_values_of_gb3838_keys_are_in_mg_per_litre_and_stored_in_the_codes_unit(ops, device):
+    rows = [{"mn": "MN0001", "factor": key, "data_time": "2026-11-20 10:00", "value": v, **extra} for key, v, extra in [
+        ("Hg", "0.0001", {}), ("Se", "0.01", {}), ("Cd", "0.005", {}), ("Cr6", "0.05", {}), ("Pb", "0.05", {}),
+        ("COD", "18.2", {}), ("fecal_coliform", "2000", {}), ("w20142", "0.2", {}), ("w20143", "0.003", {"unit": "mg/L"}),
+        ("As", "5", {"unit": "μg/L"}),
+    ]]
+    assert services.import_lab_results(ops, rows).ok
+    assert dict(Reading.objects.values_list("factor", "value")) == {
+        "w20111": 0.1, "w20128": 10.0, "w20115": 5.0, "w20117": 50.0, "w20120": 50.0, "w01018": 18.2, "w02003": 2000.0,
+        "w20142": 0.2, "w20143": 3.0, "w20141": 0.005}
+
+
+def test_lab_rows_with_an_unknown_or_unconvertible_unit_are_row_errors(ops, device):
+    rows = [{"mn": "MN0001", "factor": "Hg", "data_time": "2026-11-20 10:00", "value": 1, "unit": "kg"},
+            {"mn": "MN0001", "factor": "w00000", "data_time": "2026-11-20 10:00", "value": 1, "unit": "mg/L"}]
+    report = services.import_lab_results(ops, rows)
+    assert [(e["row"], e["field"]) for e in report.errors] == [(1, "unit"), (2, "unit")]
+    assert "kg" in report.errors[0]["message"]
