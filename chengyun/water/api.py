@@ -612,7 +612,7 @@ def water_bodies(request, filters: WaterBodyFilter = Query(...), page: PageParam
 
 @router.post("/water-bodies", response={201: WaterBodyOut}, summary="登记水体（城运中心）")
 def create_water_body(request, body: WaterBodyIn):
-    b = services.new_water_body(request.user, code=body.code, name=body.name, kind=body.kind, geometry_json=_geometry_text(body.geometry),
+    b = services.create_water_body(request.user, code=body.code, name=body.name, kind=body.kind, geometry_json=_geometry_text(body.geometry),
                                 description=body.description)
     return Status(201, water_body_out(b, with_geometry=True))
 
@@ -704,7 +704,7 @@ def chiefs(request, filters: ChiefFilter = Query(...), page: PageParams = Query(
 
 @router.post("/chiefs", response={201: ChiefOut}, summary="任命河湖长（城运中心）")
 def appoint_chief(request, body: ChiefIn):
-    c = services.appoint_new_chief(request.user, person=_person(body.person_id, body.username), level=body.level, title=body.title)
+    c = services.appoint_chief(request.user, person=_person(body.person_id, body.username), level=body.level, title=body.title)
     return Status(201, chief_out(_chief_qs().get(pk=c.pk)))
 
 
@@ -799,7 +799,7 @@ def reaches(request, filters: ReachFilter = Query(...), page: PageParams = Query
 
 @router.post("/reaches", response={201: ReachOut}, summary="登记河段（城运中心）")
 def create_reach(request, body: ReachIn):
-    r = services.new_reach(request.user, code=body.code, name=body.name, water_body=_water_body(body.water_body), level=body.level,
+    r = services.create_reach(request.user, code=body.code, name=body.name, water_body=_water_body(body.water_body), level=body.level,
                            chief=_chief(body.chief_id), street=_street(body.street), community=_community(body.community),
                            geometry_json=_geometry_text(body.geometry))
     return Status(201, reach_out(Reach.objects.select_related(*_REACH_RELATED).get(pk=r.pk), with_geometry=True))
@@ -870,14 +870,14 @@ def _site_changes(body: SitePatch) -> dict[str, Any]:
 @router.patch("/sections/{code}", response=SectionOut, summary="修改监测断面：名称、目标类别、责任河长、河段、启用（城运中心）")
 def patch_section(request, code: str, body: SectionPatch):
     s = policy.get_visible(request.user, Section.objects.select_related(*_SITE_RELATED, "chief__person"), code=code)
-    services.edit_site(request.user, s, **_site_changes(body))
+    services.update_site(request.user, s, **_site_changes(body))
     return section_out(Section.objects.select_related(*_SITE_RELATED, "chief__person").get(pk=s.pk))
 
 
 @router.patch("/outfalls/{code}", response=OutfallOut, summary="修改入河排污口：名称、类型、河段、责任单位、启用（城运中心）")
 def patch_outfall(request, code: str, body: OutfallPatch):
     o = policy.get_visible(request.user, Outfall.objects.select_related(*_SITE_RELATED, "unit"), code=code)
-    services.edit_site(request.user, o, **_site_changes(body))
+    services.update_site(request.user, o, **_site_changes(body))
     return outfall_out(Outfall.objects.select_related(*_SITE_RELATED, "unit").get(pk=o.pk))
 
 
@@ -944,7 +944,7 @@ def cameras(request, filters: CameraFilter = Query(...), page: PageParams = Quer
 
 @router.post("/cameras", response={201: CameraOut}, summary="登记视频监控点（城运中心）")
 def create_camera(request, body: CameraIn):
-    c = services.new_camera(request.user, code=body.code, name=body.name, outfall=_outfall(body.outfall), account=_account(body.account),
+    c = services.create_camera(request.user, code=body.code, name=body.name, outfall=_outfall(body.outfall), account=_account(body.account),
                             active=body.active)
     return Status(201, camera_out(_camera_qs().get(pk=c.pk)))
 

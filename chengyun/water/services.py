@@ -75,6 +75,7 @@ def case_point(site: Section | Outfall) -> tuple[float, float]:
 def create_water_body(user: Any, *, code: str, name: str, kind: str, geometry_json: str = "", description: str = "") -> WaterBody:
     _require_ops(user, WaterBody)
     code = _clean_code(code, "水体")
+    name = _clean_text(name, "水体名称", "name", 100)
     if kind not in WaterBody.Kind.values:
         raise Invalid(f"水体类型 {kind!r} 无效，应为 river（河流）或 lake（湖泊/水库）", code="invalid_kind", detail={"field": "kind"})
     if WaterBody.objects.filter(code=code).exists():
@@ -86,11 +87,18 @@ def create_water_body(user: Any, *, code: str, name: str, kind: str, geometry_js
 
 
 def appoint_chief(user: Any, *, person, level: str, title: str = "") -> RiverChief:
+    """Appoint a person as river chief. A person holds one appointment: an active one is a
+    conflict (change it with ``update_chief``); an ended one is renewed."""
     _require_ops(user, RiverChief)
-    if level not in ChiefLevel.values:
-        raise Invalid(f"河长层级 {level!r} 无效", code="invalid_level", detail={"field": "level"})
+    _check_level(level, "河长")
+    title = _clean_text(title, "职务", "title", 60, required=False)
+    if not person.active:
+        raise Invalid(f"{person.name} 已不在岗，不能任命为河湖长", code="person_inactive", detail={"field": "person"})
     if R.RIVER_CHIEF not in person.role_codes:
         raise Invalid(f"{person.name} 没有“河长”角色，请先在人员管理中授予", code="not_river_chief")
+    existing = RiverChief.objects.filter(person=person, active=True).first()
+    if existing is not None:
+        raise Conflict(f"{person.name} 已是在任的{existing.get_level_display()}河湖长", code="already_appointed")
     with transaction.atomic():
         chief, created = RiverChief.objects.get_or_create(person=person, defaults={"level": level, "title": title})
         if created:
@@ -107,14 +115,12 @@ def create_reach(user: Any, *, code: str, name: str, water_body: WaterBody, leve
                  street=None, community=None, geometry_json: str = "") -> Reach:
     _require_ops(user, Reach)
     code = _clean_code(code, "河段")
-    if level not in ChiefLevel.values:
-        raise Invalid(f"河段层级 {level!r} 无效", code="invalid_level", detail={"field": "level"})
-    if chief is not None and chief.level != level:
-        raise Invalid(f"{chief} 不是{ChiefLevel(level).label}河长，不能负责该层级河段", code="level_mismatch", detail={"field": "chief"})
+    name = _clean_text(name, "河段名称", "name", 100)
+    _check_level(level, "河段")
+    _check_reach_chief(chief, level)
     if Reach.objects.filter(code=code).exists():
         raise Conflict(f"河段编码 {code} 已存在", code="duplicate_code")
-    if community is not None and street is None:
-        street = community.street
+    street, community = _reach_place(street, community)
     track = geometry.clean_geojson(geometry_json, ("LineString", "MultiLineString", "Polygon"))
     with transaction.atomic():
         reach = Reach.objects.create(code=code, name=name, water_body=water_body, level=level, chief=chief, street=street,
@@ -152,18 +158,33 @@ def create_outfall(user: Any, *, code: str, name: str, kind: str, water_body: Wa
     return outfall
 
 
-_SITE_FIELDS = {"name", "target_class", "chief", "reach", "unit", "kind", "active", "water_body"}
+_SITE_FIELDS = {"section": {"name", "target_class", "chief", "reach", "active", "water_body"},
+                "outfall": {"name", "kind", "reach", "unit", "active", "water_body"}}
 
 
 def update_site(user: Any, site: Section | Outfall, *, lng: float | None = None, lat: float | None = None, **changes: Any) -> Section | Outfall:
-    """Change a section's or outfall's attributes; a move re-locates it in the grid."""
+    """Change a section's or outfall's attributes (those of its kind): an active chief, a reach
+    on the site's water body, a non-empty name; a move re-locates it in the grid."""
     if user is not None:
-        policy.require_write(user, site, "只有城运中心可以维护水环境台账")
         # A chief reads the sites they answer for (the rule's person path) but the registry is the ops center's.
-        policy.require_role(user, R.OPS_CENTER | {R.SYSADMIN}, "只有城运中心可以维护水环境台账")
-    unknown = set(changes) - _SITE_FIELDS
+        _require_registry_admin(user, site)
+    unknown = set(changes) - _SITE_FIELDS[site.SITE_KIND]
     if unknown:
         raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    if "name" in changes:
+        changes["name"] = _clean_text(changes["name"], "站点名称", "name", 100)
+    for field in ("water_body", "unit"):
+        if field in changes and changes[field] is None:
+            raise Invalid(f"{'水体' if field == 'water_body' else '责任单位'}不能为空", code="missing_fields", detail={"field": field})
+    chief = changes.get("chief")
+    if chief is not None and chief.pk != site.chief_id and not chief.active:
+        raise Invalid(f"{chief.person.name} 已不在任，不能担任责任河长", code="chief_not_active", detail={"field": "chief"})
+    reach = changes.get("reach")
+    body = changes.get("water_body") or site.water_body
+    if reach is not None and reach.water_body_id != body.pk:
+        raise Invalid(f"河段“{reach.name}”不在{body.name}上", code="reach_not_on_water_body", detail={"field": "reach"})
+    if "active" in changes:
+        changes["active"] = bool(changes["active"])
     if "target_class" in changes and changes["target_class"] not in (1, 2, 3, 4, 5):
         raise Invalid("目标水质类别应为 1–5（Ⅰ–Ⅴ类）", code="invalid_target_class", detail={"field": "target_class"})
     if "kind" in changes and changes["kind"] not in Outfall.Kind.values:
@@ -829,13 +850,15 @@ def compliance(year: int, month: int, chiefs: Sequence[RiverChief] | None = None
 
 # ---------------------------------------------------------------- visual monitoring
 
-def create_camera(user: Any, *, code: str, name: str, outfall: Outfall, account=None) -> Camera:
+def create_camera(user: Any, *, code: str, name: str, outfall: Outfall, account=None, active: bool = True) -> Camera:
     _require_ops(user, Camera)
     code = _clean_code(code, "监控点")
+    name = _clean_text(name, "监控点名称", "name", 100)
+    _check_camera_account(account)
     if Camera.objects.filter(code=code).exists():
         raise Conflict(f"监控点编码 {code} 已存在", code="duplicate_code")
     with transaction.atomic():
-        camera = Camera.objects.create(code=code, name=name, outfall=outfall, account=account)
+        camera = Camera.objects.create(code=code, name=name, outfall=outfall, account=account, active=bool(active))
         audit.created(camera)
     return camera
 
@@ -952,26 +975,6 @@ def update_water_body(user: Any, body: WaterBody, **changes: Any) -> WaterBody:
     return body
 
 
-def new_water_body(user: Any, *, code: str, name: str, kind: str, geometry_json: str = "", description: str = "") -> WaterBody:
-    """create_water_body with the name checked (the pages and the API create through this)."""
-    name = _clean_text(name, "水体名称", "name", 100)
-    return create_water_body(user, code=code, name=name, kind=kind, geometry_json=geometry_json, description=description)
-
-
-def appoint_new_chief(user: Any, *, person, level: str, title: str = "") -> RiverChief:
-    """Appoint a person as river chief. A person holds one appointment: an active one is a
-    conflict (change it instead); an ended one is renewed (``appoint_chief`` reappoints)."""
-    _require_ops(user, RiverChief)
-    _check_level(level, "河长")
-    title = _clean_text(title, "职务", "title", 60, required=False)
-    if not person.active:
-        raise Invalid(f"{person.name} 已不在岗，不能任命为河湖长", code="person_inactive", detail={"field": "person"})
-    existing = RiverChief.objects.filter(person=person, active=True).first()
-    if existing is not None:
-        raise Conflict(f"{person.name} 已是在任的{existing.get_level_display()}河湖长", code="already_appointed")
-    return appoint_chief(user, person=person, level=level, title=title)
-
-
 def _end_appointment(chief: RiverChief, successor: RiverChief | None) -> RiverChief:
     if successor is not None:
         if successor.pk == chief.pk:
@@ -1039,19 +1042,6 @@ def update_chief(user: Any, chief: RiverChief, *, level: str | None = None, titl
     return chief
 
 
-def new_reach(user: Any, *, code: str, name: str, water_body: WaterBody, level: str, chief: RiverChief | None = None,
-              street=None, community=None, geometry_json: str = "") -> Reach:
-    """create_reach with the checks an interactive user needs: a name, an active chief of the
-    reach's level, a community inside the street."""
-    _require_ops(user, Reach)
-    name = _clean_text(name, "河段名称", "name", 100)
-    _check_level(level, "河段")
-    _check_reach_chief(chief, level)
-    street, community = _reach_place(street, community)
-    return create_reach(user, code=code, name=name, water_body=water_body, level=level, chief=chief, street=street,
-                        community=community, geometry_json=geometry_json)
-
-
 _REACH_FIELDS = {"name", "level", "chief", "street", "community", "geometry_json"}
 
 
@@ -1086,17 +1076,6 @@ def update_reach(user: Any, reach: Reach, **changes: Any) -> Reach:
     return reach
 
 
-def new_camera(user: Any, *, code: str, name: str, outfall: Outfall, account=None, active: bool = True) -> Camera:
-    """create_camera with the name and account checked."""
-    _require_ops(user, Camera)
-    name = _clean_text(name, "监控点名称", "name", 100)
-    _check_camera_account(account)
-    camera = create_camera(user, code=code, name=name, outfall=outfall, account=account)
-    if not active:
-        camera = update_camera(user, camera, active=False)
-    return camera
-
-
 def _check_camera_account(account) -> None:
     if account is not None and not account.is_active:
         raise Invalid(f"账号 {account.get_username()} 已停用", code="account_inactive", detail={"field": "account"})
@@ -1127,36 +1106,6 @@ def update_camera(user: Any, camera: Camera, **changes: Any) -> Camera:
         camera.save()
         audit.updated(camera, before)
     return camera
-
-
-_EDITABLE = {"section": {"name", "target_class", "chief", "reach", "active", "water_body"},
-             "outfall": {"name", "kind", "reach", "unit", "active", "water_body"}}
-
-
-def edit_site(user: Any, site: Section | Outfall, *, lng: float | None = None, lat: float | None = None, **changes: Any) -> Section | Outfall:
-    """update_site for the pages and the API: only the fields of this kind of site, an active
-    chief, a reach on the site's water body, a non-empty name; then ``update_site`` writes."""
-    if user is not None:
-        policy.require_write(user, site, _REGISTRY_MESSAGE)
-        policy.require_role(user, _OPS, _REGISTRY_MESSAGE)
-    unknown = set(changes) - _EDITABLE[site.SITE_KIND]
-    if unknown:
-        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
-    if "name" in changes:
-        changes["name"] = _clean_text(changes["name"], "站点名称", "name", 100)
-    for field in ("water_body", "unit"):
-        if field in changes and changes[field] is None:
-            raise Invalid(f"{'水体' if field == 'water_body' else '责任单位'}不能为空", code="missing_fields", detail={"field": field})
-    chief = changes.get("chief")
-    if chief is not None and chief.pk != site.chief_id and not chief.active:
-        raise Invalid(f"{chief.person.name} 已不在任，不能担任责任河长", code="chief_not_active", detail={"field": "chief"})
-    reach = changes.get("reach")
-    body = changes.get("water_body") or site.water_body
-    if reach is not None and reach.water_body_id != body.pk:
-        raise Invalid(f"河段“{reach.name}”不在{body.name}上", code="reach_not_on_water_body", detail={"field": "reach"})
-    if "active" in changes:
-        changes["active"] = bool(changes["active"])
-    return update_site(user, site, lng=lng, lat=lat, **changes)
 
 
 # ---- patrol cancellation

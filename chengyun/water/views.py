@@ -322,7 +322,7 @@ def chiefs(request):
                 person = _pick(Person, post.get("person"))
                 if person is None:
                     raise Invalid(_("请选择人员"), code="missing_fields")
-                c = services.appoint_new_chief(request.user, person=person, level=post.get("level", ""), title=post.get("title", ""))
+                c = services.appoint_chief(request.user, person=person, level=post.get("level", ""), title=post.get("title", ""))
                 messages.success(request, _("已任命 %(name)s 为%(level)s河湖长") % {"name": c.person.name, "level": c.get_level_display()})
             elif kind == "chief":
                 c = _pick(RiverChief, post.get("chief"), related=("person",))
@@ -340,7 +340,7 @@ def chiefs(request):
                 body = _pick(WaterBody, post.get("water_body"), "code")
                 if body is None:
                     raise Invalid(_("请选择水体"), code="missing_fields")
-                r = services.new_reach(request.user, code=post.get("code", ""), name=post.get("name", ""), water_body=body,
+                r = services.create_reach(request.user, code=post.get("code", ""), name=post.get("name", ""), water_body=body,
                                        level=post.get("level", ""), chief=_pick(RiverChief, post.get("chief"), related=("person",)),
                                        street=_pick(Street, post.get("street"), "code"),
                                        community=_pick(Community, post.get("community"), "code", ("street",)),
@@ -416,7 +416,7 @@ def water_bodies(request):
                                            description=post.get("description", ""))
                 messages.success(request, _("水体 %(name)s 已保存") % {"name": post.get("name", "")})
             else:
-                body = services.new_water_body(request.user, code=post.get("code", ""), name=post.get("name", ""), kind=post.get("kind", ""),
+                body = services.create_water_body(request.user, code=post.get("code", ""), name=post.get("name", ""), kind=post.get("kind", ""),
                                                geometry_json=post.get("geometry", "").strip(), description=post.get("description", ""))
                 messages.success(request, _("已登记水体 %(name)s") % {"name": body.name})
             return redirect("water:bodies")
@@ -448,7 +448,7 @@ def _site_form_changes(post, site) -> dict:
 def _edit_site(request, site) -> None:
     _require_ops_post(request)
     try:
-        services.edit_site(request.user, site, **_site_form_changes(request.POST, site))
+        services.update_site(request.user, site, **_site_form_changes(request.POST, site))
         messages.success(request, _("%(name)s 已保存") % {"name": site.name})
     except DomainError as e:
         messages.error(request, e.message)
@@ -462,7 +462,7 @@ def _camera_form(request, outfall) -> None:
     try:
         account = _pick(get_user_model(), post.get("account"), "username")
         if post.get("form") == "camera":
-            camera = services.new_camera(request.user, code=post.get("code", ""), name=post.get("name", ""), outfall=outfall, account=account)
+            camera = services.create_camera(request.user, code=post.get("code", ""), name=post.get("name", ""), outfall=outfall, account=account)
             messages.success(request, _("已登记监控点 %(name)s") % {"name": camera.name})
         else:
             camera = _pick(Camera, post.get("code"), "code")
