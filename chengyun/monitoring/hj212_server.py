@@ -83,12 +83,6 @@ _STOP = object()
 
 
 @dataclass
-class _CachedDevice:
-    device: Device | None
-    loaded_at: float
-
-
-@dataclass
 class _Batch:
     """One pass of the ingest thread, for the store thread to write."""
 
@@ -106,7 +100,7 @@ class IngestWorker(threading.Thread):
     """
 
     def __init__(self, deliver: Callable[[list[tuple[Any, bytes]]], None], *, max_batch: int = 5000,
-                 keep_raw: bool = True, cache_seconds: float = 30.0, pause_parsing_while_writing: bool = False) -> None:
+                 keep_raw: bool = True, cache_seconds: float = 300.0, pause_parsing_while_writing: bool = False) -> None:
         super().__init__(name="hj212-ingest", daemon=True)
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.max_batch = max_batch
@@ -115,7 +109,7 @@ class IngestWorker(threading.Thread):
         self.pending = 0  # frames queued and not yet stored (read by the loop for back-pressure)
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._devices: dict[str, _CachedDevice] = {}
+        self._devices = services.DeviceCache(max_age=cache_seconds, run=lambda fn: services.retrying(fn, stats=self.stats, log=logger))
         self.store = StoreWorker(self, deliver, pause_parsing=pause_parsing_while_writing)
 
     # -- called from the event loop
@@ -163,17 +157,10 @@ class IngestWorker(threading.Thread):
             connection.close()
 
     def _load_devices(self, mns: set[str]) -> None:
-        now = time.monotonic()
-        wanted = [mn for mn in mns if mn and (mn not in self._devices or now - self._devices[mn].loaded_at >= self.cache_seconds)]
-        if not wanted:
-            return
-        found = {d.mn: d for d in services.retrying(lambda: list(Device.objects.filter(mn__in=wanted)), stats=self.stats, log=logger)}
-        for mn in wanted:
-            self._devices[mn] = _CachedDevice(found.get(mn), now)
+        self._devices.load(mns)
 
     def _device(self, mn: str) -> Device | None:
-        cached = self._devices.get(mn)
-        return cached.device if cached else None
+        return self._devices.get(mn)
 
     def _parse(self, frame: bytes) -> tuple[hj212.Packet | None, Device | None, hj212.ProtocolError | None]:
         try:
@@ -442,9 +429,9 @@ class ServerOptions:
     port: int = 9212
     max_batch: int = 5000
     keep_raw: bool = True
-    # Devices are looked up again after this many seconds, so password changes and
-    # deactivation take effect without a restart; unknown MNs are retried as often.
-    cache_seconds: float = 30.0
+    # Known devices are kept until a device service bumps the monitoring.devices stamp (checked
+    # every second), and at most this many seconds; unknown MNs are never cached.
+    cache_seconds: float = 300.0
     # Stop reading from connections while this many frames wait for the ingest thread.
     high_water: int = 50_000
     idle_timeout: float = 600.0

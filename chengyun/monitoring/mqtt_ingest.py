@@ -156,7 +156,7 @@ class Ingester:
     """Subscribes, checks, stores in batches and acknowledges after the commit."""
 
     def __init__(self, url: str, *, client_id: str = "chengyun-mqtt-ingest", max_batch: int = 2000,
-                 keep_raw: bool = True, cache_seconds: float = 30.0) -> None:
+                 keep_raw: bool = True, cache_seconds: float = 300.0) -> None:
         import paho.mqtt.client as mqtt
 
         parsed = urlparse(url)
@@ -170,7 +170,7 @@ class Ingester:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.stats: Counter[str] = Counter()
         self.connected = threading.Event()
-        self._devices: dict[str, tuple[Device | None, float]] = {}
+        self._devices = services.DeviceCache(max_age=cache_seconds, run=self._retrying)
         self._stop = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
                                   protocol=mqtt.MQTTv311, manual_ack=True)
@@ -240,15 +240,12 @@ class Ingester:
         return services.retrying(fn, stopping=self._stop, log=logger)
 
     def _device(self, mn: str) -> Device | None:
-        cached = self._devices.get(mn)
-        if cached is None or time.monotonic() - cached[1] >= self.cache_seconds:
-            device = self._retrying(lambda: Device.objects.filter(mn=mn).first())
-            cached = self._devices[mn] = (device, time.monotonic())
-        return cached[0]
+        return self._devices.get(mn)
 
     def _handle(self, messages: list[Message]) -> None:
         accepted: list[tuple[Message, services.Incoming]] = []
         refused: list[tuple[Message, str, str, str, Device | None]] = []  # message, mn, reason, detail, device
+        self._devices.load({mn_of(m.topic)[0] for m in messages})  # one query for the batch's unknown MNs
         for m in messages:
             mn, kind = mn_of(m.topic)
             device = self._device(mn) if mn else None

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from chengyun.core import audit
+from chengyun.core import audit, stamps
 from chengyun.core.errors import Conflict, Invalid, NotFound
 from chengyun.people import policy
 from chengyun.standards import hj212
@@ -126,6 +126,7 @@ def create_device(user: Any, *, mn: str, password: str, st: str, name: str, fact
                 tolerate_lowercase_crc=bool(tolerate_lowercase_crc), tolerate_swapped_modbus_crc=bool(tolerate_swapped_modbus_crc),
             )
             audit.created(device)
+            stamps.bump(DEVICES_STAMP)
     except IntegrityError:  # registered by someone else between the check and the insert
         raise Conflict(f"设备编码 {mn} 已登记", code="mn_exists", detail={"mn": mn}) from None
     return device
@@ -154,6 +155,7 @@ def update_device(user: Any, device: Device, **changes: Any) -> Device:
             setattr(device, key, value)
         device.save()
         audit.updated(device, before)
+        stamps.bump(DEVICES_STAMP)
     return device
 
 
@@ -169,7 +171,65 @@ def link_device(user: Any, mn: str, site_kind: str, site_code: str) -> Device:
         device.site_kind, device.site_code = site_kind, site_code
         device.save(update_fields=["site_kind", "site_code"])
         audit.updated(device, before, verb="link_device")
+        stamps.bump(DEVICES_STAMP)
     return device
+
+
+# ---------------------------------------------------------------- the receivers' device cache
+
+# Bumped by every device write above; the receivers compare it at most once a second.
+DEVICES_STAMP = "monitoring.devices"
+
+
+class DeviceCache:
+    """The ingesters' devices by MN, kept honest across processes by the ``monitoring.devices`` stamp.
+
+    Found devices are kept until a device service (in any process) bumps the stamp, checked at
+    most every ``check_every`` seconds, or for at most ``max_age`` seconds (a change made
+    outside the services); an MN that is not registered is never cached, so a device
+    registered after its first packet is accepted from its next one. ``run`` wraps the queries
+    (the ingesters retry while the database is away)."""
+
+    def __init__(self, *, max_age: float = 300.0, check_every: float = 1.0, run=None) -> None:
+        self.max_age = max_age
+        self.check_every = check_every
+        self._run = run or (lambda fn: fn())
+        self._devices: dict[str, tuple[Device, float]] = {}
+        self._version: int | None = None
+        self._checked_at = -math.inf
+
+    def _check_stamp(self, now: float) -> None:
+        if now - self._checked_at < self.check_every:
+            return
+        current = self._run(lambda: stamps.version(DEVICES_STAMP))
+        if current != self._version:
+            self._devices.clear()
+            self._version = current
+        self._checked_at = now
+
+    def load(self, mns: Iterable[str]) -> None:
+        """Make sure the devices of these MNs are loaded (one query for those missing)."""
+        import time
+
+        now = time.monotonic()
+        self._check_stamp(now)
+        devices = self._devices
+        wanted = [mn for mn in mns if mn and (mn not in devices or now - devices[mn][1] >= self.max_age)]
+        if not wanted:
+            return
+        for device in self._run(lambda: list(Device.objects.filter(mn__in=wanted))):
+            devices[device.mn] = (device, now)
+        for mn in wanted:  # gone (deleted) since it was cached
+            if mn in devices and devices[mn][1] != now:
+                del devices[mn]
+
+    def get(self, mn: str) -> Device | None:
+        cached = self._devices.get(mn)
+        return cached[0] if cached else None
+
+    def lookup(self, mn: str) -> Device | None:
+        self.load((mn,))
+        return self.get(mn)
 
 
 # ---------------------------------------------------------------- authentication of senders

@@ -383,3 +383,16 @@ def test_an_absurd_data_time_refuses_that_packet_only_and_the_rest_of_the_batch_
     assert set(IngestLog.objects.values_list("reason", "mn")) == {("bad_time", year_one.mn), ("bad_time", future.mn), ("bad_time", old.mn)}
     assert RawFrame.objects.filter(outcome="rejected").count() == 3
     assert RawFrame.objects.filter(outcome="stored").count() == 2
+
+
+def test_a_device_registered_after_its_first_packet_is_accepted_from_the_next_and_a_password_change_applies_at_once():
+    with ServerThread(ServerOptions(port=0)) as server:
+        asyncio.run(send(server.port, [frame("LATE0001", i=1)]))
+        assert wait_until(lambda: IngestLog.objects.filter(mn="LATE0001", reason="unknown_mn").exists())
+        d = services.create_device(None, mn="LATE0001", password="pw123456", st="21", name="迟登记的站", factors=CODES)
+        assert len(asyncio.run(send(server.port, [frame(d.mn, i=2)], expect_replies=1, timeout=10))) == 1
+        services.update_device(None, d, password="newpass1")
+        time.sleep(1.1)
+        asyncio.run(send(server.port, [frame(d.mn, i=3)]))
+        assert wait_until(lambda: IngestLog.objects.filter(mn=d.mn, reason="wrong_pw").exists())
+    assert Reading.objects.filter(device=d).count() == len(CODES)

@@ -345,3 +345,27 @@ def test_lab_rows_with_an_unknown_or_unconvertible_unit_are_row_errors(ops, devi
     report = services.import_lab_results(ops, rows)
     assert [(e["row"], e["field"]) for e in report.errors] == [(1, "unit"), (2, "unit")]
     assert "kg" in report.errors[0]["message"]
+
+
+def test_device_cache_keeps_no_misses_and_follows_the_devices_stamp(db):
+    cache = services.DeviceCache(check_every=0)
+    assert cache.lookup("LATE0001") is None
+    late = services.create_device(None, mn="LATE0001", password="pw123456", st="21", name="迟登记的站")
+    assert cache.lookup("LATE0001") == late  # registered after its first packet: accepted at once
+    assert cache.lookup("LATE0001").password == "pw123456"
+    services.update_device(None, late, password="newpass1", active=False)
+    again = cache.lookup("LATE0001")
+    assert (again.password, again.active) == ("newpass1", False)
+
+
+def test_device_cache_checks_the_stamp_at_most_once_a_second(db, django_assert_num_queries):
+    import time
+
+    d = services.create_device(None, mn="CACHE001", password="pw123456", st="21", name="站")
+    cache = services.DeviceCache()
+    cache.lookup("CACHE001")
+    services.update_device(None, d, password="changed1")
+    with django_assert_num_queries(0):
+        assert cache.lookup("CACHE001").password == "pw123456"  # within the second: memory only
+    time.sleep(1.05)
+    assert cache.lookup("CACHE001").password == "changed1"
