@@ -446,6 +446,24 @@ def patrols(request, filters: PatrolFilter = Query(...), page: PageParams = Quer
     return paginate(qs, page, patrol_out)
 
 
+# Before /patrols/{patrol_id}: the first route whose pattern matches a path wins.
+class RecordIn(Schema):
+    chief_id: int
+    reach: Optional[str] = None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    track: Any = Field(..., description="GeoJSON LineString，或 [[经度, 纬度], …]")
+    note: str = ""
+
+
+@router.post("/patrols/record", response={201: PatrolOut}, summary="补录巡河记录（城运中心，为未使用手机巡河的河湖长）")
+def record_patrol(request, body: RecordIn):
+    chief = policy.get_visible(request.user, RiverChief.objects.select_related("person"), pk=body.chief_id)
+    p = services.record_patrol(request.user, chief=chief, reach=_reach(body.reach), started_at=body.started_at, ended_at=body.ended_at,
+                               track=body.track, note=body.note)
+    return Status(201, patrol_out(p, with_track=True))
+
+
 @router.get("/patrols/{patrol_id}", response=PatrolOut, summary="巡河详情（含轨迹）")
 def patrol(request, patrol_id: int):
     return patrol_out(policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=patrol_id), with_track=True)

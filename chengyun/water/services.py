@@ -732,6 +732,24 @@ def finish_patrol(user: Any, patrol: Patrol, *, track: Any, ended_at: dt.datetim
     return patrol
 
 
+def record_patrol(user: Any, *, chief: RiverChief, started_at: dt.datetime, ended_at: dt.datetime, track: Any,
+                  reach: Reach | None = None, note: str = "") -> Patrol:
+    """The ops center enters a patrol walked without the phone page (a paper log, a chief with
+    no login): started and finished at once, judged by the same rules as any other."""
+    if user is not None:
+        policy.require_role(user, _OPS, "只有城运中心可以补录巡河记录")
+    if not chief.active:
+        raise Invalid(f"{chief.person.name} 已不在任", code="chief_not_active", detail={"field": "chief"})
+    # A paper log's times are China time.
+    started_at, ended_at = (t if timezone.is_aware(t) else t.replace(tzinfo=SHANGHAI) for t in (started_at, ended_at))
+    if ended_at > timezone.now():
+        raise Invalid("结束时间不能晚于现在", code="invalid_time", detail={"field": "ended_at"})
+    with transaction.atomic():
+        patrol = start_patrol(None, chief=chief, reach=reach, started_at=started_at)
+        patrol = finish_patrol(None, patrol, track=track, ended_at=ended_at, note=note or "城运中心补录")
+    return patrol
+
+
 # 四乱 → 河道违建 / 违采乱堆; water problems → 河道污染 / 乱排污水.
 PROBLEM_CATEGORY = {
     PatrolProblem.Kind.ENCROACHMENT: "0181",

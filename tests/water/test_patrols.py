@@ -137,6 +137,25 @@ def test_problem_by_chief_who_is_also_street_chief_is_theirs(water, make_user):
     assert (case.reporter, case.category.code) == (user, "0126")
 
 
+def test_ops_center_records_a_paper_patrol(water, api_client, make_user):
+    lng, lat = grid_center(G1)
+    track = {"type": "LineString", "coordinates": [[lng, lat], [lng + 0.02, lat]]}
+    body = {"chief_id": water.chief.pk, "reach": water.reach.code, "started_at": "2026-11-03T09:00:00", "ended_at": "2026-11-03T10:00:00",
+            "track": track}
+    # The chief cannot enter records this way, the ops center can.
+    assert api_client.as_user(water.chief_user).post("water/patrols/record", body).status_code == 403
+    client = api_client.as_user(make_user("ops_dispatcher"))
+    r = client.post("water/patrols/record", body)
+    assert r.status_code == 201, r.content
+    p = Patrol.objects.get(pk=r.json()["id"])
+    assert p.status == "finished" and p.duration_s == 3600 and p.started_at == START and p.distance_m > 1500
+    assert p.note == "城运中心补录"
+    row = next(row for row in services.compliance(2026, 11) if row.chief == water.chief)
+    assert row.valid == 1
+    future = dict(body, started_at="2099-01-01T09:00:00", ended_at="2099-01-01T10:00:00")
+    assert client.post("water/patrols/record", future).json()["code"] == "invalid_time"
+
+
 def test_no_problems_on_a_finished_patrol(water):
     from chengyun.cases.models import Case
 
