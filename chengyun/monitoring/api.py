@@ -123,7 +123,7 @@ def update_device(request, mn: str, payload: DevicePatch):
 @router.put("/devices/{mn}/link", response=DeviceOut, summary="关联到断面或排污口（留空则解除）")
 def link_device(request, mn: str, payload: LinkIn):
     policy.get_visible(request.user, Device.objects.all(), mn=mn)
-    return device_out(services.link_device(request.user, mn, payload.site_kind, payload.site_code), True)
+    return device_out(services.link_device(request.user, mn, payload.site_kind, payload.site_code, judge_history=True), True)
 
 
 class ReadingOut(Schema):

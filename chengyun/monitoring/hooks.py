@@ -8,6 +8,12 @@ The water app registers its evaluation here in its AppConfig.ready():
 Callbacks run after the transaction that stored the readings has committed. A
 failing callback is logged and does not undo the readings or stop other callbacks:
 a broken evaluation must never lose data.
+
+Two more hooks let the water app own the sites devices are linked to, without monitoring
+importing water (registered from water's ready()):
+
+    register_site_resolver(exists)    # exists(site_kind, site_code) -> bool
+    on_device_linked(judge)           # judge(device) after a device page / API link commits
 """
 from __future__ import annotations
 
@@ -88,3 +94,45 @@ def fire(device, readings: Sequence) -> None:
         run(device, readings)
     else:
         _dispatcher(lambda: run(device, readings))
+
+
+# ---------------------------------------------------------------- sites (owned by the water app)
+
+SiteResolver = Callable[[str, str], bool]
+_site_resolver: SiteResolver | None = None
+_linked: list[Callback] = []
+
+
+def register_site_resolver(resolver: SiteResolver | None) -> SiteResolver | None:
+    """Say whether a (site_kind, site_code) exists; returns the resolver it replaces. Until one is
+    registered (no water app installed) every well-formed site is accepted."""
+    global _site_resolver
+    previous, _site_resolver = _site_resolver, resolver
+    return previous
+
+
+def site_exists(site_kind: str, site_code: str) -> bool:
+    if _site_resolver is None:
+        return True
+    return bool(_site_resolver(site_kind, site_code))
+
+
+def on_device_linked(callback: Callback) -> Callback:
+    """Register ``callback(device)``, run after a device was linked to a site from monitoring's own
+    page or API (water judges the history the device already has). Registering twice is a no-op."""
+    if callback not in _linked:
+        _linked.append(callback)
+    return callback
+
+
+def remove_device_linked(callback: Callback) -> None:
+    if callback in _linked:
+        _linked.remove(callback)
+
+
+def device_linked(device) -> None:
+    for callback in tuple(_linked):
+        try:
+            callback(device)
+        except Exception:  # noqa: BLE001 — the link is made; a failed re-evaluation is logged
+            logger.exception("on_device_linked callback %r failed for device %s", callback, getattr(device, "mn", device))

@@ -98,6 +98,14 @@ def _clean_site(site_kind: str, site_code: str) -> tuple[str, str]:
     return site_kind, site_code
 
 
+def _require_site(site_kind: str, site_code: str) -> None:
+    """422 unknown_site unless the site exists (asked through ``hooks.site_exists``: water owns sites)."""
+    if site_code and not hooks.site_exists(site_kind, site_code):
+        label = Device.SiteKind(site_kind).label
+        raise Invalid(f"{label} {site_code} 不存在", code="unknown_site",
+                      detail={"field": "site_code", "site_kind": site_kind, "site_code": site_code})
+
+
 def create_device(user: Any, *, mn: str, password: str, st: str, name: str, factors: Iterable[Any] = (),
                   site_kind: str = "", site_code: str = "", kind: str = Device.Kind.ONLINE,
                   tolerate_lowercase_crc: bool = False, tolerate_swapped_modbus_crc: bool = False,
@@ -115,6 +123,7 @@ def create_device(user: Any, *, mn: str, password: str, st: str, name: str, fact
     if kind not in Device.Kind.values:
         raise Invalid(f"设备类型 {kind!r} 有误", code="bad_kind", detail={"field": "kind"})
     site_kind, site_code = _clean_site(site_kind, site_code)
+    _require_site(site_kind, site_code)
     factors = _clean_factors(factors)
     if Device.objects.filter(mn=mn).exists():
         raise Conflict(f"设备编码 {mn} 已登记", code="mn_exists", detail={"mn": mn})
@@ -159,10 +168,14 @@ def update_device(user: Any, device: Device, **changes: Any) -> Device:
     return device
 
 
-def link_device(user: Any, mn: str, site_kind: str, site_code: str) -> Device:
-    """Link a device to a section or outfall by code (empty kind and code unlink it)."""
+def link_device(user: Any, mn: str, site_kind: str, site_code: str, *, judge_history: bool = False) -> Device:
+    """Link a device to a section or outfall by code (empty kind and code unlink it); 422
+    unknown_site when the site does not exist. ``judge_history`` (monitoring's own page and API)
+    hands the linked device to the ``on_device_linked`` hooks after the commit, so the site's
+    owner judges the data the device already has (water's own link does that itself)."""
     _require_manager(user, "只有城运中心或系统管理员可以关联监测设备")
     site_kind, site_code = _clean_site(site_kind, site_code)
+    _require_site(site_kind, site_code)
     with transaction.atomic():
         device = Device.objects.select_for_update().filter(mn=mn).first()
         if device is None:
@@ -172,6 +185,8 @@ def link_device(user: Any, mn: str, site_kind: str, site_code: str) -> Device:
         device.save(update_fields=["site_kind", "site_code"])
         audit.updated(device, before, verb="link_device")
         stamps.bump(DEVICES_STAMP)
+        if judge_history and site_code:
+            transaction.on_commit(lambda: hooks.device_linked(device))
     return device
 
 
@@ -694,6 +709,7 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_ro
     parsed: list[tuple[str | None, tuple[str, str] | None, str, datetime, float, str]] = []
 
     latest = latest_data_time()
+    known_sites: set[tuple[str, str]] = set()
 
     def error(n: int, field_name: str, message: str) -> None:
         report.errors.append({"row": n, "field": field_name, "message": message})
@@ -717,8 +733,12 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_ro
         elif site_kind or site_code:
             try:
                 site = _clean_site(site_kind, site_code)
+                if site not in known_sites:
+                    _require_site(*site)
+                    known_sites.add(site)
             except Invalid as exc:
                 error(n, (exc.detail or {}).get("field", "site_code"), exc.message)
+                site = None
         else:
             error(n, "mn", "须填写设备编码 mn，或站点类型 site_kind 与站点编码 site_code")
         factor_text = str(row.get("factor") or "").strip()

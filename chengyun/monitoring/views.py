@@ -71,7 +71,8 @@ def device_detail(request, mn: str):
         action = request.POST.get("action")
         try:
             if action == "link":
-                services.link_device(request.user, device.mn, request.POST.get("site_kind", ""), request.POST.get("site_code", ""))
+                services.link_device(request.user, device.mn, request.POST.get("site_kind", ""), request.POST.get("site_code", ""),
+                                     judge_history=True)
             elif action == "update":
                 changes = {
                     "name": request.POST.get("name", device.name),

@@ -62,3 +62,24 @@ class WaterConfig(AppConfig):
             from .evaluation import is_linked, on_readings_stored
 
             hooks.on_readings_stored(on_readings_stored, wants=is_linked)
+
+        if apps.is_installed("chengyun.monitoring"):
+            # Monitoring asks water whether a linked site exists, and hands over a device linked
+            # on its own page or API so its history is judged as water's own link does
+            # (monitoring does not import water).
+            from chengyun.monitoring import hooks as monitoring_hooks
+
+            from . import services as water_services
+
+            def site_of(site_kind: str, site_code: str):
+                if site_kind == "section":
+                    return water_services.section_by_code(site_code)
+                return water_services.outfall_by_code(site_code) if site_kind == "outfall" else None
+
+            def judge_linked(device) -> None:
+                site = site_of(device.site_kind, device.site_code)
+                if site is not None:
+                    water_services.link_device(None, device.mn, site)  # same link again: judges the history
+
+            monitoring_hooks.register_site_resolver(lambda kind, code: site_of(kind, code) is not None)
+            monitoring_hooks.on_device_linked(judge_linked)

@@ -98,14 +98,14 @@ def test_lab_upload_csv_with_row_errors_then_success(api_client, client, ops):
     def upload(text: bytes):
         return client.post("/api/v1/monitoring/lab-results", {"file": SimpleUploadedFile("lab.csv", text)})
 
-    bad = "站点类型,站点编码,因子,时间,数值,标记\n断面,S001,COD,2026-11-20 10:00,18.2,N\nsection,S001,XYZ,2026-11-20 10:00,abc,N\n"
+    bad = "站点类型,站点编码,因子,时间,数值,标记\n断面,S01,COD,2026-11-20 10:00,18.2,N\nsection,S01,XYZ,2026-11-20 10:00,abc,N\n"
     r = upload(bad.encode("gb18030"))
     assert r.status_code == 422
     assert {(e["row"], e["field"]) for e in r.json()["errors"]} == {(3, "factor"), (3, "value")}
     assert not Reading.objects.exists()
     good = bad.splitlines()[0] + "\n" + bad.splitlines()[1] + "\n"
     r = upload(good.encode("utf-8-sig"))
-    assert r.status_code == 200 and r.json()["stored"] == 1 and r.json()["devices_created"] == ["LAB-S-S001"]
+    assert r.status_code == 200 and r.json()["stored"] == 1 and r.json()["devices_created"] == ["LAB-S-S01"]
     assert Reading.objects.get().cn == "LAB"
 
 
@@ -134,3 +134,21 @@ def test_openapi_documents_the_monitoring_endpoints(api_client, ops):
                  "/api/v1/monitoring/devices/{mn}/frames"):
         assert path in paths
     assert "multipart/form-data" in paths["/api/v1/monitoring/lab-results"]["post"]["requestBody"]["content"]
+
+
+def test_link_to_an_unknown_site_is_422_and_a_link_judges_the_history(api_client, ops, django_capture_on_commit_callbacks):
+    from chengyun.monitoring import hooks
+
+    services.create_device(None, mn="OUT0002", password="pw123456", st="32", name="排口")
+    api_client.as_user(ops)
+    r = api_client.put("monitoring/devices/OUT0002/link", {"site_kind": "outfall", "site_code": "NOPE99"})
+    assert r.status_code == 422
+    assert r.json()["code"] == "unknown_site" and r.json()["detail"]["field"] == "site_code" and "NOPE99" in r.json()["message"]
+    seen = []
+    hooks.on_device_linked(seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api_client.put("monitoring/devices/OUT0002/link", {"site_kind": "outfall", "site_code": "PK01"}).status_code == 200
+    finally:
+        hooks.remove_device_linked(seen.append)
+    assert [(d.mn, d.site_code) for d in seen] == [("OUT0002", "PK01")]

@@ -95,3 +95,25 @@ def test_ingest_log_page(client, ops):
     client.force_login(ops)
     page = client.get("/monitoring/ingest-log/", {"reason": "wrong_pw"}).content.decode()
     assert "设备 MNX 密码错误" in page and "10.0.0.5:4000" in page
+
+
+def test_linking_on_the_device_page_judges_the_devices_history_in_water(client, ops, device, real_sites, django_capture_on_commit_callbacks):
+    from datetime import datetime
+
+    from support import grid_center
+
+    from chengyun.standards import hj212
+    from chengyun.water import services as water
+    from chengyun.water.models import Aggregate
+
+    river = water.create_water_body(None, code="R01", name="北川河", kind="river")
+    lng, lat = grid_center("630109001001001")
+    water.create_section(None, code="WQ01", name="北川河桥断面", water_body=river, lng=lng, lat=lat, target_class=3)
+    services.store_packet(device, hj212.parse(hj212.build(st="21", cn="2061", pw="pw123456", mn="MN0001", flag=4,
+                                                          data_time=datetime(2026, 11, 25, 10), factors={"w01018": {"Avg": 12.0}})))
+    client.force_login(ops)
+    r = client.post("/monitoring/devices/MN0001/", {"action": "link", "site_kind": "section", "site_code": "NOPE99"}, follow=True)
+    assert "NOPE99 不存在" in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/monitoring/devices/MN0001/", {"action": "link", "site_kind": "section", "site_code": "WQ01"})
+    assert Aggregate.objects.filter(site_kind="section", site_code="WQ01", period="hour").exists()

@@ -369,3 +369,39 @@ def test_device_cache_checks_the_stamp_at_most_once_a_second(db, django_assert_n
         assert cache.lookup("CACHE001").password == "pw123456"  # within the second: memory only
     time.sleep(1.05)
     assert cache.lookup("CACHE001").password == "changed1"
+
+
+def test_devices_cannot_be_linked_to_sites_that_do_not_exist(ops, device, real_sites, units):
+    from support import grid_center
+
+    from chengyun.water import services as water
+
+    river = water.create_water_body(None, code="R01", name="北川河", kind="river")
+    lng, lat = grid_center("630109001001001")
+    water.create_section(None, code="WQ01", name="北川河桥断面", water_body=river, lng=lng, lat=lat, target_class=3)
+    for call in (lambda: services.link_device(ops, "MN0001", "section", "NOPE99"),
+                 lambda: services.link_device(ops, "MN0001", "outfall", "WQ01"),  # a section's code is no outfall
+                 lambda: services.create_device(ops, mn="MN0003", password="pw123456", st="21", name="站",
+                                                site_kind="section", site_code="NOPE99")):
+        with pytest.raises(Invalid) as exc:
+            call()
+        assert exc.value.code == "unknown_site" and exc.value.detail["field"] == "site_code"
+    assert services.link_device(ops, "MN0001", "section", "WQ01").site_code == "WQ01"
+    report = services.import_lab_results(ops, [{"site_kind": "section", "site_code": "NOPE99", "factor": "COD",
+                                                "data_time": "2026-11-20 10:00", "value": 1}])
+    assert [(e["row"], e["field"]) for e in report.errors] == [(1, "site_code")]
+    assert not Device.objects.filter(mn="LAB-S-NOPE99").exists()
+
+
+def test_linking_from_monitoring_hands_the_device_to_the_linked_hooks_after_the_commit(ops, device, django_capture_on_commit_callbacks):
+    seen = []
+    hooks.on_device_linked(seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.link_device(ops, "MN0001", "section", "S01")  # as water's own link: no hook
+        assert seen == []
+        with django_capture_on_commit_callbacks(execute=True):
+            services.link_device(ops, "MN0001", "section", "DM01", judge_history=True)
+        assert [d.site_code for d in seen] == ["DM01"]
+    finally:
+        hooks.remove_device_linked(seen.append)
