@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -188,8 +189,13 @@ def patrol_detail(request, pk: int):
 def patrol_mobile(request):
     chief = RiverChief.objects.select_related("person").filter(person__user=request.user, active=True).first()
     ongoing = Patrol.objects.filter(chief=chief, status=Patrol.Status.ONGOING).first() if chief else None
+    reaches = list(Reach.objects.filter(chief=chief)) if chief else []
+    # The chief's reaches are drawn on the patrol map: where to walk, before the first fix.
+    reach_layer = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(r.geometry), "properties": {"code": r.code, "name": r.name}}
+        for r in reaches if r.geometry]}
     return render(request, "water/patrol_mobile.html", {
-        "chief": chief, "reaches": Reach.objects.filter(chief=chief) if chief else [], "ongoing": ongoing,
+        "chief": chief, "reaches": reaches, "reach_layer": reach_layer, "ongoing": ongoing,
         "problem_kinds": PatrolProblem.Kind.choices,
     })
 

@@ -59,6 +59,14 @@ def test_chief_mobile_page_and_scope(water, client, make_user):
     client.force_login(water.chief_user)
     r = client.get("/water/patrols/new/")
     assert "开始巡河" in r.content.decode() and "北川河第1街道段" in r.content.decode()
+    assert r.context["reach_layer"] == {"type": "FeatureCollection", "features": []}  # the fixture's reach has no geometry
+    from chengyun.water import services
+
+    services.update_reach(None, water.reach, geometry_json='{"type": "LineString", "coordinates": [[101.70, 36.50], [101.71, 36.51]]}')
+    r = client.get("/water/patrols/new/")
+    (feature,) = r.context["reach_layer"]["features"]
+    assert feature["properties"]["code"] == "R01-S1" and feature["geometry"]["type"] == "LineString"
+    assert 'id="reach-layer"' in r.content.decode()
     other = make_user("river_chief", unit="S02", streets=["630109002"])
     client.force_login(other)
     assert client.get("/water/sections/WQ01/").status_code == 404

@@ -22,6 +22,21 @@
   var line = L.polyline([], { color: "#d23c3c", weight: 5 }).addTo(map);
   var here = L.circleMarker([0, 0], { radius: 7, color: "#fff", fillColor: "#1f5fa8", fillOpacity: 1 });
   L.control.scale({ imperial: false }).addTo(map);
+  var reachData = document.getElementById("reach-layer");
+  var reachLayer = L.geoJSON(reachData ? JSON.parse(reachData.textContent) : null, {
+    style: { color: "#1f78c8", weight: 7, opacity: 0.45 },
+    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, { sticky: true }); }
+  }).addTo(map);
+  if (reachLayer.getBounds().isValid()) { map.fitBounds(reachLayer.getBounds(), { padding: [20, 20], maxZoom: 16 }); }
+  var reachSelect = document.getElementById("reach");
+  // Choosing a reach shows it; the start of a patrol should be near it.
+  reachSelect.addEventListener("change", function () {
+    reachLayer.eachLayer(function (l) {
+      var chosen = l.feature.properties.code === reachSelect.value;
+      l.setStyle({ opacity: chosen || !reachSelect.value ? 0.45 : 0.15 });
+      if (chosen) { map.fitBounds(l.getBounds(), { padding: [20, 20], maxZoom: 17 }); }
+    });
+  });
 
   function key() { return "chengyun.patrol." + patrolId; }
   function save() { try { localStorage.setItem(key(), JSON.stringify(points)); } catch (e) { /* storage full: the track stays in memory */ } }
