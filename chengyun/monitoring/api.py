@@ -189,7 +189,18 @@ class LabImportOut(Schema):
     devices_created: list[str]
 
 
-@router.post("/lab-results", response={200: LabImportOut, 422: LabImportOut},
+class LabRowsOut(Schema):
+    rows: list[LabErrorOut]
+    total: int
+
+
+class LabRefusalOut(Schema):
+    code: str = Field(description="invalid_rows")
+    message: str
+    detail: LabRowsOut
+
+
+@router.post("/lab-results", response={200: LabImportOut, 422: LabRefusalOut},
              summary="上传手工监测结果（CSV 或 JSON；全部有效才入库，错误列出行号与字段）",
              openapi_extra={"requestBody": {"content": {
                  "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
@@ -204,7 +215,9 @@ def upload_lab_results(request):
     else:
         raise Invalid("请上传文件（file 字段）或在请求体中提交 JSON", code="no_file")
     report = services.import_lab_results(request.user, rows, first_row=first)
-    return Status(200 if report.ok else 422, report.to_dict())
+    if not report.ok:
+        raise report.error()  # 422 {"code": "invalid_rows", "message", "detail": {"rows": [{row, field, message}]}}
+    return Status(200, report.to_dict())
 
 
 class RawFrameOut(Schema):

@@ -673,6 +673,12 @@ class LabImport:
         return {"ok": self.ok, "total": self.total, "stored": self.stored, "errors": self.errors,
                 "devices_created": self.devices_created}
 
+    def error(self) -> Invalid:
+        """The refusal in the project's error shape: code invalid_rows, detail {"rows": [{row, field, message}]}."""
+        rows = sorted({e["row"] for e in self.errors})
+        return Invalid(f"{len(self.errors)} 处错误，未入库（第 {'、'.join(map(str, rows[:10]))}{' 等' if len(rows) > 10 else ''} 行）",
+                       code="invalid_rows", detail={"rows": self.errors, "total": self.total})
+
 
 LAB_FIELDS = ("mn", "site_kind", "site_code", "factor", "data_time", "value", "flag")
 

@@ -126,7 +126,7 @@ def ingest_log(request):
 @login_required
 def lab_upload(request):
     policy.require_role(request.user, DEVICE_MANAGERS, _("只有城运中心或系统管理员可以上传手工监测结果"))
-    report = None
+    report = refusal = None
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -141,4 +141,6 @@ def lab_upload(request):
                 if report.ok:
                     messages.success(request, _("已入库 %(n)d 条手工监测结果") % {"n": report.stored})
                     return redirect(reverse("monitoring:lab_upload"))
-    return render(request, "monitoring/lab_upload.html", {"report": report, "template": labfile.TEMPLATE_CSV})
+                refusal = report.error()  # the same answer as the API's 422
+    return render(request, "monitoring/lab_upload.html", {
+        "refusal": refusal, "rows": refusal.detail["rows"] if refusal else [], "template": labfile.TEMPLATE_CSV})

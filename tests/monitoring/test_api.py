@@ -101,7 +101,11 @@ def test_lab_upload_csv_with_row_errors_then_success(api_client, client, ops):
     bad = "站点类型,站点编码,因子,时间,数值,标记\n断面,S01,COD,2026-11-20 10:00,18.2,N\nsection,S01,XYZ,2026-11-20 10:00,abc,N\n"
     r = upload(bad.encode("gb18030"))
     assert r.status_code == 422
-    assert {(e["row"], e["field"]) for e in r.json()["errors"]} == {(3, "factor"), (3, "value")}
+    body = r.json()
+    assert (body["code"], set(body)) == ("invalid_rows", {"code", "message", "detail"})
+    assert "2 处错误" in body["message"] and "第 3 行" in body["message"]
+    assert {(e["row"], e["field"]) for e in body["detail"]["rows"]} == {(3, "factor"), (3, "value")}
+    assert all(e["message"] for e in body["detail"]["rows"])
     assert not Reading.objects.exists()
     good = bad.splitlines()[0] + "\n" + bad.splitlines()[1] + "\n"
     r = upload(good.encode("utf-8-sig"))
@@ -116,7 +120,8 @@ def test_lab_upload_json_body(api_client, ops):
     assert r.status_code == 200, r.content
     assert Reading.objects.get().factor == "w21003"
     r = api_client.post("monitoring/lab-results", {"rows": [{"mn": "MN1"}]})
-    assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} == {"factor", "data_time", "value"}
+    assert r.status_code == 422 and r.json()["code"] == "invalid_rows"
+    assert {e["field"] for e in r.json()["detail"]["rows"]} == {"factor", "data_time", "value"}
 
 
 def test_ingest_log_endpoint(api_client, ops, make_user):
