@@ -145,20 +145,23 @@ class SectionIn(Schema):
     reach: Optional[str] = None
 
 
-def _water_body(code: str) -> WaterBody:
-    found = WaterBody.objects.filter(code=code).first()
+def referenced(qs, key: Any, what: str, field: str, lookup: str = "code", optional: bool = True, code: str = ""):
+    """The record a request names by `lookup` (None when the key is empty and that is allowed),
+    or a 422 naming the field: a reference in a body is bad input, not a missing page."""
+    if key in (None, "") and optional:
+        return None
+    found = qs.filter(**{lookup: key}).first() if key not in (None, "") else None
     if found is None:
-        raise Invalid(f"水体 {code} 不存在", code="unknown_water_body", detail={"field": "water_body"})
+        raise Invalid(f"{what} {key} 不存在", code=code or f"unknown_{field.removesuffix('_id')}", detail={"field": field})
     return found
+
+
+def _water_body(code: str) -> WaterBody:
+    return referenced(WaterBody.objects, code, "水体", "water_body", optional=False)
 
 
 def _reach(code: str | None) -> Reach | None:
-    if not code:
-        return None
-    found = Reach.objects.filter(code=code).first()
-    if found is None:
-        raise Invalid(f"河段 {code} 不存在", code="unknown_reach", detail={"field": "reach"})
-    return found
+    return referenced(Reach.objects, code, "河段", "reach")
 
 
 @router.post("/sections", response={201: SectionOut}, summary="登记监测断面")
@@ -692,23 +695,14 @@ def _person(person_id: Optional[int], username: Optional[str]):
     from chengyun.people.models import Person
 
     if person_id:
-        found = Person.objects.filter(pk=person_id).first()
-    elif username:
-        found = Person.objects.filter(user__username=username).first()
-    else:
-        raise Invalid("请提供人员编号 person_id 或登录账号 username", code="missing_fields", detail={"field": "person_id"})
-    if found is None:
-        raise Invalid(f"人员 {person_id or username} 不存在", code="unknown_person", detail={"field": "person_id" if person_id else "username"})
-    return found
+        return referenced(Person.objects, person_id, "人员", "person_id", lookup="pk")
+    if username:
+        return referenced(Person.objects, username, "人员", "username", lookup="user__username", code="unknown_person")
+    raise Invalid("请提供人员编号 person_id 或登录账号 username", code="missing_fields", detail={"field": "person_id"})
 
 
 def _chief(chief_id: Optional[int], field: str = "chief_id") -> Optional[RiverChief]:
-    if chief_id is None:
-        return None
-    found = RiverChief.objects.select_related("person").filter(pk=chief_id).first()
-    if found is None:
-        raise Invalid(f"河湖长 {chief_id} 不存在", code="unknown_chief", detail={"field": field})
-    return found
+    return referenced(RiverChief.objects.select_related("person"), chief_id, "河湖长", field, lookup="pk", code="unknown_chief")
 
 
 def _chief_qs():
@@ -791,23 +785,13 @@ def reach_out(r: Reach, with_geometry: bool = False) -> dict[str, Any]:
 def _street(code: Optional[str]):
     from chengyun.geo.models import Street
 
-    if not code:
-        return None
-    found = Street.objects.filter(code=code).first()
-    if found is None:
-        raise Invalid(f"街道 {code} 不存在", code="unknown_street", detail={"field": "street"})
-    return found
+    return referenced(Street.objects, code, "街道", "street")
 
 
 def _community(code: Optional[str]):
     from chengyun.geo.models import Community
 
-    if not code:
-        return None
-    found = Community.objects.select_related("street").filter(code=code).first()
-    if found is None:
-        raise Invalid(f"社区 {code} 不存在", code="unknown_community", detail={"field": "community"})
-    return found
+    return referenced(Community.objects.select_related("street"), code, "社区", "community")
 
 
 @router.get("/reaches", response=Page[ReachOut], summary="河段")
@@ -934,21 +918,13 @@ def camera_out(c: Camera) -> dict[str, Any]:
 
 
 def _outfall(code: Optional[str]) -> Outfall:
-    found = Outfall.objects.filter(code=code).first() if code else None
-    if found is None:
-        raise Invalid(f"排污口 {code} 不存在", code="unknown_outfall", detail={"field": "outfall"})
-    return found
+    return referenced(Outfall.objects, code, "排污口", "outfall", optional=False)
 
 
 def _account(username: Optional[str]):
     from django.contrib.auth import get_user_model
 
-    if not username:
-        return None
-    found = get_user_model().objects.filter(username=username).first()
-    if found is None:
-        raise Invalid(f"账号 {username} 不存在", code="unknown_account", detail={"field": "account"})
-    return found
+    return referenced(get_user_model().objects, username, "账号", "account", lookup="username")
 
 
 def _camera_qs():
