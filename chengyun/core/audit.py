@@ -28,12 +28,48 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# Secrets (device passwords, …) never reach the log: a masked field is recorded as MASK, and an
+# update that changes it as {"value": MASK, "changed": true}. Apps register theirs from ready().
+MASK = "******"
+_masked: dict[str, frozenset[str]] = {}
+
+
+def mask_fields(model: type[models.Model], *names: str) -> None:
+    """Record these fields of ``model`` as MASK in every audit entry (created, updated, deleted, bulk)."""
+    key = object_type(model)
+    _masked[key] = frozenset(_masked.get(key, frozenset()) | set(names))
+
+
+def _masked_of(obj: Any) -> frozenset[str]:
+    return _masked.get(object_type(obj), frozenset()) if _masked else frozenset()
+
+
+class Snapshot(dict):
+    """A snapshot; for masked fields it also keeps, out of the JSON, whether they held a value
+    that ``updated`` can compare (a digest, never written anywhere)."""
+
+    masked_digests: dict[str, str]
+
+
+def _digest(value: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(value).encode()).hexdigest()
+
+
 def snapshot(obj: models.Model, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """The object's concrete field values (and many-to-many ids) as JSON-ready data."""
     skip = set(exclude)
-    data: dict[str, Any] = {}
+    data = Snapshot()
+    data.masked_digests = {}
+    masked = _masked_of(obj)
     for f in obj._meta.concrete_fields:
         if f.name in skip:
+            continue
+        if f.name in masked:
+            value = getattr(obj, f.attname)
+            data[f.attname] = MASK if value not in (None, "") else value
+            data.masked_digests[f.attname] = _digest(value)
             continue
         data[f.attname] = _jsonable(getattr(obj, f.attname))
     if obj.pk is not None:
@@ -77,12 +113,18 @@ def updated(obj: models.Model, before: dict[str, Any], *, verb: str = "") -> Aud
     """Record the fields that changed; nothing is recorded when nothing changed."""
     after_full = snapshot(obj)
     changed = {k for k in after_full if before.get(k) != after_full.get(k)}
+    secret_changed = set()
+    before_digests = getattr(before, "masked_digests", {})
+    for k, digest in getattr(after_full, "masked_digests", {}).items():
+        if k in before_digests and before_digests[k] != digest:
+            secret_changed.add(k)
+    changed |= secret_changed
     if not changed:
         return None
     entry = _entry(
         AuditEntry.Action.UPDATE, obj,
         before={k: before.get(k) for k in sorted(changed)},
-        after={k: after_full[k] for k in sorted(changed)},
+        after={k: {"value": after_full[k], "changed": True} if k in secret_changed else after_full[k] for k in sorted(changed)},
         verb=verb,
     )
     entry.save()
@@ -111,4 +153,6 @@ def bulk_created(objs: Iterable[models.Model], *, verb: str = "import") -> int:
 
 def snapshot_fields(obj: models.Model) -> dict[str, Any]:
     """Concrete fields only (no many-to-many query), for bulk paths."""
-    return {f.attname: _jsonable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+    masked = _masked_of(obj)
+    return {f.attname: (MASK if f.name in masked and getattr(obj, f.attname) not in (None, "") else _jsonable(getattr(obj, f.attname)))
+            for f in obj._meta.concrete_fields}

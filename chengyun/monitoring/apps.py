@@ -26,6 +26,11 @@ class MonitoringConfig(AppConfig):
     nav = [NavItem(_("监测设备"), "monitoring:devices", order=45, roles=R.DISTRICT_WIDE | R.AREA_BOUND)]
 
     def ready(self) -> None:
+        from chengyun.core import audit
+
         from . import rules
+        from .models import Device
 
         rules.register()
+        # Device passwords (HJ 212 PW) are secrets: the audit log shows ****** and "changed".
+        audit.mask_fields(Device, "password")

@@ -405,3 +405,15 @@ def test_linking_from_monitoring_hands_the_device_to_the_linked_hooks_after_the_
         assert [d.site_code for d in seen] == ["DM01"]
     finally:
         hooks.remove_device_linked(seen.append)
+
+
+def test_device_passwords_never_reach_the_audit_log(ops):
+    d = services.create_device(ops, mn="MN0007", password="secret77", st="21", name="站")
+    services.update_device(ops, d, password="other777")
+    services.update_device(ops, d, name="改名的站")
+    entries = list(AuditEntry.objects.filter(object_type="monitoring.device", object_id=str(d.pk)).order_by("id"))
+    assert "secret77" not in str([(e.before, e.after) for e in entries]) and "other777" not in str([(e.before, e.after) for e in entries])
+    created, pw_change, rename = entries
+    assert created.after["password"] == "******"
+    assert (pw_change.before, pw_change.after) == ({"password": "******"}, {"password": {"value": "******", "changed": True}})
+    assert "password" not in rename.after and rename.after == {"name": "改名的站"}
