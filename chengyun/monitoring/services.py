@@ -66,6 +66,26 @@ def _wire_text(field_name: str, label: str, value: Any, max_length: int) -> str:
     return text
 
 
+_ST = re.compile(r"[0-9]{2}", re.ASCII)
+
+
+def _clean_st(st: Any) -> str:
+    """HJ 212 system code: two ASCII digits (21 surface-water quality, 32 pollution source …)."""
+    text = str(st if st is not None else "").strip()
+    if not _ST.fullmatch(text):
+        raise Invalid(f"系统编码 ST {text!r} 有误（两位数字，如 21 地表水质量监测、32 地表水体环境污染源）", code="bad_st",
+                      detail={"field": "st", "value": text})
+    return text
+
+
+def _clean_name(name: Any) -> str:
+    text = str(name if name is not None else "").strip()
+    limit = Device._meta.get_field("name").max_length
+    if not text or len(text) > limit:
+        raise Invalid(f"设备名称不能为空且不超过 {limit} 字", code="bad_name", detail={"field": "name", "max_length": limit})
+    return text
+
+
 def _clean_factors(factors: Iterable[Any]) -> list[dict[str, str]]:
     cleaned: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -114,12 +134,8 @@ def create_device(user: Any, *, mn: str, password: str, st: str, name: str, fact
     _require_manager(user, "只有城运中心或系统管理员可以登记监测设备")
     mn = _wire_text("mn", "设备编码 MN", mn, 24)
     password = _wire_text("password", "访问密码 PW", password, 32)
-    st = str(st or "").strip()
-    if not st.isdigit() or len(st) > 5:
-        raise Invalid(f"系统编码 ST {st!r} 有误（数字，如 21 地表水质量监测、32 地表水体环境污染源）", code="bad_st", detail={"field": "st"})
-    name = str(name or "").strip()
-    if not name or len(name) > 100:
-        raise Invalid("设备名称不能为空且不超过 100 字", code="bad_name", detail={"field": "name"})
+    st = _clean_st(st)
+    name = _clean_name(name)
     if kind not in Device.Kind.values:
         raise Invalid(f"设备类型 {kind!r} 有误", code="bad_kind", detail={"field": "kind"})
     site_kind, site_code = _clean_site(site_kind, site_code)
@@ -153,10 +169,10 @@ def update_device(user: Any, device: Device, **changes: Any) -> Device:
         changes["password"] = _wire_text("password", "访问密码 PW", changes["password"], 32)
     if "factors" in changes:
         changes["factors"] = _clean_factors(changes["factors"])
-    if "name" in changes and not str(changes["name"] or "").strip():
-        raise Invalid("设备名称不能为空", code="bad_name", detail={"field": "name"})
-    if "st" in changes and not str(changes["st"]).isdigit():
-        raise Invalid("系统编码 ST 须为数字", code="bad_st", detail={"field": "st"})
+    if "name" in changes:
+        changes["name"] = _clean_name(changes["name"])
+    if "st" in changes:
+        changes["st"] = _clean_st(changes["st"])
     with transaction.atomic():
         device = Device.objects.select_for_update().get(pk=device.pk)
         before = audit.snapshot(device)

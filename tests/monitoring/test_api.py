@@ -157,3 +157,16 @@ def test_link_to_an_unknown_site_is_422_and_a_link_judges_the_history(api_client
     finally:
         hooks.remove_device_linked(seen.append)
     assert [(d.mn, d.site_code) for d in seen] == [("OUT0002", "PK01")]
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"st": "2"}, "st"), ({"st": "212"}, "st"), ({"st": "２１"}, "st"), ({"st": "²¹"}, "st"), ({"st": "2x"}, "st"),
+    ({"name": "站" * 101}, "name"), ({"name": "  "}, "name"),
+])
+def test_patch_refuses_a_bad_st_or_name_with_the_field(api_client, ops, change, field):
+    api_client.as_user(ops)
+    api_client.post("monitoring/devices", DEVICE)
+    r = api_client.patch(f"monitoring/devices/{DEVICE['mn']}", change)
+    assert r.status_code == 422, r.content
+    assert r.json()["code"] == f"bad_{field}" and r.json()["detail"]["field"] == field
+    assert api_client.get(f"monitoring/devices/{DEVICE['mn']}").json()[field] == DEVICE[field]
