@@ -109,6 +109,7 @@ class IngestWorker(threading.Thread):
         self.pending = 0  # frames queued and not yet stored (read by the loop for back-pressure)
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._logged: dict[str, list] = {}  # sender → [last logged (monotonic), refusals not logged since]
         self._devices = services.DeviceCache(max_age=cache_seconds, run=lambda fn: services.retrying(fn, stats=self.stats, log=logger))
         self.store = StoreWorker(self, deliver, pause_parsing=pause_parsing_while_writing)
 
@@ -232,7 +233,28 @@ class IngestWorker(threading.Thread):
                 prepared = None
         return _Batch(len(items), accepted, prepared, logs, raws)
 
+    # Refusals also go to the log (journal), at most one line per MN (or peer address) per
+    # LOG_EVERY seconds; the next line says how many were left out meanwhile.
+    LOG_EVERY = 60.0
+    _LOG_KEYS = 10_000
+
+    def _log_refusal(self, mn: str, peer: str, reason: str, detail: str) -> None:
+        key = mn or peer.rsplit(":", 1)[0]
+        now = time.monotonic()
+        last = self._logged.get(key)
+        if last is not None and now - last[0] < self.LOG_EVERY:
+            last[1] += 1
+            return
+        suppressed = last[1] if last is not None else 0
+        if len(self._logged) >= self._LOG_KEYS:  # many distinct senders: forget the oldest half
+            for k in list(self._logged)[: self._LOG_KEYS // 2]:
+                del self._logged[k]
+        self._logged[key] = [now, 0]
+        logger.warning("refused frame from %s (MN %s): %s — %s%s", peer, mn or "?", reason, detail,
+                       f" ({suppressed} more from this sender in the last {self.LOG_EVERY:.0f} s not logged)" if suppressed else "")
+
     def _refuse(self, logs, raws, peer, at, frame: bytes, mn: str, reason: str, detail: str, device, outcome) -> None:
+        self._log_refusal(mn, peer, reason, detail)
         text = printable(frame[:-2] if frame.endswith(b"\r\n") else frame)
         if reason == IngestLog.Reason.MALFORMED:
             self.stats["malformed"] += 1

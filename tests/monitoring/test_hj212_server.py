@@ -396,3 +396,21 @@ def test_a_device_registered_after_its_first_packet_is_accepted_from_the_next_an
         asyncio.run(send(server.port, [frame(d.mn, i=3)]))
         assert wait_until(lambda: IngestLog.objects.filter(mn=d.mn, reason="wrong_pw").exists())
     assert Reading.objects.filter(device=d).count() == len(CODES)
+
+
+def test_refusals_are_logged_at_most_once_a_minute_per_mn(caplog):
+    import logging
+
+    from chengyun.monitoring.hj212_server import IngestWorker
+
+    worker = IngestWorker(lambda replies: None)
+    with caplog.at_level(logging.WARNING, logger="chengyun.monitoring.hj212"):
+        for _ in range(50):
+            worker._refuse([], [], "10.0.0.5:4000", None, b"", "BADPW01", "wrong_pw", "设备 BADPW01 密码错误", None, "rejected")
+        worker._refuse([], [], "10.0.0.6:4000", None, b"", "OTHER01", "unknown_mn", "设备 OTHER01 未登记", None, "rejected")
+        worker._logged["BADPW01"][0] -= IngestWorker.LOG_EVERY  # a minute later
+        worker._refuse([], [], "10.0.0.5:4000", None, b"", "BADPW01", "wrong_pw", "设备 BADPW01 密码错误", None, "rejected")
+    lines = [r.getMessage() for r in caplog.records if r.name == "chengyun.monitoring.hj212"]
+    assert len(lines) == 3
+    assert "BADPW01" in lines[0] and "wrong_pw" in lines[0] and "OTHER01" in lines[1]
+    assert "49 more" in lines[2]
