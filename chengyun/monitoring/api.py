@@ -148,7 +148,7 @@ def reading_out(r: Reading) -> dict[str, Any]:
 
 
 @router.get("/readings", response=Page[ReadingOut], summary="监测数据（含数据标记）")
-def list_readings(request, mn: Optional[str] = None, code: Optional[str] = Query(None, description="因子编码，如 w01018"),
+def list_readings(request, mn: Optional[str] = None, code: Optional[str] = Query(None, description="因子编码，如 w01018；也可用 GB 3838 项目名，如 COD、NH3N、Hg（含其全部编码）"),
                   start: Optional[datetime] = Query(None, description="起始数据时间（含），无时区按北京时间"),
                   end: Optional[datetime] = Query(None, description="结束数据时间（不含）"),
                   cn: Optional[str] = Query(None, description="2011 实时、2051 分钟、2061 小时、2031 日、LAB 手工"),

@@ -44,6 +44,18 @@ def code_for(key: str) -> str:
     raise ValueError(key)
 
 
+def codes_for(key: str) -> tuple[str, ...]:
+    """The HJ 212 codes a factor filter means: a GB 3838 key (COD, Hg …) stands for all its codes
+    (Hg → w20111, w20142); anything else is taken as a code."""
+    from chengyun.standards import gb3838
+
+    if key not in water_factors():
+        info = gb3838.FACTORS.get(key)
+        if info is not None and info.codes:
+            return info.codes
+    return (key,)
+
+
 # Unit spellings accepted in a lab file's unit column besides the symbols above and the standard's
 # Chinese names (both are accepted as they are): the micro sign, "u" for micro, and ng/L.
 _UNIT_ALIASES = {"µg/l": "微克/升", "ug/l": "微克/升", "μg/l": "微克/升", "mg/l": "毫克/升", "ng/l": "纳克/升", "个/l": "个/升",

@@ -634,7 +634,8 @@ def _aware(value: datetime | None) -> datetime | None:
 def readings(*, mn: str | None = None, site_kind: str | None = None, site_code: str | None = None,
              factor: str | None = None, cn: str | None = None, start: datetime | None = None,
              end: datetime | None = None) -> QuerySet[Reading]:
-    """Stored readings, oldest first. Naive start/end are China local time; end is exclusive."""
+    """Stored readings, oldest first. Naive start/end are China local time; end is exclusive.
+    ``factor`` is an HJ 212 code or a GB 3838 key (COD → w01018; Hg → w20111 and w20142)."""
     qs = Reading.objects.select_related("device")
     if mn:
         qs = qs.filter(device__mn=mn)
@@ -643,7 +644,8 @@ def readings(*, mn: str | None = None, site_kind: str | None = None, site_code: 
     if site_code:
         qs = qs.filter(device__site_code=site_code)
     if factor:
-        qs = qs.filter(factor=factor)
+        codes = catalogue.codes_for(factor)  # a GB 3838 key (COD, Hg) means its HJ 212 codes
+        qs = qs.filter(factor=codes[0]) if len(codes) == 1 else qs.filter(factor__in=codes)
     if cn:
         qs = qs.filter(cn=cn)
     if start:

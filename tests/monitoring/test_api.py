@@ -170,3 +170,15 @@ def test_patch_refuses_a_bad_st_or_name_with_the_field(api_client, ops, change, 
     assert r.status_code == 422, r.content
     assert r.json()["code"] == f"bad_{field}" and r.json()["detail"]["field"] == field
     assert api_client.get(f"monitoring/devices/{DEVICE['mn']}").json()[field] == DEVICE[field]
+
+
+def test_readings_accept_gb3838_keys_for_their_hj212_codes(api_client, ops):
+    device = services.create_device(None, mn="MN1", password="pw123456", st="21", name="站")
+    frame = hj212.build(st="21", cn="2061", pw="pw123456", mn="MN1", data_time=datetime(2026, 11, 25, 1),
+                        factors={"w01018": {"Avg": 11}, "w21003": {"Avg": 0.5}, "w20111": {"Avg": 0.1}, "w20142": {"Avg": 0.2}})
+    services.store_packet(device, hj212.parse(frame))
+    api_client.as_user(ops)
+    assert [x["factor"] for x in api_client.get("monitoring/readings", {"code": "COD"}).json()["results"]] == ["w01018"]
+    assert [x["factor"] for x in api_client.get("monitoring/readings", {"code": "NH3N"}).json()["results"]] == ["w21003"]
+    assert sorted(x["factor"] for x in api_client.get("monitoring/readings", {"code": "Hg"}).json()["results"]) == ["w20111", "w20142"]
+    assert api_client.get("monitoring/readings", {"code": "w01018"}).json()["count"] == 1
