@@ -219,6 +219,11 @@ class IngestWorker(threading.Thread):
                 continue
             accepted.append((item, services.Incoming(device, packet, item.received_at, raw=text, peer=item.peer), reply))
         prepared = services.prepare_packets([inc for _, inc, _ in accepted], keep_raw=self.keep_raw) if accepted else None
+        if prepared is not None and prepared.refused_factors:
+            # Stored packets with a factor left out (a code longer than the column): logged per field.
+            for entry in services.factor_refusals(prepared, [inc for _, inc, _ in accepted]):
+                self._log_refusal(entry["mn"], entry["peer"], entry["reason"], entry["detail"])
+                logs.append(entry)
         if prepared is not None and prepared.refused:
             # Packets refused while preparing (an absurd data time, …): logged, not stored, no reply.
             dropped = set()

@@ -115,7 +115,7 @@ def packet_from_json(mn: str, payload: bytes) -> hj212.Packet:
         raise PayloadError("factors must be a non-empty object")
     factors: dict[str, hj212.Factor] = {}
     for code, item in factors_in.items():
-        if not isinstance(code, str) or not code.isascii() or not code.isalnum() or len(code) > 16:
+        if not isinstance(code, str) or not code.isascii() or not code.isalnum():  # a long code: refused per field when stored
             raise PayloadError(f"factor code {code!r} is malformed")
         if not isinstance(item, dict):
             item = {"value": item}
@@ -277,6 +277,9 @@ class Ingester:
             raw = m.payload.decode("utf-8", errors="replace").replace("\x00", "\\x00")
             accepted.append((m, services.Incoming(device, packet, m.received_at, raw=raw.rstrip("\r\n"), channel="mqtt")))
         prepared = services.prepare_packets([inc for _, inc in accepted], keep_raw=self.keep_raw)
+        factor_logs = services.factor_refusals(prepared, [inc for _, inc in accepted])
+        for entry in factor_logs:
+            entry["peer"] = data_topic(entry["mn"])
         if prepared.refused:
             # Refused while preparing (an absurd data time, …): acknowledged with an error, never stored.
             dropped = {index for index, _, _ in prepared.refused}
@@ -290,6 +293,8 @@ class Ingester:
 
             with transaction.atomic():
                 services.write_packets(prepared)
+                if factor_logs:
+                    services.record_rejections(factor_logs)
                 if refused:
                     services.record_rejections([{"at": m.received_at, "channel": "mqtt", "peer": m.topic, "mn": mn, "reason": reason,
                                                  "detail": detail, "frame": m.payload.decode("utf-8", "replace").replace("\x00", "")}

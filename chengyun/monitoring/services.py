@@ -388,18 +388,28 @@ def _packet_time(packet: hj212.Packet, received_at: datetime, latest: datetime) 
     return data_time.replace(tzinfo=CHINA)
 
 
-def rows_from_packet(device_id: int, packet: hj212.Packet, data_time: datetime, received_at: datetime, source: str = "hj212") -> list[tuple]:
+FACTOR_CODE_MAX = 16  # Reading.factor's max_length
+
+
+def rows_from_packet(device_id: int, packet: hj212.Packet, data_time: datetime, received_at: datetime, source: str = "hj212",
+                     refused: list[str] | None = None) -> list[tuple]:
     """Reading rows (as _COLUMNS tuples) of one data packet; CNs other than 2011/2051/2061/2031 carry none.
 
-    ``value`` is Rtd for real-time data and Avg for the period data; each falls back on the other."""
+    ``value`` is Rtd for real-time data and Avg for the period data; each falls back on the other.
+    A factor code longer than the column is left out (truncated, two codes could collide) and
+    appended to ``refused``."""
     if packet.cn not in DATA_CNS:
         return []
     realtime = packet.cn == "2011"
     rows = []
     for code, f in packet.factors.items():
+        if len(code) > FACTOR_CODE_MAX:
+            if refused is not None:
+                refused.append(code)
+            continue
         value = (f.rtd if f.rtd is not None else f.avg) if realtime else (f.avg if f.avg is not None else f.rtd)
         flag = "N" if f.flag is None else f.flag[:4]
-        rows.append((device_id, packet.cn, code[:16], data_time, value, f.min, f.max, f.cou, flag, received_at, source))
+        rows.append((device_id, packet.cn, code, data_time, value, f.min, f.max, f.cou, flag, received_at, source))
     return rows
 
 
@@ -462,6 +472,8 @@ class PreparedPackets:
     # Entries refused while preparing, by their index in the entries given: (index, reason,
     # message). Nothing of them is written; the caller logs them (IngestLog + RawFrame).
     refused: list[tuple[int, str, str]] = field(default_factory=list)
+    # Factors left out of packets that were stored: (index, code) — a code longer than the column.
+    refused_factors: list[tuple[int, str]] = field(default_factory=list)
 
     def merge(self, other: PreparedPackets) -> None:
         """Append a later batch (its values win on a repeated key)."""
@@ -489,12 +501,16 @@ def prepare_packets(entries: Sequence[Incoming], *, keep_raw: bool = True) -> Pr
     prepared = PreparedPackets()
     last_seen = prepared.last_seen
     latest = latest_data_time()
+    long_codes: list[str] = []
     for index, e in enumerate(entries):
         pk = e.device.pk
         # One packet's defect (an absurd time, or anything unexpected) refuses that packet only.
         try:
             when = _packet_time(e.packet, e.received_at, latest)
-            new = rows_from_packet(pk, e.packet, when, e.received_at, e.channel)
+            new = rows_from_packet(pk, e.packet, when, e.received_at, e.channel, long_codes)
+            if long_codes:
+                prepared.refused_factors.extend((index, code) for code in long_codes)
+                long_codes.clear()
         except Rejected as rej:
             prepared.refused.append((index, rej.reason, rej.message))
             continue
@@ -832,3 +848,11 @@ def import_lab_results(user: Any, rows: Sequence[Mapping[str, Any]], *, first_ro
         transaction.on_commit(lambda: [hooks.fire_lazy(by_pk[pk], lambda d=by_pk[pk], k=k: stored_readings(d, k))
                                        for pk, k in keys.items()])
     return report
+
+
+def factor_refusals(prepared: PreparedPackets, entries: Sequence[Incoming]) -> list[dict[str, Any]]:
+    """IngestLog entries (reason bad_factor) for the factors ``prepare_packets`` left out of stored packets."""
+    return [{"at": entries[i].received_at, "channel": entries[i].channel, "peer": entries[i].peer, "mn": entries[i].device.mn,
+             "reason": IngestLog.Reason.BAD_FACTOR,
+             "detail": f"因子编码 {code[:40]} 超过 {FACTOR_CODE_MAX} 位，该因子未入库（其余已入库）", "frame": entries[i].raw}
+            for i, code in prepared.refused_factors]

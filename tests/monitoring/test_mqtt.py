@@ -256,3 +256,20 @@ def test_an_absurd_data_time_is_refused_acknowledged_with_an_error_and_the_batch
     assert RawFrame.objects.filter(outcome="rejected").count() == 3
     errors = [p for _, p in fake.published if "error" in p]
     assert len(errors) == 3 and {e["error"] for e in errors} == {"bad_time"}
+
+
+@pytest.mark.django_db
+def test_a_long_factor_code_is_refused_per_field_over_mqtt():
+    from django.utils import timezone
+
+    from chengyun.monitoring.mqtt_ingest import Message
+
+    services.create_device(None, mn="MQT2", password="pw123456", st="21", name="MQTT 站")
+    ingester = Ingester("mqtt://127.0.0.1:1", client_id="test-no-broker")
+    ingester.client = fake = _FakeClient()
+    payload = message(w01018=1.5, w0101800000000000001=2.5)
+    ingester._handle([Message(data_topic("MQT2"), json.dumps(payload).encode(), 1, 1, timezone.now())])
+    assert fake.acked == [1]
+    assert list(Reading.objects.values_list("factor", "value")) == [("w01018", 1.5)]
+    log = IngestLog.objects.get()
+    assert (log.reason, log.mn) == ("bad_factor", "MQT2") and "w0101800000000000001" in log.detail
