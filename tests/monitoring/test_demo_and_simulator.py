@@ -97,3 +97,23 @@ def test_unknown_factors_get_plausible_values():
         site = Site(Profile(kind, flow=10.0, dry_weather_flow=1.0), random.Random(3))
         values = site.values(["w21001", "w99999", "w01018"], datetime(2026, 11, 23, 12))
         assert all(v >= 0 for v, _ in values.values())
+
+
+def test_the_demo_runs_the_mqtt_ingester_only_when_a_broker_answers(monkeypatch):
+    import socket
+
+    from django.apps import apps
+
+    config = apps.get_app_config("monitoring")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    try:
+        monkeypatch.setenv("CHENGYUN_MQTT_URL", f"mqtt://demo:secret@127.0.0.1:{port}")
+        commands = [argv[0] for argv in config.demo_services]
+        assert commands == ["hj212-server", "hj212-simulate", "mqtt-ingest"]
+        assert "已启动" in config.demo_messages[0] and "secret" not in config.demo_messages[0]
+    finally:
+        listener.close()
+    monkeypatch.setenv("CHENGYUN_MQTT_URL", f"mqtt://127.0.0.1:{port}")  # closed now: nothing answers
+    assert [argv[0] for argv in config.demo_services] == ["hj212-server", "hj212-simulate"]
+    assert "未启动" in config.demo_messages[0]

@@ -60,6 +60,12 @@ class Command(BaseCommand):
 
         for username, _role, label in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<12} {label}")
+        # Optional services say whether they were started (e.g. MQTT ingestion needs a broker).
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            for message in getattr(config, "demo_messages", ()) or ():
+                self.stdout.write(message)
         self.stdout.write(f"接口文档：{url}api/v1/docs   按 Ctrl-C 停止全部服务。\n")
 
         stopping = False
