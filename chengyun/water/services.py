@@ -1035,7 +1035,7 @@ def update_chief(user: Any, chief: RiverChief, *, level: str | None = None, titl
     if successor is not None and active is not False:
         raise Invalid("只有结束任职时才能指定接任者", code="invalid_successor", detail={"field": "successor"})
     with transaction.atomic():
-        chief = RiverChief.objects.select_for_update().select_related("person").get(pk=chief.pk)
+        chief = RiverChief.objects.select_for_update(of=("self",)).select_related("person").get(pk=chief.pk)
         before = audit.snapshot(chief)
         renewed = False
         if level is not None and level != chief.level:
@@ -1071,7 +1071,7 @@ def update_reach(user: Any, reach: Reach, **changes: Any) -> Reach:
     if unknown:
         raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
     with transaction.atomic():
-        reach = Reach.objects.select_for_update().select_related("chief__person", "street", "community").get(pk=reach.pk)
+        reach = Reach.objects.select_for_update(of=("self",)).select_related("chief__person", "street", "community").get(pk=reach.pk)
         before = audit.snapshot(reach)
         if "name" in changes:
             reach.name = _clean_text(changes["name"], "河段名称", "name", 100)
