@@ -209,7 +209,7 @@ def compliance(request):
         services.month_bounds(year, month)
     except ValueError:
         year, month = today.year, today.month
-    can_edit = policy.principal(request.user).has(R.OPS_CENTER | {R.SYSADMIN})
+    can_edit = _is_ops(request.user)
     if request.method == "POST":
         try:
             services.set_patrol_rule(request.user, request.POST.get("level", ""), patrols_per_month=int(request.POST.get("patrols_per_month", "")),
@@ -230,7 +230,7 @@ def compliance(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def rain_days(request):
-    can_edit = policy.principal(request.user).has(R.OPS_CENTER | {R.SYSADMIN})
+    can_edit = _is_ops(request.user)
     if request.method == "POST":
         try:
             day = _form_date(request.POST.get("date", ""), _("日期"), "date")
