@@ -35,6 +35,7 @@ from typing import Any, Callable
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from chengyun.core.ports import PortUnavailable
 from chengyun.standards import hj212
 
 from . import hooks, intake, services
@@ -474,7 +475,16 @@ class HJ212Server:
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> int:
+        """Listen (or take the supervisor's connections), then start the threads; a port that
+        cannot be had raises PortUnavailable before anything else has started."""
         self._loop = asyncio.get_running_loop()
+        if self.options.handoff_fd is None:
+            try:
+                self._server = await asyncio.start_server(self._handle, self.options.host, self.options.port,
+                                                          reuse_address=True, backlog=1024)
+            except OSError as exc:
+                raise PortUnavailable(f"{self.options.host}:{self.options.port}") from exc
+        # Connections accepted meanwhile only queue frames for the ingest thread started here.
         self.worker.start()
         if self.hooks is not None:
             self.hooks.start()
@@ -485,8 +495,6 @@ class HJ212Server:
             self._loop.add_reader(self._handoff.fileno(), self._adopt_handed_over)
             logger.info("HJ 212 worker taking connections from its supervisor")
             return self.port
-        self._server = await asyncio.start_server(self._handle, self.options.host, self.options.port,
-                                                  reuse_address=True, backlog=1024)
         logger.info("HJ 212 server listening on %s:%d", self.options.host, self.port)
         return self.port
 
