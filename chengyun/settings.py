@@ -26,6 +26,17 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_port(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name}={value!r} is not a port number (1-65535)")
+    return int(value)
+
+
 def _secret_key() -> str:
     # A generated key is kept in the data directory so sessions survive restarts
     # without anyone having to invent a secret for a demo or a single-host install.
@@ -199,6 +210,16 @@ else:
 # the map still draws the district's vector boundaries on a plain background.
 TILE_URL = os.environ.get("CHENGYUN_TILE_URL", "")
 TILE_ATTRIBUTION = os.environ.get("CHENGYUN_TILE_ATTRIBUTION", "")
+
+# Where the services listen and what they connect to (README, "Settings"). `chengyun demo`
+# options override them for one run, so two instances on one host get disjoint ports.
+WEB_PORT = _env_port("CHENGYUN_WEB_PORT", 8000)
+HJ212_PORT = _env_port("CHENGYUN_HJ212_PORT", 9212)
+MQTT_URL = os.environ.get("CHENGYUN_MQTT_URL", "").strip() or "mqtt://127.0.0.1:1883"
+# HJ 212 receivers accept the vendor deviations that lose no meaning (lower-case CRC hex, a
+# DataTime with milliseconds) and log them; strict refuses them (a device's own CRC setting
+# still applies). See docs/standards/hj212.md.
+HJ212_STRICT = _env_bool("CHENGYUN_HJ212_STRICT", False)
 
 UPLOAD_MAX_BYTES = int(os.environ.get("CHENGYUN_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024

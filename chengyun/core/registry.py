@@ -7,12 +7,16 @@ An app's AppConfig may declare:
 - ``demo_generator``: dotted path of ``generate(ctx)`` adding its part of the demo district;
   run in ``demo_order`` (lower first);
 - ``demo_services``: extra long-running commands (argument lists for the ``chengyun``
-  console script) that ``chengyun demo`` runs beside the web server and the worker.
+  console script) that ``chengyun demo`` runs beside the web server and the worker; or a
+  method taking the values of the app's ``demo_settings`` and returning those lists;
+- ``demo_settings``: a list of DemoSetting, the ports and addresses those services use, each
+  offered as a ``chengyun demo`` option and read from a ``CHENGYUN_*`` setting; a port some
+  service listens on is checked before anything starts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from django.apps import apps
 from django.utils.module_loading import import_string
@@ -25,6 +29,29 @@ class NavItem:
     order: int = 100
     roles: frozenset[str] | None = None  # None: every signed-in user
     children: tuple["NavItem", ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class DemoSetting:
+    """A port or address a module's demo services use: ``chengyun demo`` option and setting at once."""
+
+    option: str  # e.g. "--hj212-port"
+    setting: str  # the Django setting, e.g. "HJ212_PORT"; its environment variable is CHENGYUN_<setting>
+    help: str
+    kind: type = int  # int for a port, str for an address
+    # For a port: what listens on it (in the user's words), where, and the first argument of the
+    # demo service that opens it (so a service that dies at start can be told from a taken port).
+    service: Any = ""
+    host: str = "127.0.0.1"
+    served_by: str = ""
+
+    @property
+    def env(self) -> str:
+        return f"CHENGYUN_{self.setting}"
+
+    @property
+    def listens(self) -> bool:
+        return bool(self.service)
 
 
 def _configs() -> Iterable[Any]:
@@ -56,10 +83,25 @@ def demo_generators() -> list[tuple[str, Callable[..., Any]]]:
     return [(label, fn) for _, label, fn in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
-def demo_services() -> list[tuple[str, list[str]]]:
+def demo_settings() -> list[DemoSetting]:
+    found: list[DemoSetting] = []
+    for config in _configs():
+        found.extend(getattr(config, "demo_settings", ()) or ())
+    return found
+
+
+def demo_services(values: Mapping[str, Any] | None = None) -> list[tuple[str, list[str]]]:
+    """(app label, argv) of every app's demo services; ``values`` are the demo settings' values."""
+    from django.conf import settings
+
+    if values is None:
+        values = {s.setting: getattr(settings, s.setting) for s in demo_settings()}
     services = []
     for config in _configs():
-        for argv in getattr(config, "demo_services", ()) or ():
+        declared = getattr(config, "demo_services", ()) or ()
+        if callable(declared):
+            declared = declared(values)
+        for argv in declared or ():
             services.append((config.label, list(argv)))
     return services
 

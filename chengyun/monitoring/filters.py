@@ -17,5 +17,5 @@ class DeviceFilter(FilterSchema):
 
 class IngestLogFilter(FilterSchema):
     mn: Annotated[Optional[str], FilterLookup("mn"), Field(description="设备编码 MN")] = None
-    reason: Annotated[Optional[str], FilterLookup("reason"), Field(description="原因：unknown_mn、wrong_pw、inactive、malformed")] = None
+    reason: Annotated[Optional[str], FilterLookup("reason"), Field(description="原因：unknown_mn、wrong_pw、inactive、malformed、bad_time、bad_factor；deviation 为已接受的偏离标准")] = None
     channel: Annotated[Optional[str], FilterLookup("channel"), Field(description="通道：hj212、mqtt、http")] = None

@@ -35,14 +35,15 @@ from typing import Any, Callable
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from chengyun.core.ports import PortUnavailable
 from chengyun.standards import hj212
 
-from . import hooks, services
+from . import hooks, intake, services
+from .intake import sniff_mn
 from .models import Device, IngestLog, RawFrame
 
 logger = logging.getLogger("chengyun.monitoring.hj212")
 
-_MN = re.compile(rb"(?:^|;)MN=([\x21-\x7e]{1,24}?)(?:;|&|$)")
 _PRINTABLE = re.compile(rb"[\x20-\x7e]*")
 
 
@@ -51,12 +52,6 @@ def printable(frame: bytes) -> str:
     if _PRINTABLE.fullmatch(frame):
         return frame.decode("ascii")
     return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in frame)
-
-
-def sniff_mn(frame: bytes) -> str:
-    """The MN of a frame that may not parse, so a refusal can name its device."""
-    match = _MN.search(frame)
-    return match.group(1).decode("ascii") if match else ""
 
 
 # ---------------------------------------------------------------- the ingest thread
@@ -111,6 +106,7 @@ class IngestWorker(threading.Thread):
         self._lock = threading.Lock()
         self._logged: dict[str, list] = {}  # sender → [last logged (monotonic), refusals not logged since]
         self._devices = services.DeviceCache(max_age=cache_seconds, run=lambda fn: services.retrying(fn, stats=self.stats, log=logger))
+        self.deviations = intake.DeviationLog(logger, self.stats)
         self.store = StoreWorker(self, deliver, pause_parsing=pause_parsing_while_writing)
 
     # -- called from the event loop
@@ -164,25 +160,7 @@ class IngestWorker(threading.Thread):
         return self._devices.get(mn)
 
     def _parse(self, frame: bytes) -> tuple[hj212.Packet | None, Device | None, hj212.ProtocolError | None]:
-        try:
-            packet = hj212.parse(frame)
-            return packet, self._device(packet.mn), None
-        except hj212.ProtocolError as exc:
-            error = exc
-        # A frame the strict parser refused may still be good for a device with a tolerant mode.
-        device = self._device(sniff_mn(frame))
-        if device is None or error.reason != "bad_crc":
-            return None, device, error
-        if not (device.tolerate_lowercase_crc or device.tolerate_swapped_modbus_crc):
-            return None, device, error
-        try:
-            packet = hj212.parse(frame, tolerate_lowercase_crc=device.tolerate_lowercase_crc,
-                                 tolerate_swapped_modbus_crc=device.tolerate_swapped_modbus_crc)
-        except hj212.ProtocolError as exc:
-            return None, device, exc
-        if packet.mn != device.mn:
-            return None, device, error
-        return packet, device, None
+        return intake.parse_frame(frame, self._device)
 
     def _handle(self, items: list) -> _Batch:
         frames = [i for i in items if isinstance(i, _Frame)]
@@ -200,7 +178,7 @@ class IngestWorker(threading.Thread):
             try:
                 packet, device, error = self._parse(item.frame)
                 if packet is None:
-                    self._refuse(logs, raws, item.peer, item.received_at, item.frame, sniff_mn(item.frame), IngestLog.Reason.MALFORMED,
+                    self._refuse(logs, raws, item.peer, item.received_at, item.frame, sniff_mn(item.frame), intake.refusal_reason(error),
                                  str(error), device, RawFrame.Outcome.MALFORMED)
                     continue
                 try:
@@ -212,6 +190,8 @@ class IngestWorker(threading.Thread):
                     continue
                 reply = hj212.data_reply(packet) if packet.reply_wanted and packet.qn else None
                 text = item.frame[:-2].decode("ascii")  # a parsed frame is printable ASCII
+                if packet.deviations:
+                    logs.extend(self.deviations.note(packet, device, at=item.received_at, channel="hj212", peer=item.peer, raw=text))
             except Exception as exc:  # noqa: BLE001 — one frame's surprise must not drop the batch
                 logger.exception("frame from %s could not be checked", item.peer)
                 self._refuse(logs, raws, item.peer, item.received_at, item.frame, sniff_mn(item.frame), IngestLog.Reason.MALFORMED,
@@ -261,7 +241,7 @@ class IngestWorker(threading.Thread):
     def _refuse(self, logs, raws, peer, at, frame: bytes, mn: str, reason: str, detail: str, device, outcome) -> None:
         self._log_refusal(mn, peer, reason, detail)
         text = printable(frame[:-2] if frame.endswith(b"\r\n") else frame)
-        if reason == IngestLog.Reason.MALFORMED:
+        if outcome == RawFrame.Outcome.MALFORMED:
             self.stats["malformed"] += 1
         logs.append({"at": at, "channel": "hj212", "peer": peer, "mn": mn, "reason": reason, "detail": detail, "frame": text})
         if self.keep_raw:
@@ -495,7 +475,16 @@ class HJ212Server:
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> int:
+        """Listen (or take the supervisor's connections), then start the threads; a port that
+        cannot be had raises PortUnavailable before anything else has started."""
         self._loop = asyncio.get_running_loop()
+        if self.options.handoff_fd is None:
+            try:
+                self._server = await asyncio.start_server(self._handle, self.options.host, self.options.port,
+                                                          reuse_address=True, backlog=1024)
+            except OSError as exc:
+                raise PortUnavailable(f"{self.options.host}:{self.options.port}") from exc
+        # Connections accepted meanwhile only queue frames for the ingest thread started here.
         self.worker.start()
         if self.hooks is not None:
             self.hooks.start()
@@ -506,8 +495,6 @@ class HJ212Server:
             self._loop.add_reader(self._handoff.fileno(), self._adopt_handed_over)
             logger.info("HJ 212 worker taking connections from its supervisor")
             return self.port
-        self._server = await asyncio.start_server(self._handle, self.options.host, self.options.port,
-                                                  reuse_address=True, backlog=1024)
         logger.info("HJ 212 server listening on %s:%d", self.options.host, self.port)
         return self.port
 

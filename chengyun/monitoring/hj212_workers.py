@@ -25,6 +25,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from chengyun.core.ports import PortUnavailable
+
 logger = logging.getLogger("chengyun.monitoring.hj212")
 
 
@@ -43,7 +45,10 @@ class _Worker:
 
 def supervise(workers: int, host: str, port: int, worker_args: list[str]) -> int:
     """Listen on host:port and feed ``workers`` receiver processes until signalled; returns an exit status."""
-    listener = socket.create_server((host, port), backlog=1024)
+    try:
+        listener = socket.create_server((host, port), backlog=1024)
+    except OSError as exc:  # before any worker exists: nothing to stop
+        raise PortUnavailable(f"{host}:{port}") from exc
     listener.setblocking(False)
     pool: list[_Worker] = []
     for _ in range(workers):

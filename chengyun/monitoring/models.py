@@ -123,7 +123,10 @@ class RawFrame(models.Model):
 
 
 class IngestLog(models.Model):
-    """A packet or message that was refused, and why: the operator's first stop when a device is missing data."""
+    """A packet or message that was refused, and why: the operator's first stop when a device is missing data.
+
+    Also records, with reason ``deviation``, that a device sends a tolerated deviation from the standard.
+    """
 
     class Reason(models.TextChoices):
         UNKNOWN_MN = "unknown_mn", _("未登记的设备")
@@ -134,6 +137,9 @@ class IngestLog(models.Model):
         BAD_TIME = "bad_time", _("数据时间不可信")
         # One factor of an otherwise stored packet was refused (e.g. a code longer than the column).
         BAD_FACTOR = "bad_factor", _("因子编码有误")
+        # Not a refusal: a packet accepted with a vendor deviation that loses no meaning (lower-case
+        # CRC, DataTime with milliseconds), recorded at most once per device and kind an hour.
+        DEVIATION = "deviation", _("已接受（偏离标准）")
 
     at = models.DateTimeField(_("时间"), db_index=True)
     channel = models.CharField(_("通道"), max_length=8, default="hj212")  # hj212 | mqtt | http

@@ -17,7 +17,9 @@ for data transfer units that wrap HJ 212 in MQTT.
 
 ``chengyun/v1/devices/<MN>/ack`` — published by the platform (QoS 1) after the packet is
 stored: ``{"qn": …, "stored": <values>}``; or ``{"qn": …, "error": <reason>, "message": …}``
-when it was refused.
+when it was refused. A refusal carries the offending message's ``qn`` (the JSON ``qn``, or the
+frame's ``QN=``, as sent) so the device can match it to what it sent; when none can be read
+(not JSON, no ``qn``) it is ``null`` and ``note`` says so.
 
 The ingester holds a persistent session (clean_session false, fixed client id) and
 acknowledges a message to the broker only after its readings are committed (manual
@@ -44,7 +46,7 @@ from django.utils import timezone
 
 from chengyun.standards import hj212
 
-from . import hooks, services
+from . import hooks, intake, services
 from .models import Device, IngestLog, RawFrame
 
 logger = logging.getLogger("chengyun.monitoring.mqtt")
@@ -63,11 +65,28 @@ def ack_topic(mn: str) -> str:
 
 
 class PayloadError(ValueError):
-    """A message that is not a data packet; ``reason`` is the IngestLog reason (malformed by default)."""
+    """A message that is not a data packet; ``reason`` is the IngestLog reason (malformed by default);
+    ``qn`` the message's request number when it could be read."""
 
-    def __init__(self, message: str, reason: str = IngestLog.Reason.MALFORMED) -> None:
+    def __init__(self, message: str, reason: str = IngestLog.Reason.MALFORMED, qn: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.qn = qn
+
+
+#: Longest request number echoed back: a QN is 17 digits; anything much longer is not one.
+QN_MAX = 64
+
+
+def readable_qn(value: Any) -> str | None:
+    """A JSON ``qn`` as echoed in acks: a string or an integer, as sent; None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str) and 0 < len(value) <= QN_MAX and value.isprintable():
+        return value
+    return None
 
 
 def _number(code: str, name: str, value: Any) -> float | None:
@@ -92,6 +111,15 @@ def packet_from_json(mn: str, payload: bytes) -> hj212.Packet:
         raise PayloadError(f"payload is not UTF-8 JSON: {exc}") from None
     if not isinstance(data, dict):
         raise PayloadError("payload must be a JSON object")
+    qn = readable_qn(data.get("qn"))
+    try:
+        return _packet_from_object(mn, data, qn)
+    except PayloadError as exc:
+        exc.qn = qn
+        raise
+
+
+def _packet_from_object(mn: str, data: dict, qn: str | None) -> hj212.Packet:
     cn = str(data.get("cn", "2011"))
     if cn not in services.DATA_CNS:
         raise PayloadError(f"cn {cn!r} is not one of {', '.join(services.DATA_CNS)}")
@@ -130,8 +158,7 @@ def packet_from_json(mn: str, payload: bytes) -> hj212.Packet:
         else:
             factor.avg = value
         factors[code] = factor
-    qn = data.get("qn")
-    return hj212.Packet(qn=str(qn) if qn is not None else None, st=str(data.get("st", "21")), cn=cn, pw=pw, mn=mn,
+    return hj212.Packet(qn=qn, st=str(data.get("st", "21")), cn=cn, pw=pw, mn=mn,
                         cp={"DataTime": f"{when.year:04d}{when.month:02d}{when.day:02d}{when.hour:02d}{when.minute:02d}{when.second:02d}"},
                         factors=factors)  # zero-padded even for year 1: the time check in prepare_packets refuses it
 
@@ -171,6 +198,7 @@ class Ingester:
         self.stats: Counter[str] = Counter()
         self.connected = threading.Event()
         self._devices = services.DeviceCache(max_age=cache_seconds, run=self._retrying)
+        self.deviations = intake.DeviationLog(logger, self.stats)
         self._stop = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
                                   protocol=mqtt.MQTTv311, manual_ack=True)
@@ -244,7 +272,9 @@ class Ingester:
 
     def _handle(self, messages: list[Message]) -> None:
         accepted: list[tuple[Message, services.Incoming]] = []
-        refused: list[tuple[Message, str, str, str, Device | None]] = []  # message, mn, reason, detail, device
+        # message, mn, reason, detail, device, the message's qn (None when unreadable)
+        refused: list[tuple[Message, str, str, str, Device | None, str | None]] = []
+        deviation_logs: list[dict[str, Any]] = []
         self._devices.load({mn_of(m.topic)[0] for m in messages})  # one query for the batch's unknown MNs
         for m in messages:
             mn, kind = mn_of(m.topic)
@@ -253,29 +283,32 @@ class Ingester:
                 if not mn:
                     raise PayloadError(f"topic {m.topic!r} is not {TOPIC_PREFIX}/<MN>/data")
                 if kind == "hj212":
-                    packet = hj212.parse(m.payload, tolerate_lowercase_crc=bool(device and device.tolerate_lowercase_crc),
-                                         tolerate_swapped_modbus_crc=bool(device and device.tolerate_swapped_modbus_crc))
+                    packet, _, error = intake.parse_frame(m.payload, self._device)
+                    if error is not None:
+                        raise error
                     if packet.mn != mn:
-                        raise PayloadError(f"frame MN {packet.mn} differs from topic MN {mn}")
+                        raise PayloadError(f"frame MN {packet.mn} differs from topic MN {mn}", qn=packet.qn)
                 else:
                     packet = packet_from_json(mn, m.payload)
             except PayloadError as exc:
-                refused.append((m, mn, exc.reason, str(exc), device))
+                refused.append((m, mn, exc.reason, str(exc), device, exc.qn))
                 continue
             except hj212.ProtocolError as exc:
-                refused.append((m, mn, IngestLog.Reason.MALFORMED, str(exc), device))
+                refused.append((m, mn, intake.refusal_reason(exc), str(exc), device, intake.sniff_qn(m.payload)))
                 continue
             except Exception as exc:  # noqa: BLE001 — one message's surprise must not hold up the others
                 logger.exception("MQTT message on %s could not be checked", m.topic)
-                refused.append((m, mn, IngestLog.Reason.MALFORMED, f"无法处理：{type(exc).__name__}: {exc}"[:255], device))
+                refused.append((m, mn, IngestLog.Reason.MALFORMED, f"无法处理：{type(exc).__name__}: {exc}"[:255], device, None))
                 continue
             try:
                 services.check_sender(device, mn, packet.pw)
             except services.Rejected as rej:
-                refused.append((m, mn, rej.reason, rej.message, device))
+                refused.append((m, mn, rej.reason, rej.message, device, packet.qn))
                 continue
-            raw = m.payload.decode("utf-8", errors="replace").replace("\x00", "\\x00")
-            accepted.append((m, services.Incoming(device, packet, m.received_at, raw=raw.rstrip("\r\n"), channel="mqtt")))
+            raw = m.payload.decode("utf-8", errors="replace").replace("\x00", "\\x00").rstrip("\r\n")
+            if packet.deviations:
+                deviation_logs.extend(self.deviations.note(packet, device, at=m.received_at, channel="mqtt", peer=m.topic, raw=raw))
+            accepted.append((m, services.Incoming(device, packet, m.received_at, raw=raw, channel="mqtt")))
         prepared = services.prepare_packets([inc for _, inc in accepted], keep_raw=self.keep_raw)
         factor_logs = services.factor_refusals(prepared, [inc for _, inc in accepted])
         for entry in factor_logs:
@@ -285,7 +318,7 @@ class Ingester:
             dropped = {index for index, _, _ in prepared.refused}
             for index, reason, message in prepared.refused:
                 m, inc = accepted[index]
-                refused.append((m, inc.device.mn, reason, message, inc.device))
+                refused.append((m, inc.device.mn, reason, message, inc.device, inc.packet.qn))
             accepted = [a for i, a in enumerate(accepted) if i not in dropped]
 
         def write():
@@ -293,19 +326,19 @@ class Ingester:
 
             with transaction.atomic():
                 services.write_packets(prepared)
-                if factor_logs:
-                    services.record_rejections(factor_logs)
+                if factor_logs or deviation_logs:
+                    services.record_rejections(factor_logs + deviation_logs)
                 if refused:
                     services.record_rejections([{"at": m.received_at, "channel": "mqtt", "peer": m.topic, "mn": mn, "reason": reason,
                                                  "detail": detail, "frame": m.payload.decode("utf-8", "replace").replace("\x00", "")}
-                                                for m, mn, reason, detail, _ in refused])
+                                                for m, mn, reason, detail, _, _ in refused])
                     if self.keep_raw:
                         services.record_raw_frames([{"received_at": m.received_at, "device_id": d.pk if d else None, "mn": mn,
                                                      "channel": "mqtt", "peer": m.topic,
                                                      "frame": m.payload.decode("utf-8", "replace").replace("\x00", "") or "(空)",
                                                      "outcome": RawFrame.Outcome.MALFORMED if reason == IngestLog.Reason.MALFORMED
                                                      else RawFrame.Outcome.REJECTED}
-                                                    for m, mn, reason, detail, d in refused])
+                                                    for m, mn, reason, detail, d, _ in refused])
 
         self._retrying(write)
         # Committed: now the broker may forget them.
@@ -313,16 +346,24 @@ class Ingester:
             self._ack(m)
             if inc.packet.qn:
                 self.client.publish(ack_topic(inc.device.mn), json.dumps({"qn": inc.packet.qn, "stored": len(inc.packet.factors)}), qos=1)
-        for m, mn, reason, detail, _ in refused:
+        for m, mn, reason, detail, _, qn in refused:
             self._ack(m)  # a refused message is logged; redelivering it would not change the answer
             if mn:
-                self.client.publish(ack_topic(mn), json.dumps({"error": str(reason), "message": detail}, ensure_ascii=False), qos=1)
+                self.client.publish(ack_topic(mn), json.dumps(error_ack(qn, reason, detail), ensure_ascii=False), qos=1)
         self.stats["stored"] += len(accepted)
         self.stats["refused"] += len(refused)
 
     def _ack(self, m: Message) -> None:
         if m.qos > 0:
             self.client.ack(m.mid, m.qos)
+
+
+def error_ack(qn: str | None, reason: str, message: str) -> dict[str, Any]:
+    """The ack of a refused message: its qn, so the device can match the refusal to what it sent."""
+    ack: dict[str, Any] = {"qn": qn, "error": str(reason), "message": message}
+    if qn is None:
+        ack["note"] = "无法从该消息读出 QN"
+    return ack
 
 
 def run(url: str, *, client_id: str = "chengyun-mqtt-ingest") -> None:

@@ -1,8 +1,9 @@
 """HJ 212-2017 (and HJ/T 212-2005, HJ 212-2025) environmental data transmission frames.
 
 Strict by default: an online monitor that sends a malformed frame should be
-told so, not silently half-read.  The two vendor deviations seen in the field
-are accepted only when asked for.  See ``docs/standards/hj212.md``.
+told so, not silently half-read.  The vendor deviations seen in the field are
+accepted only when asked for, and each one accepted is named in
+``Packet.deviations`` so a receiver can log it.  See ``docs/standards/hj212.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Literal, Mapping, Union
 __all__ = [
     "CN",
     "DATA_FLAGS",
+    "DEVIATIONS",
     "FLAG_REPLY",
     "FLAG_SPLIT",
     "Factor",
@@ -70,8 +72,15 @@ DATA_FLAGS: Mapping[str, str] = {
 }
 
 REASONS = frozenset(
-    {"bad_header", "bad_length", "bad_trailer", "bad_crc", "bad_encoding", "bad_segment", "bad_cp"}
+    {"bad_header", "bad_length", "bad_trailer", "bad_crc", "bad_encoding", "bad_segment", "bad_cp", "bad_time"}
 )
+
+#: Vendor deviations ``parse`` can be told to accept; an accepted one is listed in ``Packet.deviations``.
+DEVIATIONS: Mapping[str, str] = {
+    "lowercase_crc": "CRC printed in lower-case hex",
+    "swapped_modbus_crc": "CRC-16/MODBUS printed low byte first instead of the Appendix A CRC",
+    "time_milliseconds": "DataTime or SampleTime with milliseconds (YYYYMMDDhhmmsszzz, 17 digits)",
+}
 
 
 class ProtocolError(ValueError):
@@ -166,6 +175,8 @@ class Packet:
     factors: dict[str, Factor] = field(default_factory=dict)
     #: The frame as received (ASCII text, including ``##`` and CRC).
     raw: str = ""
+    #: Keys of ``DEVIATIONS`` this frame needed (each at most once, in the order met).
+    deviations: list[str] = field(default_factory=list)
 
     @property
     def version(self) -> Version:
@@ -187,7 +198,8 @@ class Packet:
     @property
     def data_time(self) -> datetime | None:
         text = self.cp.get("DataTime")
-        return None if text is None else _parse_time(text)
+        # parse() already refused a 17-digit time unless it was told to accept one.
+        return None if text is None else _parse_time(text, milliseconds_ok=True)
 
 
 # ---------------------------------------------------------------- parsing
@@ -196,7 +208,7 @@ _QN = re.compile(r"\d{17}", re.ASCII)
 _ST = re.compile(r"\d+", re.ASCII)
 _CN = re.compile(r"\d{4}", re.ASCII)
 _INT = re.compile(r"\d{1,9}", re.ASCII)
-_TIME = re.compile(r"\d{14}", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
 _PRINTABLE = re.compile(rb"[\x20-\x7e]*")
@@ -204,18 +216,37 @@ _CP_START = re.compile(r"(?<![^;])CP=&&")  # at the start or right after ';'
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
 
 
-def _parse_time(text: str) -> datetime:
-    if not _TIME.fullmatch(text):
-        raise ValueError(f"time {text!r} is not YYYYMMDDhhmmss")
-    # 14 ASCII digits (checked above): slicing is several times faster than strptime, and
+class _TimeError(ValueError):
+    """A DataTime/SampleTime that is not a time (``bad_time``)."""
+
+
+def _parse_time(text: str, *, milliseconds_ok: bool = False) -> datetime:
+    """``YYYYMMDDhhmmss``, or with ``milliseconds_ok`` also ``YYYYMMDDhhmmsszzz`` (QN's layout).
+
+    The milliseconds are dropped: a data time names the period the values belong to, which
+    the standard gives to the second, and the stored reading is keyed on it — the same upload
+    sent with and without ``zzz`` must stay one reading.  The text itself stays in ``Packet.cp``.
+    """
+    if not _DIGITS.fullmatch(text):
+        raise _TimeError(f"time {text!r} is not YYYYMMDDhhmmss (digits only)")
+    if len(text) == 17:
+        if not milliseconds_ok:
+            raise _TimeError(f"time {text!r} has milliseconds (17 digits); the standard gives YYYYMMDDhhmmss")
+    elif len(text) != 14:
+        # 12 (no seconds), 15 or 16 digits could be read more than one way: refused.
+        raise _TimeError(f"time {text!r} has {len(text)} digits, not YYYYMMDDhhmmss (14) or YYYYMMDDhhmmsszzz (17)")
+    # ASCII digits (checked above): slicing is several times faster than strptime, and
     # datetime() still refuses impossible dates such as month 13 with a ValueError.
-    return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14]))
+    try:
+        return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError as exc:
+        raise _TimeError(f"time {text!r} is not a calendar time ({exc})") from None
 
 
 def _unframe(
-    raw: bytes, *, lowercase_ok: bool, swapped_modbus_ok: bool, require_crlf: bool
+    raw: bytes, *, lowercase_ok: bool, swapped_modbus_ok: bool, require_crlf: bool, deviations: list[str]
 ) -> bytes:
-    """Check everything outside the data segment and return the segment."""
+    """Check everything outside the data segment and return the segment (deviations met go to ``deviations``)."""
     if not raw.startswith(b"##"):
         raise ProtocolError("bad_header", "frame does not start with '##'")
     if not raw[2:6].isdigit() or len(raw) < 6:
@@ -231,13 +262,16 @@ def _unframe(
     segment, crc_text = core[6:-4], core[-4:]
     if not _HEX4.fullmatch(crc_text):
         raise ProtocolError("bad_crc", f"CRC field {crc_text!r} is not 4 hex digits")
-    if crc_text != crc_text.upper() and not lowercase_ok:
-        raise ProtocolError("bad_crc", f"CRC {crc_text.decode()} is lower-case; the standard prints upper-case")
+    if crc_text != crc_text.upper():
+        if not lowercase_ok:
+            raise ProtocolError("bad_crc", f"CRC {crc_text.decode()} is lower-case; the standard prints upper-case")
+        deviations.append("lowercase_crc")
     sent = int(crc_text, 16)
     expected = crc16(segment)
     if sent == expected:
         return segment
     if swapped_modbus_ok and sent == _swap_bytes(crc16_modbus(segment)):
+        deviations.append("swapped_modbus_crc")
         return segment
     raise ProtocolError("bad_crc", f"CRC {crc_text.decode()} does not match computed {expected:04X}")
 
@@ -268,7 +302,17 @@ def _int_field(fields: dict[str, str], key: str) -> int | None:
     return int(fields[key]) if key in fields else None
 
 
-def _set_factor_field(factor: Factor, name: str, value: str) -> None:
+def _time_field(what: str, value: str, milliseconds_ok: bool, deviations: list[str]) -> datetime:
+    try:
+        when = _parse_time(value, milliseconds_ok=milliseconds_ok)
+    except _TimeError as exc:
+        raise ProtocolError("bad_time", f"{what}: {exc}") from None
+    if len(value) == 17 and "time_milliseconds" not in deviations:
+        deviations.append("time_milliseconds")
+    return when
+
+
+def _set_factor_field(factor: Factor, name: str, value: str, milliseconds_ok: bool, deviations: list[str]) -> None:
     attribute = _NUMERIC_FIELDS.get(name)
     if attribute is not None:
         number = float(value) if _NUMBER.fullmatch(value) else None
@@ -278,15 +322,12 @@ def _set_factor_field(factor: Factor, name: str, value: str) -> None:
     elif name == "Flag":
         factor.flag = value
     elif name == "SampleTime":
-        try:
-            factor.data_time = _parse_time(value)
-        except ValueError as exc:
-            raise ProtocolError("bad_cp", f"{factor.code}-{name}: {exc}") from None
+        factor.data_time = _time_field(f"{factor.code}-{name}", value, milliseconds_ok, deviations)
     else:
         factor.extra[name] = value
 
 
-def _cp(body: str) -> tuple[dict[str, str], dict[str, Factor]]:
+def _cp(body: str, milliseconds_ok: bool, deviations: list[str]) -> tuple[dict[str, str], dict[str, Factor]]:
     cp: dict[str, str] = {}
     factors: dict[str, Factor] = {}
     seen: set[str] = set()
@@ -311,16 +352,13 @@ def _cp(body: str) -> tuple[dict[str, str], dict[str, Factor]]:
                 factor = factors.get(code)
                 if factor is None:  # not setdefault: that would build a Factor for every field
                     factor = factors[code] = Factor(code)
-                _set_factor_field(factor, name, value)
+                _set_factor_field(factor, name, value, milliseconds_ok, deviations)
     if "DataTime" in cp:
-        try:
-            _parse_time(cp["DataTime"])
-        except ValueError as exc:
-            raise ProtocolError("bad_cp", f"DataTime: {exc}") from None
+        _time_field("DataTime", cp["DataTime"], milliseconds_ok, deviations)
     return cp, factors
 
 
-def _segment(text: str) -> Packet:
+def _segment(text: str, milliseconds_ok: bool, deviations: list[str]) -> Packet:
     match = _CP_START.search(text)
     if match is None:
         raise ProtocolError("bad_segment", "no 'CP=&&' in the data segment")
@@ -348,7 +386,7 @@ def _segment(text: str) -> Packet:
         raise ProtocolError("bad_segment", "PNUM and PNO must come together")
     if pnum is not None and pno is not None and not 1 <= pno <= pnum:
         raise ProtocolError("bad_segment", f"PNO={pno} is not within 1..PNUM={pnum}")
-    cp, factors = _cp(rest[:-2])
+    cp, factors = _cp(rest[:-2], milliseconds_ok, deviations)
     return Packet(
         qn=fields.get("QN"),
         st=fields["ST"],
@@ -360,6 +398,7 @@ def _segment(text: str) -> Packet:
         pno=pno,
         cp=cp,
         factors=factors,
+        deviations=deviations,
     )
 
 
@@ -368,11 +407,14 @@ def parse(
     *,
     tolerate_lowercase_crc: bool = False,
     tolerate_swapped_modbus_crc: bool = False,
+    tolerate_time_milliseconds: bool = False,
     require_crlf: bool = True,
 ) -> Packet:
     """Parse one frame; any defect raises :class:`ProtocolError`, never another exception.
 
-    ``require_crlf=False`` is for frames whose CR LF a line reader already removed.
+    Each ``tolerate_*`` accepts one deviation of ``DEVIATIONS``; the ones this frame needed
+    are listed in ``Packet.deviations``.  ``require_crlf=False`` is for frames whose CR LF a
+    line reader already removed.
     """
     if isinstance(frame, str):
         try:
@@ -383,16 +425,18 @@ def parse(
         raw = bytes(frame)
     else:
         raise TypeError(f"frame must be bytes or str, not {type(frame).__name__}")
+    deviations: list[str] = []
     segment = _unframe(
         raw,
         lowercase_ok=tolerate_lowercase_crc,
         swapped_modbus_ok=tolerate_swapped_modbus_crc,
         require_crlf=require_crlf,
+        deviations=deviations,
     )
     if not _PRINTABLE.fullmatch(segment):
         raise ProtocolError("bad_encoding", "data segment has a non-ASCII or control byte")
     text = segment.decode("ascii")
-    packet = _segment(text)
+    packet = _segment(text, tolerate_time_milliseconds, deviations)
     packet.raw = raw.decode("ascii")
     return packet
 

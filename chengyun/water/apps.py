@@ -59,7 +59,7 @@ class WaterConfig(AppConfig):
         if apps.is_installed("chengyun.monitoring"):
             from chengyun.monitoring import hooks
 
-            from .evaluation import is_linked, on_readings_stored
+            from .services.readings import is_linked, on_readings_stored
 
             hooks.on_readings_stored(on_readings_stored, wants=is_linked)
 

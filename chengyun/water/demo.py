@@ -30,7 +30,7 @@ from chengyun.geo.models import Community, Street, Unit
 from chengyun.people import roles as R
 from chengyun.people.models import Person
 
-from . import services
+from . import geometry, services
 from .models import Aggregate, Alert, ChiefLevel, Outfall, Reach, RiverChief, Section, WaterBody
 
 SHANGHAI = services.SHANGHAI
@@ -217,7 +217,7 @@ def _areas_along(coords: list[list[float]]) -> list[tuple[int, int]]:
             g = geo_services.locate(lng, lat).grid
             out.append((g.street_id, g.community_id))
         except geo_services.OutsideDistrict:
-            grid = services.geometry.nearest_grid(lng, lat, 400)
+            grid = geometry.nearest_grid(lng, lat, 400)
             out.append((grid.street_id, grid.community_id) if grid else (None, None))
     return out
 
@@ -339,7 +339,7 @@ def _rain_days(rng, start) -> set[dt.date]:
 def _sub_track(rng, coords: list[list[float]], metres: float) -> list[list[float]]:
     """A walk of about `metres` along a reach, with GPS scatter, a fix every ~20 m."""
     line = LineString(coords)
-    total_m = services.geometry.line_length_m(coords)
+    total_m = geometry.line_length_m(coords)
     if total_m < 50:
         return []
     frac = min(1.0, metres / total_m)
@@ -382,7 +382,7 @@ def _patrols(ctx, rng, chiefs, start, now) -> tuple[int, int]:
             if len(track) < 2:
                 continue
             began = (start + dt.timedelta(days=d)).astimezone(SHANGHAI).replace(hour=rng.choice([8, 9, 10, 14, 15, 16]), minute=rng.randrange(60))
-            walked = services.geometry.line_length_m(track)
+            walked = geometry.line_length_m(track)
             minutes = walked / 1.05 / 60 + rng.uniform(5, 25)
             with current.acting(user, source="cli"):
                 # A chief without a login has the patrol entered for them (user None).

@@ -1,15 +1,18 @@
 """Judging readings by GB 3838 and keeping hourly, daily and monthly aggregates.
 
-Monitoring calls ``on_readings_stored(device, readings)`` after it commits a batch. Each
-valid reading is judged (factor class, sudden jump, dry-weather flow); the hours the batch
+Each valid reading is judged (factor class, sudden jump, dry-weather flow); the hours a batch
 touched are rebuilt from the stored readings, then their days from the hours and their
-months from the days — so running the hook twice on the same data changes nothing.
-Readings flagged F/M/S/D/C/T/B stay stored and are counted, but never evaluated.
+months from the days — so judging the same data twice changes nothing. Readings flagged
+F/M/S/D/C/T/B stay stored and are counted, but never evaluated.
+
+This module finds the evidence (``Event``) and keeps the aggregates; it raises no alert
+itself. ``services.readings`` runs it for monitoring's hook and for a site's history and
+hands the events to ``services.alerts.raise_alert`` — so the dependency runs one way:
+models ← evaluation ← services.
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,12 +22,17 @@ from django.db import transaction
 
 from chengyun.standards import gb3838
 
-from . import services
-from .models import Aggregate, Alert, Outfall, Section
+from .factors import FLOW, factor_key, factor_name, factor_unit, standard_value  # noqa: F401  (factor_unit: the pages read it from here)
+from .models import Aggregate, Alert, Outfall, RainDay, Section
 from .rules import rule
-from .services import EXCLUDED_FLAGS, FLOW, SHANGHAI
 
 logger = logging.getLogger("chengyun.water.evaluation")
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+# Readings carrying these HJ 212 data flags are kept but not evaluated: F 停运, M 维护,
+# S 手工输入, D 故障, C 校准, T 超测量上限, B 通讯异常.
+EXCLUDED_FLAGS = frozenset("FMSDCTB")
 
 # Within an hour, the most processed data type wins: an hourly mean (2061) over minute
 # means (2051) over real-time values (2011) over grab samples (LAB). Daily data (2031)
@@ -33,55 +41,6 @@ logger = logging.getLogger("chengyun.water.evaluation")
 CN_PRIORITY = {"2061": 0, "2051": 1, "2011": 2, "LAB": 3}
 DAILY_CN = "2031"
 DAILY_PRIORITY = {DAILY_CN: 0}
-FACTOR_NAMES = {"flow": "流量"}
-
-
-def factor_key(code: str) -> str:
-    """The key a factor is aggregated under: the GB 3838 key if the standard knows it."""
-    if code == FLOW:
-        return "flow"
-    try:
-        return gb3838.canonical_key(code)
-    except ValueError:
-        return code
-
-
-def factor_name(key: str) -> str:
-    info = gb3838.FACTORS.get(key)
-    if info:
-        return info.name
-    return FACTOR_NAMES.get(key) or _hj212_factors().get(key, (key, ""))[0]
-
-
-def factor_unit(key: str) -> str:
-    info = gb3838.FACTORS.get(key)
-    if info:
-        return info.unit
-    return "L/s" if key == "flow" else _hj212_factors().get(key, ("", ""))[1]
-
-
-@functools.lru_cache(maxsize=1)
-def _hj212_factors() -> dict[str, tuple[str, str]]:
-    """HJ 212 Table B.1 names and units, for factors GB 3838 does not list (conductivity, turbidity …)."""
-    from chengyun.monitoring import catalogue
-
-    return catalogue.water_factors()
-
-
-@functools.lru_cache(maxsize=512)
-def _unit_multiplier(code: str) -> float:
-    if code in gb3838.SYNONYMS:
-        return float(gb3838.SYNONYMS[code][1])
-    return 1.0
-
-
-def standard_value(code: str, value: float) -> float:
-    """The value in the GB 3838 unit (µg/L codes become mg/L); other factors unchanged.
-
-    Rounded to 12 significant digits so that a conversion lands on a limit exactly (binary
-    floating point would put e.g. 0.3 µg/L × 0.001 a hair above 0.0003 mg/L)."""
-    multiplier = _unit_multiplier(code)
-    return float(value) if multiplier == 1.0 else float(f"{float(value) * multiplier:.12g}")
 
 
 def is_valid(reading: Any) -> bool:
@@ -95,30 +54,31 @@ def judge(body: str, code: str, value: float) -> int | None:
     return limit.classify(standard_value(code, value)) if limit else None
 
 
-# ---------------------------------------------------------------- the hook
+# ---------------------------------------------------------------- wet and dry days
 
-def is_linked(device: Any) -> bool:
-    """Only devices linked to a section or an outfall are evaluated."""
-    return device.site_kind in ("section", "outfall") and bool(device.site_code)
-
-
-def on_readings_stored(device: Any, readings: list[Any]) -> None:
-    if not is_linked(device):
-        return
-    if readings and services.has_open_device_alert(device.mn):
-        heard = [r.received_at for r in readings if r.received_at is not None]
-        services.resolve_device_alerts(device.mn, heard_at=max(heard, default=None) or device.last_seen_at,
-                                       newest_data=max(r.data_time for r in readings))
-    site = services.site_by_code(device.site_kind, device.site_code)
-    if site is None or not site.active:
-        return
-    evaluate(site, device.mn, readings)
+def wet_dates(start: dt.date, end: dt.date) -> set[dt.date]:
+    """Dates in [start, end] that count as wet: rain days and the lag days after them."""
+    lag = int(rule("rain_lag_days"))
+    wet: set[dt.date] = set()
+    for d in RainDay.objects.filter(date__gte=start - dt.timedelta(days=lag), date__lte=end, rained=True).values_list("date", flat=True):
+        for k in range(lag + 1):
+            wet.add(d + dt.timedelta(days=k))
+    return wet
 
 
-def evaluate(site: Section | Outfall, mn: str, readings: Iterable[Any]) -> None:
+def is_dry(moment: dt.datetime) -> bool:
+    day = moment.astimezone(SHANGHAI).date()
+    return day not in wet_dates(day, day)
+
+
+# ---------------------------------------------------------------- a batch of readings
+
+def evaluate_batch(site: Section | Outfall, mn: str, readings: Iterable[Any]) -> list[Event]:
+    """Rebuild the hours (and daily data days) a batch of one device touched and return the
+    evidence for alerts it holds: sudden jumps, dry-weather flow, target class exceeded."""
     readings = list(readings)
     if not readings:
-        return
+        return []
     valid = [r for r in readings if is_valid(r)]
     events = _jump_events(site, mn, valid)
     if isinstance(site, Outfall) and site.kind == Outfall.Kind.RAIN:
@@ -129,7 +89,7 @@ def evaluate(site: Section | Outfall, mn: str, readings: Iterable[Any]) -> None:
         judged = {Aggregate.Period.HOUR} | ({Aggregate.Period.DAY} if daily else set())
         events += [_target_event(site, agg) for agg in rebuild(site, hours, days=daily)
                    if agg.period in judged and agg.compliant is False and (agg.period == Aggregate.Period.HOUR or agg.start in daily)]
-    emit(site, events)
+    return events
 
 
 # ---------------------------------------------------------------- alert rules
@@ -150,19 +110,6 @@ class Event:
     @property
     def key(self) -> tuple[str, str]:
         return self.kind, self.factor if self.dedup_factor is None else self.dedup_factor
-
-
-def emit(site, events: list[Event]) -> None:
-    """Raise each alert once per batch with its newest evidence, counting every sighting."""
-    grouped: dict[tuple[str, str], list[Event]] = defaultdict(list)
-    for e in events:
-        grouped[e.key].append(e)
-    for group in grouped.values():
-        group.sort(key=lambda e: e.at)
-        last = group[-1]
-        services.raise_alert(site, last.kind, at=last.at, message=last.message, factor=last.factor, value=last.value,
-                             threshold=last.threshold, device_mn=last.device_mn, dedup_factor=last.dedup_factor,
-                             times=[e.at for e in group])
 
 
 def _previous_valid(mn: str, before: dt.datetime) -> dict[tuple[str, str], Any]:
@@ -235,7 +182,7 @@ def _dry_flow_events(outfall: Outfall, mn: str, valid: list[Any]) -> list[Event]
     if not flows:
         return []
     days = {r.data_time.astimezone(SHANGHAI).date() for r in flows}
-    wet = services.wet_dates(min(days), max(days))
+    wet = wet_dates(min(days), max(days))
     return [
         Event(Alert.Kind.DRY_WEATHER_FLOW, r.data_time, factor="flow", value=r.value, threshold=threshold, device_mn=mn,
               message=f"雨水排口旱天出流：{r.data_time.astimezone(SHANGHAI):%m-%d %H:%M} 流量 {r.value:g} L/s，"
@@ -373,11 +320,11 @@ def rebuild(site: Section | Outfall, hours: Iterable[dt.datetime], days: Iterabl
     return changed
 
 
-def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) -> int:
-    """Judge a site's stored history again in one pass (after linking a device to it, or
-    changing its target class): rebuilds every hour and day of the local days covering
-    [start, end) and the months holding them, and applies the alert rules to the valid
-    readings in time order. Returns the hours rebuilt."""
+def evaluate_history(site: Section | Outfall, start: dt.datetime, end: dt.datetime) -> tuple[int, list[Event]]:
+    """Judge a site's stored history again in one pass (``services.reevaluate``: after linking
+    a device to it, or changing its target class): rebuilds every hour and day of the local
+    days covering [start, end) and the months holding them, and applies the alert rules to
+    the valid readings in time order. Returns the hours rebuilt and the alert evidence."""
     from chengyun.monitoring import services as monitoring
 
     start, end = day_start(start), day_start(end) + dt.timedelta(days=1)
@@ -413,8 +360,7 @@ def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) ->
             events += _dry_flow_events(site, mn, valid)
     events += [_target_event(site, h) for h in hours if h.compliant is False]
     events += [_target_event(site, d) for d in days if d.start in daily_rows and d.compliant is False]
-    emit(site, events)
-    return len(hours)
+    return len(hours), events
 
 
 def _sum_means(children: list[Aggregate]) -> tuple[dict[str, list[float]], int]:

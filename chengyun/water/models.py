@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from chengyun.standards.gb3838 import LABELS
 
+from .factors import factor_name
+
 CLASS_CHOICES = [(k, v) for k, v in LABELS.items()]
 TARGET_CHOICES = [(k, v) for k, v in LABELS.items() if k <= 5]
 
@@ -188,8 +190,6 @@ class Aggregate(models.Model):
 
     @property
     def limiting_names(self) -> list[str]:
-        from .evaluation import factor_name
-
         return [factor_name(k) for k in self.limiting]
 
 

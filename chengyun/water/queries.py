@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from chengyun.people import policy
+from chengyun.people import roles as R
 from chengyun.standards import gb3838
 
-from .evaluation import factor_name, factor_unit
-from .models import Aggregate, Alert, Outfall, Section
+from .factors import factor_name, factor_unit
+from .models import Aggregate, Alert, Outfall, RiverChief, Section
 from .rules import rule
 
 OPEN = [Alert.Status.NEW, Alert.Status.ACKNOWLEDGED]
@@ -109,3 +111,13 @@ def factor_series(aggs: list[Aggregate], body: str | None) -> list[dict[str, Any
                     "cmp": limit.cmp if limit else None, "limits": limits,
                     "points": [[a.start.isoformat(), a.means.get(k)] for a in aggs]})
     return out
+
+
+def visible_chiefs(user) -> list[RiverChief]:
+    """The chiefs whose patrols the user may see: everyone for the ops center, else the chief
+    themself and the chiefs of reaches in their area."""
+    p = policy.principal(user)
+    qs = RiverChief.objects.filter(active=True).select_related("person")
+    if p.has(R.DISTRICT_WIDE):
+        return list(qs)
+    return list(qs.filter(Q(person_id=p.person_id) | Q(reaches__street_id__in=p.street_ids) | Q(reaches__community_id__in=p.community_ids)).distinct())

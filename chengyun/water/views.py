@@ -19,11 +19,11 @@ from chengyun.geo.models import Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from chengyun.standards import gb3838
 
-from . import evaluation, queries, services
-from .api import _visible_chiefs
+from . import factors, queries, services
 from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
 from .models import Alert, Camera, ChiefLevel, Outfall, Patrol, PatrolProblem, RainDay, Reach, RiverChief, Section, Snapshot, WaterBody
 
@@ -163,8 +163,8 @@ def alert_detail(request, pk: int):
             messages.error(request, e.message)
         return redirect("water:alert", pk=alert.pk)
     return render(request, "water/alert_detail.html", {
-        "alert": alert, "factor_name": evaluation.factor_name(alert.factor) if alert.factor else "",
-        "factor_unit": evaluation.factor_unit(alert.factor) if alert.factor else "", "actions": services.allowed_transitions(request.user, alert), "trace_url": services.trace_url(alert),
+        "alert": alert, "factor_name": factors.factor_name(alert.factor) if alert.factor else "",
+        "factor_unit": factors.factor_unit(alert.factor) if alert.factor else "", "actions": services.allowed_transitions(request.user, alert), "trace_url": services.trace_url(alert),
         "units": Unit.objects.filter(active=True).exclude(kind__in=[Unit.Kind.PROPERTY, Unit.Kind.CONTRACTOR]).order_by("kind", "code"),
         "transitions": services.TRANSITIONS,
     })
@@ -221,7 +221,7 @@ def compliance(request):
         except DomainError as e:
             messages.error(request, e.message)
         return redirect(f"{request.path}?year={year}&month={month}")
-    rows = services.compliance(year, month, _visible_chiefs(request.user))
+    rows = services.compliance(year, month, queries.visible_chiefs(request.user))
     return render(request, "water/compliance.html", {
         "rows": rows, "year": year, "month": month, "rules": [services.patrol_rule(lvl) for lvl in ChiefLevel.values],
         "can_edit": can_edit, "done": sum(r.compliant for r in rows),
@@ -294,17 +294,9 @@ def _require_ops_post(request) -> None:
 
 
 def _pick(model, value, field="pk", related=()):
-    """The record a form's select names, None for an empty choice; an unknown value is a form error."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        found = model.objects.select_related(*related).filter(**{field: value}).first()
-    except (ValueError, TypeError):
-        found = None
-    if found is None:
-        raise Invalid(_("所选%(what)s不存在：%(value)s") % {"what": model._meta.verbose_name, "value": value[:40]}, code="unknown_choice")
-    return found
+    """The record a form's select names, None for an empty choice; an unknown value is a form
+    error (``people.lookup.referenced``, the same answer the API gives)."""
+    return referenced(model.objects.select_related(*related), value, lookup=field)
 
 
 def _chief_choices():

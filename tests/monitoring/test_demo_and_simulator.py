@@ -99,7 +99,7 @@ def test_unknown_factors_get_plausible_values():
         assert all(v >= 0 for v, _ in values.values())
 
 
-def test_the_demo_runs_the_mqtt_ingester_only_when_a_broker_answers(monkeypatch):
+def test_the_demo_runs_the_mqtt_ingester_only_when_a_broker_answers():
     import socket
 
     from django.apps import apps
@@ -108,12 +108,14 @@ def test_the_demo_runs_the_mqtt_ingester_only_when_a_broker_answers(monkeypatch)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     try:
-        monkeypatch.setenv("CHENGYUN_MQTT_URL", f"mqtt://demo:secret@127.0.0.1:{port}")
-        commands = [argv[0] for argv in config.demo_services]
-        assert commands == ["hj212-server", "hj212-simulate", "mqtt-ingest"]
+        services = config.demo_services({"HJ212_PORT": 9300, "MQTT_URL": f"mqtt://demo:secret@127.0.0.1:{port}"})
+        assert [argv[0] for argv in services] == ["hj212-server", "hj212-simulate", "mqtt-ingest"]
         assert "已启动" in config.demo_messages[0] and "secret" not in config.demo_messages[0]
+        ingest = services[2]
+        assert ingest[ingest.index("--client-id") + 1].startswith("chengyun-demo-mqtt-ingest-")
     finally:
         listener.close()
-    monkeypatch.setenv("CHENGYUN_MQTT_URL", f"mqtt://127.0.0.1:{port}")  # closed now: nothing answers
-    assert [argv[0] for argv in config.demo_services] == ["hj212-server", "hj212-simulate"]
-    assert "未启动" in config.demo_messages[0]
+    # closed now: nothing answers
+    assert [argv[0] for argv in config.demo_services({"HJ212_PORT": 9300, "MQTT_URL": f"mqtt://127.0.0.1:{port}"})] == [
+        "hj212-server", "hj212-simulate"]
+    assert "未启动" in config.demo_messages[0] and "--mqtt-url" in config.demo_messages[0]

@@ -162,28 +162,95 @@ def _modbus_crc(frame_bytes):
     return frame_bytes[:-6] + b"%04X\r\n" % swapped
 
 
-def test_tolerant_modes_are_per_device_and_off_by_default():
-    strict, lower, modbus = register(3)
-    services.update_device(None, lower, tolerate_lowercase_crc=True)
-    services.update_device(None, modbus, tolerate_swapped_modbus_crc=True)
-    # A frame whose CRC has hex letters, so lower-casing changes it.
-    i = next(i for i in range(100) if any(c in b"ABCDEF" for c in frame(lower.mn, i=i)[-6:-2]))
-    frames = {
-        strict.mn: [_lowercase_crc(frame(strict.mn, i=i)), _modbus_crc(frame(strict.mn, i=i + 1))],
+def _with_milliseconds(frame_bytes):
+    """The same packet with its DataTime written YYYYMMDDhhmmsszzz, as some vendors send it."""
+    segment = frame_bytes[6:-6]
+    at = segment.index(b"DataTime=") + len(b"DataTime=") + 14
+    segment = segment[:at] + b"000" + segment[at:]
+    return b"##%04d%s%04X\r\n" % (len(segment), segment, hj212.crc16(segment))
+
+
+def _crc_frames(plain, lower, modbus, i):
+    return {
+        plain.mn: [_lowercase_crc(frame(plain.mn, i=i)), _modbus_crc(frame(plain.mn, i=i + 1)), _with_milliseconds(frame(plain.mn, i=i + 2))],
         lower.mn: [_lowercase_crc(frame(lower.mn, i=i)), _modbus_crc(frame(lower.mn, i=i + 1))],
         modbus.mn: [_modbus_crc(frame(modbus.mn, i=i + 1))],
     }
 
+
+def _send_all(frames):
     async def main(port):
         await asyncio.gather(*(send(port, fs) for fs in frames.values()))
 
     with ServerThread(ServerOptions(port=0)) as server:
         asyncio.run(main(server.port))
-        assert wait_until(lambda: server.stats["frames"] == 5)
-    count = {mn: Reading.objects.filter(device__mn=mn).count() for mn in frames}
-    assert count == {strict.mn: 0, lower.mn: len(CODES), modbus.mn: len(CODES)}
-    assert IngestLog.objects.filter(mn=strict.mn, reason="malformed").count() == 2
+        total = sum(len(fs) for fs in frames.values())
+        assert wait_until(lambda: server.stats["frames"] == total)
+    return server
+
+
+def _three_devices():
+    plain, lower, modbus = register(3)
+    services.update_device(None, lower, tolerate_lowercase_crc=True)
+    services.update_device(None, modbus, tolerate_swapped_modbus_crc=True)
+    # A frame whose CRC has hex letters, so lower-casing changes it.
+    i = next(i for i in range(100) if all(any(c in b"ABCDEF" for c in frame(d.mn, i=i)[-6:-2]) for d in (plain, lower)))
+    return plain, lower, modbus, i
+
+
+def test_deviations_that_lose_no_meaning_are_accepted_from_any_device_and_recorded():
+    plain, lower, modbus, i = _three_devices()
+    server = _send_all(_crc_frames(plain, lower, modbus, i))
+    count = {mn: set(Reading.objects.filter(device__mn=mn).values_list("data_time", flat=True)) for mn in (plain.mn, lower.mn, modbus.mn)}
+    # A device nobody configured: its lower-case CRC and its DataTime with milliseconds are stored
+    # (the time truncated to the second), its byte-swapped MODBUS CRC is not (configured devices only).
+    assert count[plain.mn] == {services.china_time(T0 + timedelta(minutes=i)), services.china_time(T0 + timedelta(minutes=i + 2))}
+    assert len(count[lower.mn]) == 1 and len(count[modbus.mn]) == 1
+    assert IngestLog.objects.filter(mn=plain.mn, reason="malformed").count() == 1
     assert IngestLog.objects.filter(mn=lower.mn, reason="malformed").count() == 1  # its Modbus frame is still refused
+    # Each accepted deviation is counted and recorded (once per device and kind within the hour).
+    recorded = sorted(IngestLog.objects.filter(reason="deviation").values_list("mn", "detail"))
+    assert [mn for mn, _ in recorded] == sorted([plain.mn, plain.mn, lower.mn, modbus.mn])
+    assert any("小写" in d for mn, d in recorded if mn == plain.mn) and any("毫秒" in d for mn, d in recorded if mn == plain.mn)
+    assert "MODBUS" in dict((mn, d) for mn, d in recorded)[modbus.mn]
+    stats = server.db.stats
+    assert (stats["deviation_lowercase_crc"], stats["deviation_time_milliseconds"], stats["deviation_swapped_modbus_crc"]) == (2, 1, 1)
+
+
+def test_strict_setting_refuses_them_unless_the_device_is_configured(settings):
+    settings.HJ212_STRICT = True
+    plain, lower, modbus, i = _three_devices()
+    _send_all(_crc_frames(plain, lower, modbus, i))
+    count = {mn: Reading.objects.filter(device__mn=mn).count() for mn in (plain.mn, lower.mn, modbus.mn)}
+    assert count == {plain.mn: 0, lower.mn: len(CODES), modbus.mn: len(CODES)}
+    assert IngestLog.objects.filter(mn=plain.mn, reason="malformed").count() == 2
+    refused_time = IngestLog.objects.get(mn=plain.mn, reason="bad_time")
+    assert "milliseconds" in refused_time.detail and "DataTime" in refused_time.detail
+    assert RawFrame.objects.filter(mn=plain.mn, outcome="malformed").count() == 3
+    assert IngestLog.objects.filter(mn=lower.mn, reason="malformed").count() == 1
+
+
+def test_a_deviation_is_recorded_once_an_hour_per_device_and_kind():
+    import logging
+    from collections import Counter
+
+    from chengyun.monitoring import intake
+
+    class Clock:
+        now = 0.0
+
+    device = register(1)[0]
+    log = intake.DeviationLog(logging.getLogger("test"), Counter(), clock=lambda: Clock.now)
+    packet = hj212.Packet(st="21", cn="2011", pw="pw123456", mn=device.mn, deviations=["lowercase_crc"])
+    first = log.note(packet, device, at=None, channel="hj212", peer="p", raw="r")
+    assert [e["reason"] for e in first] == ["deviation"]
+    Clock.now = 3599
+    assert log.note(packet, device, at=None, channel="hj212", peer="p", raw="r") == []
+    assert log.note(packet, device, at=None, channel="hj212", peer="p", raw="r") == []
+    Clock.now = 3601
+    later = log.note(packet, device, at=None, channel="hj212", peer="p", raw="r")
+    assert len(later) == 1 and "又有 2 个" in later[0]["detail"]
+    assert log.stats["deviation_lowercase_crc"] == 4
 
 
 def test_a_slow_hook_does_not_hold_back_writes_or_replies():

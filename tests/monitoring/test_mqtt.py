@@ -135,6 +135,70 @@ def test_ingest_from_the_local_broker_with_acks_and_refusals(broker):
     assert any(a.get("error") == "wrong_pw" for a in acks)
 
 
+def _frame_with(segment: bytes, crc: str | None = None) -> bytes:
+    return b"##%04d%s%s\r\n" % (len(segment), segment, (crc or f"{hj212.crc16(segment):04X}").encode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_error_acks_carry_the_offending_messages_qn(broker):
+    mn = f"MQ{uuid.uuid4().hex[:10]}"  # a topic of its own
+    services.create_device(None, mn=mn, password="pw123456", st="21", name="MQTT 站")
+    acks = []
+    watcher = _client()
+    watcher.on_message = lambda c, u, m: acks.append(json.loads(m.payload))
+    watcher.subscribe(ack_topic(mn), qos=1)
+    ingester = Ingester(broker, client_id=f"test-ingest-{uuid.uuid4().hex[:8]}")
+    ingester.start()
+    publisher = _client()
+    frame_topic = f"chengyun/v1/devices/{mn}/hj212"
+    head = f"QN={{qn}};ST=21;CN=2011;PW=pw123456;MN={mn};Flag=5;CP=&&DataTime={{time}};w01018-Rtd=1.5&&"
+    # A QN whose frame's CRC has a hex letter, so that lower-casing it changes something.
+    ms_frame = next(f for f in (_frame_with(head.format(qn=f"20261125150000{k:03d}", time="20261125150000123").encode())
+                                for k in range(1000)) if f[-6:-2] != f[-6:-2].lower())
+    sent = {
+        "wrong pw": (data_topic(mn), {**message(pw="wrong", hour=12), "qn": "20261125120000001"}),
+        "no factors": (data_topic(mn), {**message(hour=13), "qn": "20261125130000001", "factors": {}}),
+        "absurd time": (data_topic(mn), {**message(hour=14), "qn": 20261125140000001, "data_time": "2999-01-01T00:00:00"}),
+        "not json": (data_topic(mn), b"{broken"),
+        "json without qn": (data_topic(mn), {k: v for k, v in message(hour=16).items() if k not in ("qn", "pw")}),
+        "bad crc": (frame_topic, _frame_with(head.format(qn="20261125170000001", time="20261125170000").encode(), "0000")),
+        "16-digit time": (frame_topic, _frame_with(head.format(qn="20261125180000001", time="2026112518000012").encode())),
+        "ms time, lower-case crc": (frame_topic, ms_frame[:-6] + ms_frame[-6:-2].lower() + b"\r\n"),
+    }
+    try:
+        assert ingester.connected.wait(10), "ingester did not connect"
+        time.sleep(0.3)
+        for topic, payload in sent.values():
+            _publish(publisher, topic, payload)
+        assert wait_until(lambda: len(acks) >= len(sent)), acks
+    finally:
+        ingester.stop()
+        publisher.loop_stop()
+        watcher.loop_stop()
+    errors = {a["qn"]: a for a in acks if "error" in a}
+    assert errors["20261125120000001"]["error"] == "wrong_pw"
+    assert errors["20261125130000001"]["error"] == "malformed" and "factors" in errors["20261125130000001"]["message"]
+    assert errors["20261125140000001"]["error"] == "bad_time"  # a numeric qn is echoed as text
+    assert errors["20261125170000001"]["error"] == "malformed" and "bad_crc" in errors["20261125170000001"]["message"]
+    assert errors["20261125180000001"]["error"] == "bad_time" and "16 digits" in errors["20261125180000001"]["message"]
+    unreadable = [a for a in acks if "error" in a and a["qn"] is None]
+    assert len(unreadable) == 2 and all(a["note"] == "无法从该消息读出 QN" for a in unreadable)
+    assert {a["error"] for a in unreadable} == {"malformed"}
+    assert all("note" not in a for a in acks if a.get("qn"))
+    # The frame with a millisecond DataTime and a lower-case CRC is stored (and the deviations recorded).
+    stored = [a for a in acks if "stored" in a]
+    assert stored == [{"qn": hj212.parse(ms_frame, tolerate_time_milliseconds=True).qn, "stored": 1}]
+    assert Reading.objects.get(device__mn=mn).value == 1.5
+    assert IngestLog.objects.filter(mn=mn, reason="deviation", channel="mqtt").count() == 2
+
+
+def test_readable_qn():
+    from chengyun.monitoring.mqtt_ingest import readable_qn
+
+    assert readable_qn("20261125100000000") == "20261125100000000" and readable_qn(20261125100000000) == "20261125100000000"
+    assert [readable_qn(v) for v in (None, True, "", "x" * 65, {"a": 1}, [1], 1.5, "a\nb")] == [None] * 8
+
+
 @pytest.mark.django_db(transaction=True)
 def test_messages_sent_while_the_ingester_was_down_arrive_when_it_returns(broker):
     mn = f"MQ{uuid.uuid4().hex[:10]}"

@@ -231,8 +231,6 @@ def test_bad_segment(seg: bytes) -> None:
     "cp",
     [
         b"CP=&&DataTime=20240315103000",  # no closing &&
-        b"CP=&&DataTime=20241315103000&&",  # month 13
-        b"CP=&&DataTime=2024031510300&&",
         b"CP=&&w01018-Rtd=abc&&",
         b"CP=&&w01018-Rtd=nan&&",
         b"CP=&&w01018-Rtd=1e999&&",
@@ -245,7 +243,6 @@ def test_bad_segment(seg: bytes) -> None:
         b"CP=&&w01018-=1&&",
         b"CP=&&a=b=c&&",
         b"CP=&&a=1&&b=2&&",
-        b"CP=&&w01018-SampleTime=yesterday&&",
     ],
 )
 def test_bad_cp(cp: bytes) -> None:
@@ -554,7 +551,7 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
                            require_crlf=strict)
         except ProtocolError as err:
             assert type(err) is ProtocolError and err.reason in {
-                "bad_header", "bad_length", "bad_trailer", "bad_crc", "bad_encoding", "bad_segment", "bad_cp"}
+                "bad_header", "bad_length", "bad_trailer", "bad_crc", "bad_encoding", "bad_segment", "bad_cp", "bad_time"}
         else:
             assert isinstance(result, Packet)
 
@@ -735,6 +732,117 @@ def test_data_reply_is_what_build_would_make(version, mn):
 def test_impossible_data_times_are_refused(stamp):
     segment = f"QN=20260101000000000;ST=21;CN=2011;PW=123456;MN=M1;Flag=4;CP=&&DataTime={stamp};w01018-Rtd=1.0&&".encode()
     frame = b"##%04d%s%04X\r\n" % (len(segment), segment, hj212.crc16(segment))
-    with pytest.raises(ProtocolError) as exc:
-        hj212.parse(frame)
-    assert exc.value.reason == "bad_cp" and "DataTime" in str(exc.value)
+    for milliseconds_ok in (False, True):
+        with pytest.raises(ProtocolError) as exc:
+            hj212.parse(frame, tolerate_time_milliseconds=milliseconds_ok)
+        assert exc.value.reason == "bad_time" and "DataTime" in str(exc.value) and "calendar" in str(exc.value)
+
+
+# ---------------------------------------------------------------- data times with milliseconds
+
+# Real packets from two public HJ 212 parsers (the facts, copied as test data): both put
+# milliseconds in DataTime (17 digits, QN's layout) and have no QN or Flag (HJ/T 212-2005 style).
+# xiaoyao9184/hj-t212-parser (its tests and benchmark); upper-case CRC, Appendix A correct.
+XIAOYAO_MS = (b"##0139ST=32;CN=2011;PW=123456;MN=LD130133000015;CP=&&DataTime=20160824003817000;"
+              b"B01-Rtd=36.91;011-Rtd=231.0,011-Flag=N;060-Rtd=1.803,060-Flag=N&&4980\r\n")
+# chenqi92/alltobs-hj212 (README, "生成Hj212编码"): lower-case CRC as well.
+ALLTOBS_MS = (b"##0109ST=32;CN=2011;PW=123456;MN=NJGDKYYC202101q0001w0001;CP=&&DataTime=20210305003817000;"
+              b"ele01-Rtd=1;ele02-Rtd=0&&8c41\r\n")
+
+
+def test_real_packets_with_millisecond_data_times() -> None:
+    with pytest.raises(ProtocolError) as err:
+        parse(XIAOYAO_MS)
+    assert err.value.reason == "bad_time" and "milliseconds" in str(err.value)
+    p = parse(XIAOYAO_MS, tolerate_time_milliseconds=True)
+    assert p.deviations == ["time_milliseconds"]
+    # Truncated to the second: the period the values belong to; the text is kept as sent.
+    assert p.data_time == datetime(2016, 8, 24, 0, 38, 17) and p.cp["DataTime"] == "20160824003817000"
+    assert (p.mn, p.version, p.factors["011"].rtd, p.factors["060"].flag) == ("LD130133000015", "2005", 231.0, "N")
+    q = parse(ALLTOBS_MS, tolerate_time_milliseconds=True, tolerate_lowercase_crc=True)
+    assert q.deviations == ["lowercase_crc", "time_milliseconds"]
+    assert q.data_time == datetime(2021, 3, 5, 0, 38, 17) and q.factors["ele02"].rtd == 0.0
+    with pytest.raises(ProtocolError, match="lower-case"):
+        parse(ALLTOBS_MS, tolerate_time_milliseconds=True)
+
+
+def test_a_strict_frame_has_no_deviations() -> None:
+    assert parse(EXAMPLE).deviations == []
+    assert parse(EXAMPLE, tolerate_lowercase_crc=True, tolerate_time_milliseconds=True).deviations == []
+    assert parse(EXAMPLE.replace(b"1C80", b"1c80"), tolerate_lowercase_crc=True).deviations == ["lowercase_crc"]
+    vendor = frame_of(EXAMPLE_SEGMENT, crc=swapped_modbus(EXAMPLE_SEGMENT))
+    assert parse(vendor, tolerate_swapped_modbus_crc=True).deviations == ["swapped_modbus_crc"]
+
+
+def test_sample_time_with_milliseconds_is_the_same_deviation_once() -> None:
+    seg = (b"QN=20240315103000123;ST=21;CN=2061;PW=1;MN=X;Flag=4;CP=&&DataTime=20240315100000000;"
+           b"w01018-SampleTime=20240315095959999,w01018-Avg=1;w21003-SampleTime=20240315100000&&")
+    with pytest.raises(ProtocolError, match="bad_time"):
+        parse(frame_of(seg))
+    p = parse(frame_of(seg), tolerate_time_milliseconds=True)
+    assert p.deviations == ["time_milliseconds"]
+    assert p.factors["w01018"].data_time == datetime(2024, 3, 15, 9, 59, 59)
+    assert p.factors["w21003"].data_time == datetime(2024, 3, 15, 10, 0, 0)
+
+
+@pytest.mark.parametrize("stamp,words", [
+    ("202403151030", "12 digits"),          # no seconds: ambiguous, refused
+    ("202403151030001", "15 digits"),
+    ("2024031510300012", "16 digits"),
+    ("202403151030001234", "18 digits"),
+    ("2024031510300", "13 digits"),
+    ("2024-03-15 10:30:00", "digits only"),
+    ("20240315103000.123", "digits only"),
+    ("２０２４０３１５１０３０００", "digits only"),
+    ("20241315103000000", "calendar"),       # month 13, with milliseconds
+    ("20240230103000000", "calendar"),
+    ("yesterday", "digits only"),
+])
+def test_other_time_shapes_are_refused_with_bad_time(stamp: str, words: str) -> None:
+    for field in (f"DataTime={stamp}", f"w01018-SampleTime={stamp},w01018-Rtd=1"):
+        seg = f"QN=20240315103000123;ST=21;CN=2011;PW=1;MN=X;Flag=4;CP=&&{field}&&".encode()
+        with pytest.raises(ProtocolError) as err:
+            parse(frame_of(seg), tolerate_time_milliseconds=True, tolerate_lowercase_crc=True)
+        if stamp.isascii():
+            assert err.value.reason == "bad_time" and words in str(err.value), str(err.value)
+        else:  # full-width digits are not ASCII: refused before any field is read
+            assert err.value.reason == "bad_encoding"
+
+
+_moments = st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31))
+
+
+@given(_moments, st.integers(0, 999))
+def test_any_17_digit_time_is_its_14_digit_time(moment: datetime, millis: int) -> None:
+    """With milliseconds accepted, YYYYMMDDhhmmsszzz reads as YYYYMMDDhhmmss for every calendar time."""
+    plain = f"{moment.year:04d}{moment:%m%d%H%M%S}"
+    seg = f"QN={plain}{millis:03d};ST=21;CN=2011;PW=1;MN=X;Flag=4;CP=&&DataTime={plain}{millis:03d};w01018-Rtd=1&&".encode()
+    p = parse(frame_of(seg), tolerate_time_milliseconds=True)
+    q = parse(frame_of(seg.replace(f"DataTime={plain}{millis:03d}".encode(), f"DataTime={plain}".encode())))
+    assert p.data_time == q.data_time == moment.replace(microsecond=0)
+    assert p.deviations == ["time_milliseconds"] and q.deviations == []
+    assert p.qn == f"{plain}{millis:03d}"  # QN has the same layout and is kept as sent
+    with pytest.raises(ProtocolError) as err:
+        parse(frame_of(seg))
+    assert err.value.reason == "bad_time"
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=24).filter(lambda t: len(t) not in (14, 17)))
+def test_digit_strings_of_other_lengths_are_never_times(stamp: str) -> None:
+    seg = f"QN=20240315103000123;ST=21;CN=2011;PW=1;MN=X;Flag=4;CP=&&DataTime={stamp}&&".encode()
+    with pytest.raises(ProtocolError) as err:
+        parse(frame_of(seg), tolerate_time_milliseconds=True)
+    assert err.value.reason == "bad_time" and f"{len(stamp)} digits" in str(err.value)
+
+
+@given(packets(), st.integers(0, 999))
+def test_round_trip_with_milliseconds_added_to_data_time(kwargs: dict[str, object], millis: int) -> None:
+    """A built packet whose DataTime gains zzz parses to the same packet, plus the deviation."""
+    frame = build(**kwargs)  # type: ignore[arg-type]
+    original = parse(frame)
+    if "DataTime" not in original.cp:
+        return
+    text = original.raw[6:-6].replace(f"DataTime={original.cp['DataTime']}", f"DataTime={original.cp['DataTime']}{millis:03d}")
+    p = parse(frame_of(text.encode()), tolerate_time_milliseconds=True)
+    assert p.data_time == original.data_time and p.factors == original.factors
+    assert p.deviations == ["time_milliseconds"]

@@ -57,7 +57,7 @@ def feed():
     from django.utils import timezone
 
     from chengyun.monitoring.models import Reading
-    from chengyun.water import evaluation
+    from chengyun.water import services
 
     def run(device, when, values, cn="2061"):
         rows = []
@@ -66,7 +66,7 @@ def feed():
             r, _ = Reading.objects.update_or_create(device=device, cn=cn, data_time=when, factor=factor,
                                                     defaults={"value": value, "flag": flag, "received_at": timezone.now()})
             rows.append(r)
-        evaluation.on_readings_stored(device, rows)
+        services.on_readings_stored(device, rows)
         return rows
 
     return run

@@ -47,12 +47,12 @@ def test_daily_data_judges_a_day_that_has_no_hours(water, feed):
 
 
 def test_reevaluate_includes_daily_data(water, feed):
-    from chengyun.water import evaluation
+    from chengyun.water import services
 
     day = T0.replace(hour=0)
     feed(water.device, day, {"w01018": 35.0}, cn="2031")
     Aggregate.objects.all().delete()
-    evaluation.reevaluate(water.section, day, day)
+    services.reevaluate(water.section, day, day)
     assert agg("WQ01", "day", day).means == {"COD": 35.0}
 
 
@@ -97,10 +97,10 @@ def test_evaluation_is_idempotent(water, feed):
     rows = feed(water.device, T0, values)
     before = list(Aggregate.objects.values_list("period", "sums", "water_class"))
     alert = Alert.objects.get(kind=Alert.Kind.TARGET_EXCEEDED)
-    from chengyun.water import evaluation
+    from chengyun.water import services
 
-    evaluation.on_readings_stored(water.device, rows)
-    evaluation.on_readings_stored(water.device, rows)
+    services.on_readings_stored(water.device, rows)
+    services.on_readings_stored(water.device, rows)
     assert list(Aggregate.objects.values_list("period", "sums", "water_class")) == before
     alert.refresh_from_db()
     assert alert.occurrences == 1 and Alert.objects.count() == 1
@@ -151,14 +151,14 @@ def test_unlinked_device_is_ignored(water, feed):
 
 
 def test_reevaluate_matches_incremental(water, feed):
-    from chengyun.water import evaluation
+    from chengyun.water import services
 
     for h, (cod, nh3) in enumerate(((12.0, 0.2), (25.0, 0.4), (14.0, (2.5, "D")), (13.0, 0.3))):
         feed(water.device, T0 + dt.timedelta(hours=h), {"w01018": cod, "w21003": nh3})
     incremental = sorted(Aggregate.objects.values_list("period", "start", "sums", "water_class", "compliant", "excluded"))
     alerts = sorted(Alert.objects.values_list("kind", "occurrences"))
     Aggregate.objects.all().delete()
-    hours = evaluation.reevaluate(water.section, T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=1))
+    hours = services.reevaluate(water.section, T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=1))
     assert hours == 4
     assert sorted(Aggregate.objects.values_list("period", "start", "sums", "water_class", "compliant", "excluded")) == incremental
     assert sorted(Alert.objects.values_list("kind", "occurrences")) == alerts

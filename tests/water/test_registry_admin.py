@@ -320,3 +320,14 @@ def test_mobile_page_offers_cancel(water, client):
     services.start_patrol(water.chief_user, reach=water.reach)
     html = client.get("/water/patrols/new/").content.decode()
     assert 'id="cancel"' in html and "放弃本次巡河" in html
+
+
+def test_a_form_and_the_api_name_an_unknown_chief_alike(water, ops_client, api_client, ops):
+    """Forms and API bodies read the records they name through one helper (people.lookup.referenced)."""
+    r = ops_client.post("/water/chiefs/", {"form": "end", "chief": water.chief.pk, "successor": "999999"}, follow=True)
+    assert "河湖长 999999 不存在" in r.content.decode() and RiverChief.objects.get(pk=water.chief.pk).active
+    r = ops_client.post("/water/chiefs/", {"form": "renew", "chief": "abc"}, follow=True)
+    assert r.status_code == 200 and "河湖长 abc 不存在" in r.content.decode()
+    r = api_client.as_user(ops).patch(f"water/chiefs/{water.chief.pk}", {"active": False, "successor_id": 999999})
+    assert r.status_code == 422
+    assert r.json() == {"code": "unknown_chief", "message": "河湖长 999999 不存在", "detail": {"field": "successor_id"}}

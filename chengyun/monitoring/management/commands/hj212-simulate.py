@@ -5,6 +5,7 @@ import asyncio
 import logging
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from chengyun.monitoring.simulation import OUTFALL_FACTORS, SECTION_FACTORS, Profile
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=9212)
+        parser.add_argument("--port", type=int, default=settings.HJ212_PORT, help="接收服务端口（默认 CHENGYUN_HJ212_PORT 或 9212）")
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--devices-from-db", action="store_true", help="模拟数据库中全部启用的在线监测设备")
         source.add_argument("--mn", action="append", help="模拟指定 MN 的设备（可重复）")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from chengyun.core import current
@@ -13,7 +14,8 @@ class Command(BaseCommand):
     help = f"MQTT 数据接入：订阅 {DATA_TOPIC}（JSON）与 {FRAME_TOPIC}（HJ 212 报文），QoS 1，持久会话，入库后才确认。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default="mqtt://127.0.0.1:1883", help="代理地址，如 mqtt://user:pass@127.0.0.1:1883")
+        parser.add_argument("--url", default=settings.MQTT_URL,
+                            help="代理地址，如 mqtt://user:pass@127.0.0.1:1883（默认 CHENGYUN_MQTT_URL 或 mqtt://127.0.0.1:1883）")
         parser.add_argument("--client-id", default="chengyun-mqtt-ingest", help="客户端标识（持久会话按它保存离线消息）")
 
     def handle(self, *args, url: str, client_id: str, **options):
