@@ -420,51 +420,47 @@ def _insert(model, rows: list[dict], chunk: int = 2000) -> None:
             cur.executemany(sql, [tuple(r[k] for k in keys) for r in rows[i:i + chunk]])
 
 
+def _upsert_by_code(model, fields: Sequence[str], rows: list[tuple[str, dict]]) -> tuple[list[dict], list[tuple[Any, dict]]]:
+    """Insert the rows whose code is new and update the stored ones whose values differ.
+
+    Returns the inserted rows and (object, snapshot before) of each changed one, for the audit.
+    """
+    existing = {obj.code: obj for obj in model.objects.filter(code__in=[code for code, _ in rows])}
+    new, changed = [], []
+    for code, values in rows:
+        old = existing.get(code)
+        if old is None:
+            new.append({"code": code, **values})
+        elif any(getattr(old, k) != v for k, v in values.items()):
+            before = audit.snapshot(old)
+            for k, v in values.items():
+                setattr(old, k, v)
+            changed.append((old, before))
+    _insert(model, new)
+    if changed:
+        model.objects.bulk_update([obj for obj, _ in changed], fields, batch_size=200)
+    return new, changed
+
+
 def _write_network(node_rows: dict, pipe_rows: dict, stored_nodes: dict, report: NetworkImportReport) -> None:
     with transaction.atomic():
         nodes = list(node_rows.values())
         grids, streets = _areas(np.array([n["lng"] for n in nodes]), np.array([n["lat"] for n in nodes]))
-        existing_nodes = {n.code: n for n in Node.objects.filter(code__in=list(node_rows))}
-        new_nodes, changed_nodes = [], []
-        for r, g, s in zip(nodes, grids, streets):
-            values = {k: r[k] for k in ("kind", "name", "lng", "lat", "ground_m", "owner_id")} | {"grid_id": g, "street_id": s}
-            old = existing_nodes.get(r["code"])
-            if old is None:
-                new_nodes.append({"code": r["code"], **values})
-            elif any(getattr(old, k) != v for k, v in values.items()):
-                before = audit.snapshot(old)
-                for k, v in values.items():
-                    setattr(old, k, v)
-                changed_nodes.append((old, before))
-        _insert(Node, new_nodes)
-        if changed_nodes:
-            Node.objects.bulk_update([n for n, _ in changed_nodes], NODE_FIELDS, batch_size=200)
+        new_nodes, changed_nodes = _upsert_by_code(Node, NODE_FIELDS, [
+            (r["code"], {k: r[k] for k in ("kind", "name", "lng", "lat", "ground_m", "owner_id")} | {"grid_id": g, "street_id": s})
+            for r, g, s in zip(nodes, grids, streets)])
         node_id = dict(Node.objects.filter(code__in=list({r["from"] for r in pipe_rows.values()} | {r["to"] for r in pipe_rows.values()} | set(node_rows))).values_list("code", "id"))
 
         pipes = list(pipe_rows.values())
         mids = [r["geom"].interpolate(0.5, normalized=True) for r in pipes]
         grids, streets = _areas(np.array([m.x for m in mids]), np.array([m.y for m in mids]))
-        existing_pipes = {p.code: p for p in Pipe.objects.filter(code__in=list(pipe_rows))}
-        new_pipes, changed_pipes = [], []
-        for r, g, s in zip(pipes, grids, streets):
-            values = {
-                "type": r["type"], "diameter_mm": r["diameter_mm"], "material": r["material"], "install_year": r["install_year"],
-                "length_m": round(r["length_m"], 2), "from_node_id": node_id[r["from"]], "to_node_id": node_id[r["to"]],
-                "up_invert_m": r["up_invert_m"], "down_invert_m": r["down_invert_m"], "road_name": r["road_name"],
-                "area_class": r["area_class"], "soil": r["soil"], "owner_id": r["owner_id"],
-                "geometry": json.dumps(mapping(r["geom"])), "grid_id": g, "street_id": s,
-            }
-            old = existing_pipes.get(r["code"])
-            if old is None:
-                new_pipes.append({"code": r["code"], **values})
-            elif any(getattr(old, k) != v for k, v in values.items()):
-                before = audit.snapshot(old)
-                for k, v in values.items():
-                    setattr(old, k, v)
-                changed_pipes.append((old, before))
-        _insert(Pipe, new_pipes)
-        if changed_pipes:
-            Pipe.objects.bulk_update([p for p, _ in changed_pipes], PIPE_FIELDS, batch_size=200)
+        new_pipes, changed_pipes = _upsert_by_code(Pipe, PIPE_FIELDS, [(r["code"], {
+            "type": r["type"], "diameter_mm": r["diameter_mm"], "material": r["material"], "install_year": r["install_year"],
+            "length_m": round(r["length_m"], 2), "from_node_id": node_id[r["from"]], "to_node_id": node_id[r["to"]],
+            "up_invert_m": r["up_invert_m"], "down_invert_m": r["down_invert_m"], "road_name": r["road_name"],
+            "area_class": r["area_class"], "soil": r["soil"], "owner_id": r["owner_id"],
+            "geometry": json.dumps(mapping(r["geom"])), "grid_id": g, "street_id": s,
+        }) for r, g, s in zip(pipes, grids, streets)])
         # One entry per import naming every record it created: a network file holds tens of
         # thousands of features, and a per-object snapshot would double the import's cost.
         audit.action(None, "import_network", otype="drainage.pipe", object_id="", object_repr=f"管网导入：新增节点 {len(new_nodes)}、管段 {len(new_pipes)}",
