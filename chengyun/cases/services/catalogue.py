@@ -9,6 +9,7 @@ from django.db import transaction
 
 from chengyun.core import audit
 from chengyun.core.errors import Invalid
+from chengyun.core.importing import ImportOutcome
 from chengyun.people import policy
 from chengyun.people import roles as R
 
@@ -29,7 +30,7 @@ def get_category(code: str, kind: str = standard.KIND_EVENT) -> Category:
 
 
 @dataclass
-class CatalogueReport:
+class CatalogueReport(ImportOutcome):
     dry_run: bool
     classes: int = 0
     conditions: int = 0
@@ -39,19 +40,13 @@ class CatalogueReport:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "dry_run": self.dry_run, "written": self.written, "classes": self.classes, "conditions": self.conditions,
                 "created": len(self.created), "updated": len(self.updated), "errors": self.errors, "warnings": self.warnings}
 
     def as_text(self) -> str:
-        head = "（试运行，未写入）" if self.dry_run else ("已写入" if self.written else "未写入任何数据")
-        lines = [f"案件类别标准导入{head}：{self.classes} 个小类，{self.conditions} 条立案条件；新增 {len(self.created)}，更新 {len(self.updated)}"]
-        lines += [f"错误：{e}" for e in self.errors] + [f"警告：{w}" for w in self.warnings]
-        return "\n".join(lines)
+        return self.lines_text(f"案件类别标准导入{self.outcome()}：{self.classes} 个小类，{self.conditions} 条立案条件；"
+                               f"新增 {len(self.created)}，更新 {len(self.updated)}")
 
 
 def read_standard_table(data: bytes, filename: str = "") -> list[dict[str, str]]:

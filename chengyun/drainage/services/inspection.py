@@ -14,6 +14,7 @@ from django.db import transaction
 
 from chengyun.core import audit, stamps
 from chengyun.core.errors import Invalid
+from chengyun.core.importing import ImportOutcome
 from chengyun.people import policy
 from chengyun.people import roles as R
 from chengyun.standards import cjj181
@@ -25,7 +26,7 @@ from .inventory import _num
 
 
 @dataclass
-class InspectionImportReport:
+class InspectionImportReport(ImportOutcome):
     dry_run: bool
     rows: int = 0
     inspections: int = 0
@@ -35,19 +36,12 @@ class InspectionImportReport:
     written: bool = False
     grades: dict[str, int] = field(default_factory=dict)  # structural grade -> count
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "dry_run": self.dry_run, "written": self.written, "rows": self.rows, "inspections": self.inspections,
                 "defects": self.defects, "structural_grades": self.grades, "errors": self.errors, "warnings": self.warnings}
 
     def as_text(self) -> str:
-        head = "（试运行，未写入）" if self.dry_run else ("已写入" if self.written else "未写入任何数据")
-        lines = [f"检测记录导入 {head}：{self.rows} 行，{self.inspections} 次检测，{self.defects} 处缺陷"]
-        lines += [f"错误：{e}" for e in self.errors] + [f"警告：{w}" for w in self.warnings]
-        return "\n".join(lines)
+        return self.lines_text(f"检测记录导入 {self.outcome()}：{self.rows} 行，{self.inspections} 次检测，{self.defects} 处缺陷")
 
 
 METHOD_ALIASES = {"cctv": "CCTV", "电视检测": "CCTV", "qv": "QV", "潜望镜": "QV", "管道潜望镜": "QV", "sonar": "SONAR",

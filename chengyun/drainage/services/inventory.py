@@ -22,6 +22,7 @@ from shapely.geometry import LineString, mapping, shape
 
 from chengyun.core import audit
 from chengyun.core.errors import Invalid, NotFound
+from chengyun.core.importing import ImportOutcome
 from chengyun.people import policy
 from chengyun.people import roles as R
 from chengyun.standards import cjj181
@@ -58,7 +59,7 @@ def _dist_m(lng1, lat1, lng2, lat2) -> float:
 
 
 @dataclass
-class NetworkImportReport:
+class NetworkImportReport(ImportOutcome):
     dry_run: bool
     nodes_total: int = 0
     pipes_total: int = 0
@@ -68,25 +69,15 @@ class NetworkImportReport:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "dry_run": self.dry_run, "written": self.written, "nodes": self.nodes_total,
                 "pipes": self.pipes_total, "created": self.created, "updated": self.updated,
                 "errors": self.errors, "warnings": self.warnings}
 
     def as_text(self, max_lines: int = 200) -> str:
-        head = "（试运行，未写入）" if self.dry_run else ("已写入" if self.written else "未写入任何数据")
-        lines = [f"管网导入 {head}：节点 {self.nodes_total} 个（新增 {self.created['nodes']}，更新 {self.updated['nodes']}），"
-                 f"管段 {self.pipes_total} 根（新增 {self.created['pipes']}，更新 {self.updated['pipes']}）；"
-                 f"错误 {len(self.errors)} 条，警告 {len(self.warnings)} 条"]
-        body = [f"错误：{e}" for e in self.errors] + [f"警告：{w}" for w in self.warnings]
-        lines += body[:max_lines]
-        if len(body) > max_lines:
-            lines.append(f"……另有 {len(body) - max_lines} 条未列出")
-        return "\n".join(lines)
+        return self.lines_text(f"管网导入 {self.outcome()}：节点 {self.nodes_total} 个（新增 {self.created['nodes']}，更新 {self.updated['nodes']}），"
+                               f"管段 {self.pipes_total} 根（新增 {self.created['pipes']}，更新 {self.updated['pipes']}）；"
+                               f"错误 {len(self.errors)} 条，警告 {len(self.warnings)} 条", max_lines)
 
 
 def _num(props: dict, key: str, errs: list[str], *, required: bool = False, integer: bool = False,
