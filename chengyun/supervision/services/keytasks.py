@@ -147,15 +147,20 @@ def create_task(user: Any, *, title: str, source: str, category: Any, lead_unit:
     return task
 
 
+def check_fields(changes: Mapping[str, Any], allowed: set[str]) -> None:
+    """An update names only fields it may change (422 bad_field naming the others)."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"不能修改字段：{'、'.join(sorted(unknown))}", code="bad_field")
+
+
 TASK_FIELDS = {"title", "description", "deadline", "start_date", "responsible_leader", "category", "lead_unit",
                "cooperating_units", "metric_key", "metric_street", "source"}
 
 
 def update_task(user: Any, task: KeyTask, **changes: Any) -> KeyTask:
     policy.require_write(user, task, "只有城运中心和区领导可以修改督办任务")
-    unknown = set(changes) - TASK_FIELDS
-    if unknown:
-        raise Invalid(f"不能修改字段：{'、'.join(sorted(unknown))}", code="bad_field")
+    check_fields(changes, TASK_FIELDS)
     before = audit.snapshot(task)
     with transaction.atomic():
         for name, value in changes.items():
@@ -203,9 +208,7 @@ def add_milestone(user: Any, task: KeyTask, *, name: str, planned_date: dt.date,
 def update_milestone(user: Any, milestone: Milestone, **changes: Any) -> Milestone:
     task = milestone.task
     policy.require_write(user, task, "只有城运中心和区领导可以调整任务节点")
-    unknown = set(changes) - {"name", "planned_date", "weight"}
-    if unknown:
-        raise Invalid(f"不能修改字段：{'、'.join(sorted(unknown))}", code="bad_field")
+    check_fields(changes, {"name", "planned_date", "weight"})
     before = audit.snapshot(milestone)
     for k, v in changes.items():
         setattr(milestone, k, v)

@@ -15,7 +15,7 @@ from chengyun.people import policy
 from chengyun.people.models import Person
 
 from ..models import JudicialSupport, KeyTask, Mediation, ProjectMeasure, StalledProject
-from .keytasks import create_task
+from .keytasks import check_fields, create_task
 
 
 PROJECT_FIELDS = {"name", "address", "street", "developer", "contractor", "households", "blockers", "blocker_note",
@@ -49,9 +49,7 @@ def create_stalled_project(user: Any, *, name: str, developer: str, lead_unit: U
 
 def update_stalled_project(user: Any, project: StalledProject, **changes: Any) -> StalledProject:
     policy.require_write(user, project, "只能修改本单位牵头的项目")
-    unknown = set(changes) - PROJECT_FIELDS
-    if unknown:
-        raise Invalid(f"不能修改字段：{'、'.join(sorted(unknown))}", code="bad_field")
+    check_fields(changes, PROJECT_FIELDS)
     if "blockers" in changes:
         changes["blockers"] = _check_blockers(changes["blockers"])
     before = audit.snapshot(project)
