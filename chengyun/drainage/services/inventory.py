@@ -115,6 +115,17 @@ def _code(props: dict, errs: list[str], key: str = "code") -> str:
     return code
 
 
+def _unique_code(f: NetFeature, errs: list[str], seen: dict[str, str]) -> str:
+    """The feature's code; a code an earlier feature of the import already has is an error naming that one."""
+    code = _code(f.properties, errs)
+    if code:
+        if code in seen:
+            errs.append(f"code: 与{seen[code]}重复")
+        else:
+            seen[code] = f.label
+    return code
+
+
 def _bad_lnglat(x: float, y: float) -> bool:
     return not (-180 <= x <= 180 and -90 <= y <= 90)
 
@@ -148,12 +159,7 @@ def import_network(features: Sequence[NetFeature], *, user: Any = None, dry_run:
             continue
         errs = list(f.errors)
         props = f.properties
-        code = _code(props, errs)
-        if code:
-            if code in seen_node:
-                errs.append(f"code: 与{seen_node[code]}重复")
-            else:
-                seen_node[code] = f.label
+        code = _unique_code(f, errs, seen_node)
         kind_raw = str(props.get("kind") or "manhole").strip().lower()
         kind = KIND_ALIASES.get(kind_raw)
         if kind is None:
@@ -196,12 +202,7 @@ def import_network(features: Sequence[NetFeature], *, user: Any = None, dry_run:
     year_now = dt.date.today().year
     for f, errs in pipe_feats:
         props = f.properties
-        code = _code(props, errs)
-        if code:
-            if code in seen_pipe:
-                errs.append(f"code: 与{seen_pipe[code]}重复")
-            else:
-                seen_pipe[code] = f.label
+        code = _unique_code(f, errs, seen_pipe)
         ptype = TYPE_ALIASES.get(str(props.get("type") or "").strip().lower())
         if ptype is None:
             errs.append(f"type: 未知的管道类别「{props.get('type') or ''}」（应为 rain/sewage/combined）")
