@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from chengyun.core import audit
+from chengyun.core import audit, tables
 from chengyun.core.errors import Invalid
 from chengyun.geo import services as geo
 from chengyun.people import policy
@@ -44,13 +44,10 @@ def _read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     import csv
 
     if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        import openpyxl
-
         try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
+            it = tables.xlsx_rows(data)
+        except tables.UnreadableTable as exc:
             raise Invalid(f"无法读取 Excel 文件：{exc}", code="bad_table") from None
-        it = wb.worksheets[0].iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(it, [])]
         out = []
         for values in it:
@@ -61,14 +58,10 @@ def _read_table(data: bytes, filename: str) -> list[dict[str, str]]:
                 row[h] = "" if v is None else str(v)
             out.append(row)
         return out
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise Invalid("文件编码无法识别（请使用 UTF-8 或 GB18030）", code="bad_encoding")
+    try:
+        text = tables.decode_text(data)
+    except tables.UnreadableTable as exc:
+        raise Invalid(str(exc), code="bad_encoding") from None
     return list(csv.DictReader(io.StringIO(text)))
 
 
