@@ -19,7 +19,7 @@ from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
 from chengyun.core import audit
-from chengyun.core.errors import Conflict, DomainError, Forbidden, Invalid
+from chengyun.core.errors import Conflict, DomainError, Invalid
 from chengyun.core.importing import ImportOutcome
 from chengyun.people import policy
 from chengyun.people import roles as R
@@ -350,10 +350,7 @@ def create_unit(user: Any, *, code: str, name: str, kind: str, **fields: Any) ->
 def update_unit(user: Any, unit: Unit, **changes: Any) -> Unit:
     policy.require_write(user, unit, "只能修改本单位的信息")
     p = policy.principal(user)
-    allowed = set(UNIT_FIELDS) if p.has({R.SYSADMIN}) else {"address"}
-    refused = set(changes) - allowed
-    if refused:
-        raise Forbidden(f"无权修改字段：{'、'.join(sorted(refused))}")
+    policy.require_fields(changes, UNIT_FIELDS if p.has({R.SYSADMIN}) else {"address"})
     with transaction.atomic():
         before = audit.snapshot(unit)
         for k, v in changes.items():
