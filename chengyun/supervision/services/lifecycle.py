@@ -1,5 +1,5 @@
 """A key task's life and status: the one transition table (销号, 撤销, 重新督办) and the evaluation of
-its milestones into 正常 / 预警 / 滞后 on a given day.
+its milestones into green / yellow / red (绿 / 黄 / 红) on a given day.
 """
 from __future__ import annotations
 
