@@ -1,6 +1,6 @@
 """Browser tests: drag a case's marker on its detail page, see where it lands, confirm with a reason."""
 import pytest
-from browser_support import login, screenshot
+from browser_support import drag_marker, login, screenshot
 from cases_helpers import G1, G2
 from support import X0, grid_center
 
@@ -10,18 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def drag_marker_to(page, lng, lat):
-    """Drag the case marker with the mouse until its point is at (lng, lat)."""
-    page.wait_for_selector("#case-point .leaflet-marker-icon")
-    dx, dy = page.evaluate("""([lng, lat]) => { const m = window.chengyunCaseMap;
-        const a = m.map.latLngToContainerPoint(m.marker.getLatLng()), b = m.map.latLngToContainerPoint([lat, lng]);
-        return [b.x - a.x, b.y - a.y]; }""", [lng, lat])
-    box = page.locator("#case-point .leaflet-marker-icon").bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + dx / 2, y + dy / 2, steps=5)
-    page.mouse.move(x + dx, y + dy, steps=5)
-    page.mouse.up()
+    drag_marker(page, "#case-point .leaflet-marker-icon", "chengyunCaseMap", lng, lat)
 
 
 def test_drag_the_marker_see_the_new_grid_and_confirm_with_a_reason(page, live_server, file_case, crew):
