@@ -160,28 +160,36 @@ def import_page(request):
     from . import uploads
 
     policy.require_role(request.user, {R.SYSADMIN, R.DEPT_HANDLER}, "只有系统管理员或排水权属单位人员可以导入管网数据")
-    report = error = None
+    report = error = staged = None
     kind = request.POST.get("kind", "network")
     owner = request.POST.get("owner", "")
+    encoding = request.POST.get("encoding", "")
     files = request.FILES.getlist("file")
+    names = [f.name for f in files]
     if request.method == "POST":
         dry_run = request.POST.get("mode") == "check" or bool(request.POST.get("dry_run"))
         try:
-            read = [(geo_uploads.read_upload_bytes(f), f.name) for f in files] or [(geo_uploads.read_upload_bytes(None), "")]
+            if request.POST.get("staged") and not files:  # import the files checked a moment ago
+                read = geo_uploads.take_staged(request, request.POST["staged"])
+                names = [name for _, name in read]
+            else:
+                read = [(geo_uploads.read_upload_bytes(f), f.name) for f in files] or [(geo_uploads.read_upload_bytes(None), "")]
             if kind == "inspections":
                 if len(read) != 1:
                     raise Invalid("检测成果表一次上传一个文件", code="several_files", detail={"field": "file"})
                 data, name = read[0]
                 report = services.import_inspections(read_inspection_table(data, name), user=request.user, dry_run=dry_run, source_name=name)
             else:
-                features = uploads.read_network_uploads(read, request.POST.get("encoding") or None)
+                features = uploads.read_network_uploads(read, encoding or None)
                 report = services.import_network(features, user=request.user, dry_run=dry_run, default_owner=owner or None)
+            if report.ok and dry_run:
+                staged = geo_uploads.stage(request, read)
         except Invalid as exc:  # a file that cannot be read at all: nothing was checked or written
             error = exc.message
     status = 422 if error or (report is not None and not report.ok) else 200
     is_admin = policy.principal(request.user).has({R.SYSADMIN})
     return render(request, "drainage/import.html", {
-        "report": report, "kind": kind, "error": error, "owner": owner, "file_names": [f.name for f in files],
+        "report": report, "kind": kind, "error": error, "owner": owner, "encoding": encoding, "file_names": names, "staged": staged,
         "summary": report.as_text().splitlines()[0] if report else "", "errors": geo_uploads.problems(report.errors) if report else [],
         "units": Unit.objects.filter(active=True).order_by("kind", "code") if is_admin else [],
         "max_mb": geo_uploads.max_upload_bytes() // (1024 * 1024),

@@ -9,7 +9,10 @@ fill the disk). Reading itself is geo.importers', the same as the CLI's.
 from __future__ import annotations
 
 import re
+import secrets
+import shutil
 import tempfile
+import time
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,3 +133,56 @@ def problems(lines: list[str]) -> list[Problem]:
         m = _PROBLEM.match(line)
         out.append(Problem(m["where"], m["field"], m["message"]) if m else Problem("", "", line))
     return out
+
+
+# ---------------------------------------------------------------- checked files kept for the import
+# After a clean 校验 the page offers to import the very files it checked, without choosing them
+# again: they wait in DATA_DIR/upload-staging under a random token that only the session that
+# uploaded them knows, for at most STAGED_SECONDS.
+
+STAGED_SECONDS = 3600
+_SESSION_KEY = "staged_uploads"
+
+
+def _staging_dir() -> Path:
+    return Path(settings.DATA_DIR) / "upload-staging"
+
+
+def _drop_stale(now: float) -> None:
+    root = _staging_dir()
+    if not root.exists():
+        return
+    for folder in root.iterdir():
+        try:
+            if now - folder.stat().st_mtime > STAGED_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+        except FileNotFoundError:  # another process removed it first
+            continue
+
+
+def stage(request, files: list[tuple[bytes, str]]) -> str:
+    """Keep checked files for this session's import; returns the token the import form sends back."""
+    now = time.time()
+    _drop_stale(now)
+    token = secrets.token_urlsafe(18)
+    folder = _staging_dir() / token
+    folder.mkdir(parents=True)
+    for i, (data, _name) in enumerate(files):
+        (folder / str(i)).write_bytes(data)
+    staged = dict(request.session.get(_SESSION_KEY, {}))
+    staged[token] = {"names": [name for _, name in files], "at": now}
+    request.session[_SESSION_KEY] = {k: v for k, v in staged.items() if now - v["at"] <= STAGED_SECONDS}
+    return token
+
+
+def take_staged(request, token: str) -> list[tuple[bytes, str]]:
+    """The files checked under `token` by this session, removed from staging (an import uses them once)."""
+    staged = dict(request.session.get(_SESSION_KEY, {}))
+    entry = staged.pop(token, None)
+    folder = _staging_dir() / token
+    if entry is None or time.time() - entry["at"] > STAGED_SECONDS or not folder.is_dir():
+        raise Invalid("校验过的文件已过期，请重新选择文件", code="staged_expired", detail={"field": "file"})
+    files = [((folder / str(i)).read_bytes(), name) for i, name in enumerate(entry["names"])]
+    shutil.rmtree(folder, ignore_errors=True)
+    request.session[_SESSION_KEY] = staged
+    return files

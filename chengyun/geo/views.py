@@ -70,20 +70,27 @@ def boundary_import(request):
     """Upload boundaries (GeoJSON or a zipped Shapefile): 校验 checks only, 导入 writes all or nothing,
     through the import service `chengyun geo import` uses, so the errors and warnings are the same."""
     policy.require_role(request.user, {R.SYSADMIN}, _("只有系统管理员可以导入边界"))
-    report = error = None
+    report = error = staged = None
     level = request.POST.get("level", "grid")
     encoding = request.POST.get("encoding", "")
     upload = request.FILES.get("file")
+    name = upload.name if upload else ""
     if request.method == "POST":
+        dry_run = request.POST.get("mode") != "import"
         try:
-            data = uploads.read_upload_bytes(upload)
-            features = uploads.read_boundary_upload(data, upload.name, encoding or None)
-            report = services.import_boundaries(features, level, dry_run=request.POST.get("mode") != "import", user=request.user)
+            if request.POST.get("staged") and not upload:  # import the file checked a moment ago
+                [(data, name)] = uploads.take_staged(request, request.POST["staged"])
+            else:
+                data = uploads.read_upload_bytes(upload)
+            features = uploads.read_boundary_upload(data, name, encoding or None)
+            report = services.import_boundaries(features, level, dry_run=dry_run, user=request.user)
+            if report.ok and dry_run:
+                staged = uploads.stage(request, [(data, name)])
         except Invalid as exc:  # the file could not be read at all: nothing was checked or written
             error = exc.message
     status = 422 if error or (report is not None and not report.ok) else 200
     return render(request, "geo/boundary_import.html", {
         "levels": LEVEL_CHOICES, "encodings": ENCODING_CHOICES, "level": level, "encoding": encoding, "report": report,
-        "error": error, "file_name": upload.name if upload else "", "max_mb": uploads.max_upload_bytes() // (1024 * 1024),
+        "error": error, "file_name": name, "staged": staged, "max_mb": uploads.max_upload_bytes() // (1024 * 1024),
         "errors": uploads.problems(report.errors) if report else [], "level_name": dict(LEVEL_CHOICES).get(level, ""),
     }, status=status)

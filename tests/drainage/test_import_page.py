@@ -37,17 +37,19 @@ def _zipped_network(tmp_path) -> bytes:
     return buf.getvalue()
 
 
-def test_import_page_takes_zipped_shapefiles_checks_then_imports(network, make_user, client, tmp_path):
+def test_import_page_takes_zipped_shapefiles_checks_then_imports(network, make_user, client, tmp_path, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from chengyun.core.models import AuditEntry
 
+    settings.DATA_DIR = tmp_path
     client.force_login(make_user("sysadmin"))
     data = _zipped_network(tmp_path)
     before = Pipe.objects.count()
     r = client.post("/drainage/import/", {"kind": "network", "mode": "check", "owner": "D02", "file": SimpleUploadedFile("net.zip", data)})
     assert r.status_code == 200 and "校验通过（未写入）" in r.content.decode()
     assert Pipe.objects.count() == before
+    assert "导入刚校验的 net.zip" in r.content.decode()
     r = client.post("/drainage/import/", {"kind": "network", "mode": "import", "owner": "D02", "file": SimpleUploadedFile("net.zip", data)})
     assert r.status_code == 200 and "已导入" in r.content.decode()
     assert Pipe.objects.count() == before + 6 and Pipe.objects.get(code="ZP1").owner.code == "D02"
@@ -81,3 +83,22 @@ def test_import_page_refuses_others_and_unreadable_files(network, make_user, cli
     assert r.status_code == 422 and "不支持的文件类型：net.shp" in r.content.decode()
     r = client.post("/drainage/import/", {"kind": "network", "mode": "check", "file": SimpleUploadedFile("net.zip", b"PK-not")})
     assert r.status_code == 422 and "不是有效的 zip 压缩包" in r.content.decode()
+
+
+def test_checked_files_are_imported_from_staging(network, make_user, client, settings, tmp_path):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DATA_DIR = tmp_path
+    client.force_login(make_user("dept_handler", unit="D02"))
+    nodes = b"code,kind,lng,lat,ground_m\nN1,manhole,101.706,36.506,2230\n"
+    pipes = b"code,type,diameter_mm,from_node,to_node\nQ1,rain,300,N1,R1\n"
+    r = client.post("/drainage/import/", {"kind": "network", "mode": "check",
+                                           "file": [SimpleUploadedFile("nodes.csv", nodes), SimpleUploadedFile("pipes.csv", pipes)]})
+    page = r.content.decode()
+    assert "导入刚校验的 nodes.csv、pipes.csv" in page and not Pipe.objects.filter(code="Q1").exists()
+    token = re.search(r'name="staged" value="([^"]+)"', page).group(1)
+    r = client.post("/drainage/import/", {"kind": "network", "mode": "import", "staged": token, "owner": "", "encoding": ""})
+    assert r.status_code == 200 and "已导入" in r.content.decode()
+    assert Pipe.objects.get(code="Q1").from_node.code == "N1"

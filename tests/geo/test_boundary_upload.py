@@ -46,6 +46,11 @@ def zipped_shapefile(tmp_path, records, *, extra=None, folder="grids/"):
     return buf.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def staging_in_tmp(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+
+
 @pytest.fixture
 def admin_client(client, make_user):
     client.force_login(make_user(R.SYSADMIN))
@@ -137,3 +142,31 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(admin_client, settings, tmp
     assert len(buf.getvalue()) < 4000
     r = post(admin_client, buf.getvalue(), "grids.zip")
     assert r.status_code == 422 and "解压后超过" in r.content.decode()
+
+
+def test_the_checked_file_is_imported_without_choosing_it_again(admin_client, client, make_user, settings, tmp_path):
+    import re
+
+    settings.DATA_DIR = tmp_path
+    data = fc(({"code": G1, "name": "校验后导入"}, cell(0, 0)))
+    page = post(admin_client, data, "g.geojson").content.decode()
+    token = re.search(r'name="staged" value="([^"]+)"', page).group(1)
+    assert "导入刚校验的 g.geojson" in page and Grid.objects.get(code=G1).name != "校验后导入"
+    # Another administrator's session does not know the token.
+    from django.test import Client
+
+    other = Client()
+    other.force_login(make_user(R.SYSADMIN))
+    r = other.post(URL, {"level": "grid", "mode": "import", "staged": token})
+    assert r.status_code == 422 and "校验过的文件已过期" in r.content.decode() and Grid.objects.get(code=G1).name != "校验后导入"
+    r = admin_client.post(URL, {"level": "grid", "mode": "import", "staged": token})
+    assert r.status_code == 200 and "已导入" in r.content.decode() and Grid.objects.get(code=G1).name == "校验后导入"
+    assert not any((tmp_path / "upload-staging").iterdir())  # used once, then removed
+    r = admin_client.post(URL, {"level": "grid", "mode": "import", "staged": token})
+    assert r.status_code == 422 and "校验过的文件已过期" in r.content.decode()
+
+
+def test_a_failed_check_keeps_nothing(admin_client, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    page = post(admin_client, fc(({"code": G1, "name": ""}, cell(0, 0))), "g.geojson").content.decode()
+    assert 'name="staged"' not in page and not (tmp_path / "upload-staging").exists()
