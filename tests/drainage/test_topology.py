@@ -178,3 +178,4 @@ def test_import_page_reports_and_writes(network, make_user, client):
     report = "管段编号,检测日期,检测方法,缺陷代码,缺陷等级,缺陷位置(m)\nP1,2026-02-01,CCTV,PL,4,3\n".encode()
     ok = client.post("/drainage/import/", {"kind": "inspections", "file": SimpleUploadedFile("r.csv", report)})
     assert ok.status_code == 200 and Pipe.objects.get(code="P1").structural_grade == 4
+
