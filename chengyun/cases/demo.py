@@ -82,7 +82,7 @@ def generate(ctx: DemoContext) -> None:
     if not len(idx):
         ctx.log("案件：没有网格，跳过")
         return
-    now = services._now().replace(microsecond=0)
+    now = services.clocks.current_time().replace(microsecond=0)
     start = now - dt.timedelta(days=DAYS)
 
     services.load_seed_catalogue()

@@ -31,6 +31,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from chengyun.core.tables import UnreadableTable, decode_text, xlsx_rows
+
 KIND_EVENT = "event"
 KIND_COMPONENT = "component"
 KIND_NAMES = {KIND_COMPONENT: "部件", KIND_EVENT: "事件"}
@@ -191,14 +193,10 @@ def parse_rows(rows: list[dict[str, str]], *, first_row_number: int = 2) -> Pars
 
 def read_csv(data: bytes | str) -> list[dict[str, str]]:
     if isinstance(data, bytes):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise TableError("文件编码无法识别（请使用 UTF-8 或 GB18030）")
+        try:
+            text = decode_text(data)
+        except UnreadableTable as exc:
+            raise TableError(str(exc)) from None
     else:
         text = data
     reader = csv.DictReader(io.StringIO(text))
@@ -207,14 +205,10 @@ def read_csv(data: bytes | str) -> list[dict[str, str]]:
 
 
 def read_xlsx(data: bytes) -> list[dict[str, str]]:
-    import openpyxl
-
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a non-workbook
+        rows = xlsx_rows(data)
+    except UnreadableTable as exc:
         raise TableError(f"无法读取 Excel 文件：{exc}") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     _check_header(header)
     out = []

@@ -14,5 +14,6 @@ urlpatterns = [
     path("responsibilities/", views.responsibilities, name="responsibilities"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/attach", views.case_attach, name="attach"),
+    path("<int:pk>/move", views.case_move, name="move"),
     path("<int:pk>/act/<str:action>", views.case_act, name="act"),
 ]

@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chengyun.core.calendar import set_override
-from chengyun.core.errors import DomainError, Invalid
+from chengyun.core.errors import DomainError, Forbidden, Invalid
 from chengyun.core.models import CalendarOverride
 from chengyun.core.workcalendar import UNITS
 from chengyun.geo.models import Community, Street, Unit
@@ -20,7 +21,7 @@ from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
 
-from . import evaluation, services, standard, workflow
+from . import evaluation, relocation, services, standard, workflow
 from .api import fetch_page, list_queryset
 from .filters import CaseFilter
 from .models import Case, Category, Responsibility
@@ -72,7 +73,26 @@ def case_detail(request, pk: int):
         "time_units": [(u, standard.UNIT_NAMES[u]) for u in UNITS],
         "duplicates": services.find_duplicates(case.category, case.lng, case.lat, case.reported_at, exclude_id=case.pk) if case.is_open else [],
         "field_names": services.FIELD_NAMES,
+        "can_move": relocation.can_move(request.user, case),
     })
+
+
+@login_required
+@require_POST
+def case_move(request, pk: int):
+    """Confirm a position dragged on the detail map; 403/404 as a page, other refusals as a message."""
+    case = policy.get_visible(request.user, Case.objects.all(), pk=pk)
+    try:
+        relocation.move_with_reason(request.user, case, lng=request.POST.get("lng"), lat=request.POST.get("lat"),
+                                    crs=request.POST.get("crs", "wgs84"), reason=request.POST.get("reason", ""))
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("位置已修改：%(street)s / %(community)s / %(grid)s") % {
+            "street": case.street.name, "community": case.community.name, "grid": case.grid.name})
+    return redirect("cases:detail", pk=pk)
 
 
 @login_required

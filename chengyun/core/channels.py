@@ -11,7 +11,7 @@ List the ones to use in CHENGYUN_NOTIFY_CHANNELS (comma-separated dotted paths):
   ``Authorization: Bearer <token>``; CHENGYUN_NOTIFY_WEBHOOK_TIMEOUT (seconds, default 10).
 
 Channels run in the background worker (core.tasks.deliver), never in a request. A failing
-gateway raises ChannelError here; core.notify logs it and goes on with the other channels,
+gateway raises ChannelError here; send_to_channels logs it and goes on with the other channels,
 and the in-app notification is there either way.
 
 Payload of the webhook:
@@ -21,18 +21,36 @@ Payload of the webhook:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import urllib.error
 import urllib.request
 from typing import Any
 
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import Notification
 
 
+log = logging.getLogger(__name__)
+
+
 class ChannelError(RuntimeError):
     pass
+
+
+def channel_paths() -> list[str]:
+    return [p.strip() for p in os.environ.get("CHENGYUN_NOTIFY_CHANNELS", "").split(",") if p.strip()]
+
+
+def send_to_channels(notification: Notification) -> None:
+    """Fan one notification out to every configured channel (run by core.tasks.deliver)."""
+    for path in channel_paths():
+        try:
+            import_string(path)(notification)
+        except Exception:  # one broken gateway must not stop the others
+            log.exception("notification channel %s failed for notification %s", path, notification.pk)
 
 
 def _public_url(path: str) -> str:

@@ -6,20 +6,13 @@ in the background worker so a slow gateway never holds up a request.
 """
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any, Iterable
 
 from django.db import IntegrityError, transaction
-from django.utils.module_loading import import_string
 
+from .channels import channel_paths
 from .models import Notification
-
-log = logging.getLogger(__name__)
-
-
-def channel_paths() -> list[str]:
-    return [p.strip() for p in os.environ.get("CHENGYUN_NOTIFY_CHANNELS", "").split(",") if p.strip()]
+from .tasks import deliver
 
 
 def notify(recipients: Iterable[Any], title: str, *, body: str = "", url: str = "", level: str = Notification.Level.INFO,
@@ -34,16 +27,7 @@ def notify(recipients: Iterable[Any], title: str, *, body: str = "", url: str = 
             continue  # already notified for this dedup_key
         created.append(n)
     if created and channel_paths():
-        from .tasks import deliver
-
         ids = [n.pk for n in created]
         transaction.on_commit(lambda: deliver(ids))
     return created
 
-
-def send_to_channels(notification: Notification) -> None:
-    for path in channel_paths():
-        try:
-            import_string(path)(notification)
-        except Exception:  # one broken gateway must not stop the others
-            log.exception("notification channel %s failed for notification %s", path, notification.pk)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chengyun.core.errors import Invalid
+from chengyun.core.tables import UnreadableTable, decode_text, xlsx_rows
 from chengyun.geo.importers import read_geojson, read_shapefile
 
 
@@ -93,12 +94,10 @@ def read_csv_network(data: bytes, name: str) -> list[NetFeature]:
 
 
 def _decode(data: bytes, name: str) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise Invalid(f"{name}：无法识别文件编码（应为 UTF-8 或 GBK）", code="bad_file")
+    try:
+        return decode_text(data)
+    except UnreadableTable:
+        raise Invalid(f"{name}：无法识别文件编码（应为 UTF-8 或 GBK）", code="bad_file") from None
 
 
 def read_network_file(path: str | Path, encoding: str | None = None) -> list[NetFeature]:
@@ -162,13 +161,10 @@ def _map_header(header: list[Any]) -> dict[int, str]:
 def read_inspection_table(data: bytes, name: str) -> list[InspectionRow]:
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
         try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
+            rows = [list(r) for r in xlsx_rows(data)]
+        except UnreadableTable as exc:
             raise Invalid(f"{name}：无法读取 Excel 文件（{exc}）", code="bad_file") from None
-        rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     elif suffix == ".csv":
         rows = list(csv.reader(io.StringIO(_decode(data, name))))
     else:

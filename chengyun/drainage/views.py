@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from chengyun.core.errors import DomainError
+from chengyun.core.errors import DomainError, Invalid
 from chengyun.geo.models import Street, Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
@@ -17,7 +17,7 @@ from chengyun.people import roles as R
 
 from . import services
 from .filters import MisconnectionFilter, PipeFilter
-from .importers import read_inspection_table, read_network_upload
+from .importers import read_inspection_table
 from .models import Misconnection, Node, Pipe, RenovationPlan, SeparationProject
 
 
@@ -152,22 +152,45 @@ def plan_xlsx(request, pk: int):
 
 @login_required
 def import_page(request):
-    """Upload a network file (GeoJSON/CSV) or an inspection report (CSV/Excel); the report of the
-    checks is shown whether or not anything was written."""
-    report = kind = None
+    """Upload network files (GeoJSON, CSV, zipped Shapefiles; nodes and pipes together) or an
+    inspection report (CSV/Excel). 校验 checks only, 导入 writes all or nothing; the report names
+    the file, row and field of every error, as `chengyun drainage import` does."""
+    from chengyun.geo import uploads as geo_uploads
+
+    from . import uploads
+
+    policy.require_role(request.user, {R.SYSADMIN, R.DEPT_HANDLER}, "只有系统管理员或排水权属单位人员可以导入管网数据")
+    report = error = staged = None
+    kind = request.POST.get("kind", "network")
+    owner = request.POST.get("owner", "")
+    encoding = request.POST.get("encoding", "")
+    files = request.FILES.getlist("file")
+    names = [f.name for f in files]
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        kind = request.POST.get("kind", "network")
-        dry_run = bool(request.POST.get("dry_run"))
+        dry_run = request.POST.get("mode") == "check" or bool(request.POST.get("dry_run"))
         try:
-            if upload is None:
-                messages.error(request, "请选择文件")
-            elif kind == "inspections":
-                report = services.import_inspections(read_inspection_table(upload.read(), upload.name), user=request.user,
-                                                     dry_run=dry_run, source_name=upload.name)
+            if request.POST.get("staged") and not files:  # import the files checked a moment ago
+                read = geo_uploads.take_staged(request, request.POST["staged"])
+                names = [name for _, name in read]
             else:
-                report = services.import_network(read_network_upload(upload.read(), upload.name), user=request.user, dry_run=dry_run)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    status = 422 if report is not None and not report.ok else 200
-    return render(request, "drainage/import.html", {"report": report, "kind": kind, "text": report.as_text() if report else ""}, status=status)
+                read = [(geo_uploads.read_upload_bytes(f), f.name) for f in files] or [(geo_uploads.read_upload_bytes(None), "")]
+            if kind == "inspections":
+                if len(read) != 1:
+                    raise Invalid("检测成果表一次上传一个文件", code="several_files", detail={"field": "file"})
+                data, name = read[0]
+                report = services.import_inspections(read_inspection_table(data, name), user=request.user, dry_run=dry_run, source_name=name)
+            else:
+                features = uploads.read_network_uploads(read, encoding or None)
+                report = services.import_network(features, user=request.user, dry_run=dry_run, default_owner=owner or None)
+            if report.ok and dry_run:
+                staged = geo_uploads.stage(request, read)
+        except Invalid as exc:  # a file that cannot be read at all: nothing was checked or written
+            error = exc.message
+    status = 422 if error or (report is not None and not report.ok) else 200
+    is_admin = policy.principal(request.user).has({R.SYSADMIN})
+    return render(request, "drainage/import.html", {
+        "report": report, "kind": kind, "error": error, "owner": owner, "encoding": encoding, "file_names": names, "staged": staged,
+        "summary": report.as_text().splitlines()[0] if report else "", "errors": geo_uploads.problems(report.errors) if report else [],
+        "units": Unit.objects.filter(active=True).order_by("kind", "code") if is_admin else [],
+        "max_mb": geo_uploads.max_upload_bytes() // (1024 * 1024),
+    }, status=status)

@@ -16,6 +16,7 @@ class GeoConfig(AppConfig):
     nav = [
         NavItem(_("一张图"), "geo:map", order=10),
         NavItem(pgettext_lazy("导航", "责任单位"), "geo:units", order=70),
+        NavItem(_("边界导入"), "geo:boundary_import", order=95, roles=frozenset({"sysadmin"})),
     ]
 
     def ready(self) -> None:

@@ -104,7 +104,10 @@ def read_shapefile(path: str | Path, encoding: str | None = None) -> list[RawFea
     if encoding is None:
         encoding = cpg.read_text().strip() if cpg.exists() else "utf-8"
     prj = base.with_suffix(".prj")
-    crs = CRS.from_wkt(prj.read_text()) if prj.exists() else None
+    try:
+        crs = CRS.from_wkt(prj.read_text(errors="replace")) if prj.exists() else None
+    except Exception:  # a .prj that is not WKT is the file's fault, not a crash
+        raise Invalid(f"无法识别 {prj.name} 中的坐标参考系", code="bad_crs") from None
     transformer = _transformer_for(crs)
     try:
         reader = shapefile.Reader(str(base), encoding=encoding)

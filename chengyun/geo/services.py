@@ -19,7 +19,8 @@ from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
 from chengyun.core import audit
-from chengyun.core.errors import Conflict, DomainError, Forbidden, Invalid
+from chengyun.core.errors import Conflict, DomainError, Invalid
+from chengyun.core.importing import ImportOutcome
 from chengyun.people import policy
 from chengyun.people import roles as R
 from chengyun.standards import coords, gbt30428
@@ -101,7 +102,7 @@ CHILD_LEVEL = {v: k for k, v in PARENT_LEVEL.items()}
 
 
 @dataclass
-class ImportReport:
+class ImportReport(ImportOutcome):
     level: str
     dry_run: bool
     total: int = 0
@@ -112,10 +113,6 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     written: bool = False
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "level": self.level, "dry_run": self.dry_run, "ok": self.ok, "written": self.written,
@@ -124,11 +121,8 @@ class ImportReport:
         }
 
     def as_text(self) -> str:
-        head = "（试运行，未写入）" if self.dry_run else ("已写入" if self.written else "未写入任何数据")
-        lines = [f"{LEVELS[self.level][2]}边界导入 {head}：共 {self.total} 个要素，新增 {len(self.created)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}"]
-        lines += [f"错误：{e}" for e in self.errors]
-        lines += [f"警告：{w}" for w in self.warnings]
-        return "\n".join(lines)
+        return self.lines_text(f"{LEVELS[self.level][2]}边界导入 {self.outcome()}：共 {self.total} 个要素，新增 {len(self.created)}，"
+                               f"更新 {len(self.updated)}，未变 {len(self.unchanged)}")
 
 
 def _check_code(level: str, code: str) -> str | None:
@@ -356,10 +350,7 @@ def create_unit(user: Any, *, code: str, name: str, kind: str, **fields: Any) ->
 def update_unit(user: Any, unit: Unit, **changes: Any) -> Unit:
     policy.require_write(user, unit, "只能修改本单位的信息")
     p = policy.principal(user)
-    allowed = set(UNIT_FIELDS) if p.has({R.SYSADMIN}) else {"address"}
-    refused = set(changes) - allowed
-    if refused:
-        raise Forbidden(f"无权修改字段：{'、'.join(sorted(refused))}")
+    policy.require_fields(changes, UNIT_FIELDS if p.has({R.SYSADMIN}) else {"address"})
     with transaction.atomic():
         before = audit.snapshot(unit)
         for k, v in changes.items():

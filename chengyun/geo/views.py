@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from chengyun.core.errors import Invalid
 
 from chengyun.people import policy
+from chengyun.people import roles as R
 
-from . import services
+from . import services, uploads
 from .filters import UnitFilter
 from .models import Unit
 
@@ -58,3 +59,38 @@ def unit_detail(request, code: str):
     blank_rows = range(len(contacts), len(contacts) + 3)
     return render(request, "geo/unit_detail.html", {"unit": unit, "can_edit": policy.can_write(request.user, unit),
                                                     "contacts": contacts, "blank_rows": blank_rows, "rows": len(contacts) + 3, "error": error})
+
+
+LEVEL_CHOICES = (("district", _("区")), ("street", _("街道")), ("community", _("社区")), ("grid", _("单元网格")))
+ENCODING_CHOICES = (("", _("自动（.cpg，否则 UTF-8）")), ("gbk", "GBK"), ("utf-8", "UTF-8"))
+
+
+@login_required
+def boundary_import(request):
+    """Upload boundaries (GeoJSON or a zipped Shapefile): 校验 checks only, 导入 writes all or nothing,
+    through the import service `chengyun geo import` uses, so the errors and warnings are the same."""
+    policy.require_role(request.user, {R.SYSADMIN}, _("只有系统管理员可以导入边界"))
+    report = error = staged = None
+    level = request.POST.get("level", "grid")
+    encoding = request.POST.get("encoding", "")
+    upload = request.FILES.get("file")
+    name = upload.name if upload else ""
+    if request.method == "POST":
+        dry_run = request.POST.get("mode") != "import"
+        try:
+            if request.POST.get("staged") and not upload:  # import the file checked a moment ago
+                [(data, name)] = uploads.take_staged(request, request.POST["staged"])
+            else:
+                data = uploads.read_upload_bytes(upload)
+            features = uploads.read_boundary_upload(data, name, encoding or None)
+            report = services.import_boundaries(features, level, dry_run=dry_run, user=request.user)
+            if report.ok and dry_run:
+                staged = uploads.stage(request, [(data, name)])
+        except Invalid as exc:  # the file could not be read at all: nothing was checked or written
+            error = exc.message
+    status = 422 if error or (report is not None and not report.ok) else 200
+    return render(request, "geo/boundary_import.html", {
+        "levels": LEVEL_CHOICES, "encodings": ENCODING_CHOICES, "level": level, "encoding": encoding, "report": report,
+        "error": error, "file_name": name, "staged": staged, "max_mb": uploads.max_upload_bytes() // (1024 * 1024),
+        "errors": uploads.problems(report.errors) if report else [], "level_name": dict(LEVEL_CHOICES).get(level, ""),
+    }, status=status)

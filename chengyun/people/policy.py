@@ -224,6 +224,13 @@ def require_create(user: Any, model: type[models.Model], *, grid_id: int | None 
     raise Forbidden(message or "您无权在该区域或单位新建此类记录")
 
 
+def require_fields(changes: Iterable[str], allowed: Iterable[str]) -> None:
+    """Raise Forbidden naming the fields of an update this user may not change."""
+    refused = set(changes) - set(allowed)
+    if refused:
+        raise Forbidden(f"无权修改字段：{'、'.join(sorted(refused))}")
+
+
 def require_role(user: Any, allowed: Iterable[str], message: str | None = None) -> Principal:
     p = principal(user)
     if not p.is_authenticated:

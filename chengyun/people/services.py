@@ -59,10 +59,7 @@ def create_person(user: Any, *, name: str, unit: Unit, roles: Iterable[str], pho
 def update_person(user: Any, person: Person, **changes: Any) -> Person:
     """A person corrects their own phone; an administrator edits anything."""
     p = policy.require_write(user, person)
-    allowed = PERSON_ADMIN_FIELDS if p.has({R.SYSADMIN}) else PERSON_SELF_FIELDS
-    refused = set(changes) - allowed
-    if refused:
-        raise Forbidden(f"无权修改字段：{'、'.join(sorted(refused))}")
+    policy.require_fields(changes, PERSON_ADMIN_FIELDS if p.has({R.SYSADMIN}) else PERSON_SELF_FIELDS)
     with transaction.atomic():
         before = audit.snapshot(person)
         for k, v in changes.items():

@@ -215,11 +215,7 @@ def add_finding(user: Any, survey: HazardSurvey | None, *, segment_code: str, ki
     seg = RoadSegment.objects.filter(code=segment_code).first()
     if seg is None:
         raise Invalid(f"路段 {segment_code} 不存在", code="unknown_segment", detail={"field": "segment"})
-    if kind not in KIND_WEIGHT:
-        raise Invalid(f"未知的隐患类型：{kind}（应为 cavity 空洞 / void 脱空 / loose 疏松）", code="bad_kind", detail={"field": "kind"})
-    for fname, v, lo, hi in (("depth_m", depth_m, 0, 30), ("length_m", length_m, 0.05, 200), ("width_m", width_m, 0.05, 200), ("height_m", height_m, 0, 30)):
-        if v is None or not math.isfinite(v) or not lo <= v <= hi:
-            raise Invalid(f"{fname} 应在 {lo}～{hi} 米之间", code="bad_size", detail={"field": fname})
+    _check_finding(kind=kind, depth_m=depth_m, length_m=length_m, width_m=width_m, height_m=height_m, lng=lng, lat=lat)
     with transaction.atomic():
         code = code or f"{seg.code}-H{(HazardFinding.objects.filter(segment=seg).count() + 1):02d}"
         if HazardFinding.objects.filter(code=code).exists():
@@ -228,6 +224,95 @@ def add_finding(user: Any, survey: HazardSurvey | None, *, segment_code: str, ki
                                          width_m=width_m, height_m=height_m, lng=lng, lat=lat, found_on=found_on, note=note[:200])
         audit.created(f)
     return f
+
+
+FINDING_SIZES = {"depth_m": (0, 30), "length_m": (0.05, 200), "width_m": (0.05, 200), "height_m": (0, 30)}
+FINDING_FIELDS = frozenset({"segment_code", "kind", *FINDING_SIZES, "lng", "lat", "found_on", "note"})
+SURVEY_FIELDS = frozenset({"name", "method", "status", "unit", "started_on", "deadline"})
+FINDINGS_STAMP = "roads.findings"  # bumped by edits, which move neither the newest id nor the treated count
+
+
+def _check_finding(**values: Any) -> None:
+    if "kind" in values and values["kind"] not in KIND_WEIGHT:
+        raise Invalid(f"未知的隐患类型：{values['kind']}（应为 cavity 空洞 / void 脱空 / loose 疏松）", code="bad_kind", detail={"field": "kind"})
+    for fname, (lo, hi) in FINDING_SIZES.items():
+        if fname in values:
+            v = values[fname]
+            if v is None or not math.isfinite(v) or not lo <= v <= hi:
+                raise Invalid(f"{fname} 应在 {lo}～{hi} 米之间", code="bad_size", detail={"field": fname})
+    for fname, lo, hi in (("lng", -180, 180), ("lat", -90, 90)):
+        if fname in values:
+            v = values[fname]
+            if v is None or not math.isfinite(v) or not lo <= v <= hi:
+                raise Invalid("隐患点位置应为经纬度", code="bad_location", detail={"field": fname})
+
+
+def update_finding(user: Any, finding: HazardFinding, **changes: Any) -> HazardFinding:
+    """Correct a finding (position, segment, kind, size, date, note); the collapse risk follows."""
+    from chengyun.core import stamps
+
+    if user is not None:
+        policy.require_write(user, finding, "只有实施单位人员可以修改隐患点")
+    unknown = set(changes) - FINDING_FIELDS
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    _check_finding(**{k: v for k, v in changes.items() if k not in ("segment_code", "found_on", "note")})
+    if "segment_code" in changes:
+        seg = RoadSegment.objects.filter(code=changes.pop("segment_code")).first()
+        if seg is None:
+            raise Invalid("路段不存在", code="unknown_segment", detail={"field": "segment"})
+        changes["segment"] = seg
+    if "note" in changes:
+        changes["note"] = (changes["note"] or "")[:200]
+    with transaction.atomic():
+        before = audit.snapshot(finding)
+        for k, v in changes.items():
+            setattr(finding, k, v)
+        finding.save()
+        if audit.updated(finding, before) is not None:
+            stamps.bump(FINDINGS_STAMP)
+    return finding
+
+
+def nearest_segment(lng: float, lat: float, within_m: float = 60.0) -> RoadSegment | None:
+    """The road segment nearest to a point picked on the map, if one lies within `within_m`."""
+    segments = list(RoadSegment.objects.all())
+    if not segments:
+        return None
+    geoms = _to_local_m(np.array([s.shape for s in segments], dtype=object), lat)
+    point = _to_local_m(np.array([shapely.Point(lng, lat)], dtype=object), lat)[0]
+    dist = shapely.distance(geoms, point)
+    i = int(np.argmin(dist))
+    return segments[i] if dist[i] <= within_m else None
+
+
+def update_survey(user: Any, survey: HazardSurvey, **changes: Any) -> HazardSurvey:
+    """Change a survey's name, method, status, contractor or dates."""
+    if user is not None:
+        policy.require_write(user, survey, "只有实施单位人员可以修改排查")
+    unknown = set(changes) - SURVEY_FIELDS
+    if unknown:
+        raise Invalid(f"不能修改的字段：{'、'.join(sorted(unknown))}", code="invalid_field")
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()[:100]
+        if not changes["name"]:
+            raise Invalid("排查名称不能为空", code="missing_fields", detail={"field": "name"})
+    if "method" in changes:
+        changes["method"] = (changes["method"] or "").strip()[:30] or "GPR"
+    if "status" in changes and changes["status"] not in HazardSurvey.Status.values:
+        raise Invalid(f"未知的排查状态：{changes['status']}", code="bad_status", detail={"field": "status"})
+    unit = changes.get("unit", survey.unit)
+    if user is not None and "unit" in changes and getattr(unit, "pk", None) != survey.unit_id:
+        _require_roads_writer(user, HazardSurvey, getattr(unit, "pk", None), "不能把排查交给其他单位")
+    if changes.get("deadline", survey.deadline) < changes.get("started_on", survey.started_on):
+        raise Invalid("完成期限早于开始日期", code="bad_deadline", detail={"field": "deadline"})
+    with transaction.atomic():
+        before = audit.snapshot(survey)
+        for k, v in changes.items():
+            setattr(survey, k, v)
+        survey.save()
+        audit.updated(survey, before)
+    return survey
 
 
 def treat_finding(user: Any, finding: HazardFinding, *, note: str = "") -> HazardFinding:
@@ -334,12 +419,13 @@ def level_of(score: float) -> str:
 
 
 def _signature() -> str:
+    from chengyun.core import stamps
     from chengyun.drainage import services as drainage
 
     agg = HazardFinding.objects.aggregate(m=Max("id"))
     treated = HazardFinding.objects.filter(status=HazardFinding.Status.TREATED).count()
     segs = RoadSegment.objects.aggregate(m=Max("id"))
-    return f"{drainage.condition_version()}|{agg['m'] or 0}:{treated}|{segs['m'] or 0}:{RoadSegment.objects.count()}|{sorted(risk_weights().items())}"
+    return f"{drainage.condition_version()}|{agg['m'] or 0}:{treated}:{stamps.version(FINDINGS_STAMP)}|{segs['m'] or 0}:{RoadSegment.objects.count()}|{sorted(risk_weights().items())}"
 
 
 def recompute_risk() -> RiskRun:

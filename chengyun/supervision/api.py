@@ -334,7 +334,7 @@ class MissingOut(Schema):
 def missing(request, date: Optional[dt.date] = None):
     from chengyun.core.calendar import get_calendar
 
-    day = date or services.today()
+    day = date or services.dates.today()
     visible = set(_tasks(request).values_list("pk", flat=True))
     tasks = [t for t in services.missing_entries(day) if t.pk in visible]
     return {"date": day, "workday": get_calendar().is_workday(day), "past_cutoff": timezone.now() > services.cutoff_at(day),

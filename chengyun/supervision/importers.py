@@ -7,15 +7,14 @@ Columns, by header (order free; * required):
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from typing import Any
 
 from django.db import transaction
-from openpyxl import load_workbook
 
 from chengyun.core import audit
 from chengyun.core.errors import DomainError, Invalid
+from chengyun.core.tables import UnreadableTable, xlsx_rows
 from chengyun.geo.models import Unit
 from chengyun.people import policy
 from chengyun.people.models import Person
@@ -56,11 +55,9 @@ def import_tasks(user: Any, data: bytes) -> list[KeyTask]:
     """Create every task of the sheet, or raise Invalid with detail=[{row, column, message}]."""
     policy.require_create(user, KeyTask, message="只有城运中心和区领导可以导入督办任务")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
+        rows = xlsx_rows(data)
+    except UnreadableTable:
         raise Invalid("无法读取文件，请上传 .xlsx 格式的 Excel 文件", code="bad_file") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
         raise Invalid("表格为空", code="empty_file")

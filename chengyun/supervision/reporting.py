@@ -209,7 +209,7 @@ class MonthlySummary:
 def monthly_summary(year: int, month: int, *, today: dt.date | None = None) -> MonthlySummary:
     first = dt.date(year, month, 1)
     last = dt.date(year, month, pycal.monthrange(year, month)[1])
-    now = today or services.today()
+    now = today or services.dates.today()
     if first > now:
         raise Invalid(f"{year}年{month}月尚未开始，无法生成月度总结", code="future_month")
     as_of = min(last, now)

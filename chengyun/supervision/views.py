@@ -54,7 +54,7 @@ def _day(request) -> dt.date:
     try:
         return dt.date.fromisoformat(request.GET.get("date") or "")
     except ValueError:
-        return services.today()
+        return services.dates.today()
 
 
 @page
@@ -81,7 +81,7 @@ def _timeline(task: KeyTask, milestones) -> dict:
     start = task.start_date
     end = max([task.deadline] + [m.planned_date for m in milestones] + [m.done_on for m in milestones if m.done_on])
     span = max((end - start).days, 1)
-    today = services.today()
+    today = services.dates.today()
 
     def pos(d: dt.date) -> float:
         return round(100.0 * min(max((d - start).days, 0), span) / span, 2)
@@ -119,7 +119,7 @@ def task_detail(request, pk: int):
             from chengyun.geo.models import Street
 
             names = dict(Street.objects.values_list("code", "name"))
-            today = services.today()
+            today = services.dates.today()
             measured = {"label": metric.label, "rows": []}
             for code in [""] + sorted(names):
                 value = metrics.measure(task.metric_key, today, code)
@@ -164,7 +164,7 @@ def task_action(request, pk: int):
 @page
 def daily_entry(request):
     """The form a lead unit fills in each working day: one block per task it leads."""
-    day = services.today()
+    day = services.dates.today()
     p = policy.principal(request.user)
     tasks = policy.visible(request.user, KeyTask.objects.filter(state=KeyTask.State.ACTIVE, start_date__lte=day)
                            .select_related("lead_unit", "category").prefetch_related("milestones"))
@@ -249,7 +249,7 @@ def meetings(request):
         m.decision_count = m.decisions.count()
         m.item_count = m.items.count()
     return render(request, "supervision/meetings.html", {"page": paged, "values": {}, "can_create": _is_wide(request.user),
-                                                          "today": services.today()})
+                                                          "today": services.dates.today()})
 
 
 @page
@@ -356,7 +356,7 @@ def task_new(request):
         return redirect("supervision:task", pk=task.pk)
     return render(request, "supervision/task_new.html", {
         "sources": KeyTask.Source.choices, "categories": Category.objects.filter(active=True), "leaders": leaders,
-        "units": Unit.objects.filter(active=True).order_by("kind", "code"), "today": services.today(),
+        "units": Unit.objects.filter(active=True).order_by("kind", "code"), "today": services.dates.today(),
     })
 
 
@@ -388,5 +388,5 @@ def monthly(request):
         run, _ = reports.generate(request.user, "supervision-monthly", {"month": request.POST.get("month", "")})
         messages.success(request, f"已生成：{run.title}")
         return redirect(reverse("reports:archive") + "?kind=supervision-monthly")
-    today = services.today()
+    today = services.dates.today()
     return render(request, "supervision/monthly.html", {"month": f"{today.year}-{today.month:02d}"})

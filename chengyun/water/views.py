@@ -441,7 +441,28 @@ def _site_form_changes(post, site) -> dict:
     else:
         changes["kind"] = post.get("kind", "")
         changes["unit"] = _pick(Unit, post.get("unit"), "code")
+    changes.update(_site_form_position(post, site))
     return changes
+
+
+def _site_form_position(post, site) -> dict:
+    """The position from the edit form's map or inputs, in WGS84 (typed GCJ-02/BD-09 converted);
+    only a real move is passed on, so a save of other fields does not re-locate the site."""
+    from chengyun.geo import services as geo_services
+
+    if post.get("lng", "") == "" and post.get("lat", "") == "":
+        return {}
+    try:
+        lng, lat = float(post.get("lng", "")), float(post.get("lat", ""))
+    except ValueError:
+        raise Invalid(_("经度和纬度应为数字"), code="invalid_location", detail={"field": "lng/lat"}) from None
+    crs = post.get("crs") or "wgs84"
+    if crs not in ("wgs84", "cgcs2000", "gcj02", "bd09"):
+        raise Invalid(_("未知的坐标系"), code="invalid_crs", detail={"field": "crs"})
+    lng, lat = geo_services.to_wgs84(lng, lat, crs)
+    if round(lng, 7) == round(site.lng, 7) and round(lat, 7) == round(site.lat, 7):
+        return {}
+    return {"lng": lng, "lat": lat}
 
 
 def _edit_site(request, site) -> None:

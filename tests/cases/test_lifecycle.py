@@ -193,8 +193,8 @@ def test_suspend_pauses_the_clock(file_case, crew, photo, monkeypatch):
     case = services.transition(crew["handler"], case, "request_suspend", reason="涉及拆迁，需长期处置")
     case = services.transition(crew["shift"], case, "approve_suspend")
     assert case.status == W.SUSPENDED and case.pauses[-1][1] is None
-    later = services._now() + dt.timedelta(days=10)
-    monkeypatch.setattr(services, "_now", lambda: later)
+    later = services.clocks.current_time() + dt.timedelta(days=10)
+    monkeypatch.setattr(services.clocks, "current_time", lambda: later)
     case = services.transition(crew["shift"], case, "resume")
     assert case.status == W.HANDLING and case.pauses[-1][1] is not None
     assert case.overall_deadline > deadline + dt.timedelta(days=8)
@@ -291,7 +291,7 @@ def test_clock_warning_and_overdue_notify_once(file_case, crew, photo):
 def test_handling_deadline_follows_the_filing_condition_across_a_holiday(file_case, crew, photo, monkeypatch):
     """A 5-working-day limit dispatched before the National Day holiday ends after it."""
     start = dt.datetime(2025, 9, 30, 10, 0, tzinfo=SH)
-    monkeypatch.setattr(services, "_now", lambda: start)
+    monkeypatch.setattr(services.clocks, "current_time", lambda: start)
     case = file_case()
     case = services.transition(crew["acceptor"], case, "accept")
     cond = FilingCondition.objects.filter(category=case.category, limit_unit="work_day", limit_amount=5).first()
@@ -306,7 +306,7 @@ def test_handling_deadline_follows_the_filing_condition_across_a_holiday(file_ca
 
 def test_urgent_limit_runs_through_the_night(file_case, crew, monkeypatch):
     start = dt.datetime(2026, 3, 6, 17, 30, tzinfo=SH)  # a Friday, 17:30
-    monkeypatch.setattr(services, "_now", lambda: start)
+    monkeypatch.setattr(services.clocks, "current_time", lambda: start)
     case = file_case(code="0101", kind="component")
     case = services.transition(crew["acceptor"], case, "accept")
     urgent = case.category.conditions.get(limit_unit="urgent_hour")
@@ -321,13 +321,13 @@ def test_calendar_override_moves_deadlines(file_case, crew, monkeypatch):
     from chengyun.core.calendar import set_override
 
     start = dt.datetime(2026, 3, 6, 17, 0, tzinfo=SH)  # Friday 17:00
-    monkeypatch.setattr(services, "_now", lambda: start)
+    monkeypatch.setattr(services.clocks, "current_time", lambda: start)
     set_override(crew["admin"], dt.date(2026, 3, 7), True, "调休上班")
     case = file_case()
     # 1 work hour for acceptance: 17:00–18:00 Friday.
     assert case.stage_deadline.astimezone(SH) == dt.datetime(2026, 3, 6, 18, 0, tzinfo=SH)
     case = services.transition(crew["acceptor"], case, "accept")
-    monkeypatch.setattr(services, "_now", lambda: dt.datetime(2026, 3, 6, 17, 30, tzinfo=SH))
+    monkeypatch.setattr(services.clocks, "current_time", lambda: dt.datetime(2026, 3, 6, 17, 30, tzinfo=SH))
     case = services.transition(crew["acceptor"], case, "file", condition_id=case.category.conditions.first().pk)
     # Half an hour on Friday, the rest on the make-up Saturday.
     assert case.stage_deadline.astimezone(SH) == dt.datetime(2026, 3, 7, 8, 30, tzinfo=SH)
@@ -345,7 +345,7 @@ def test_allowed_actions_follow_role_and_state(file_case, crew, photo):
 def test_timeline_records_on_time(file_case, crew, photo, monkeypatch):
     case = file_case()
     later = case.stage_deadline + dt.timedelta(hours=1)
-    monkeypatch.setattr(services, "_now", lambda: later)
+    monkeypatch.setattr(services.clocks, "current_time", lambda: later)
     case = services.transition(crew["acceptor"], case, "accept")
     ev = case.events.get(action="accept")
     assert ev.on_time is False and ev.stage_deadline is not None
@@ -361,7 +361,7 @@ def test_periodic_clock_job(file_case, crew, photo):
     from chengyun.cases import tasks
 
     case = run_to(file_case(), W.DISPATCHED, crew, photo)
-    Case.objects.filter(pk=case.pk).update(stage_deadline=services._now() - dt.timedelta(minutes=1))
+    Case.objects.filter(pk=case.pk).update(stage_deadline=services.clocks.current_time() - dt.timedelta(minutes=1))
     result = tasks.refresh_case_clocks.call_local()
     assert result["overdue"] == 1
     case.refresh_from_db()

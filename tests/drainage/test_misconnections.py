@@ -23,7 +23,7 @@ def misconnected(network):
 
 @pytest.fixture
 def no_water(monkeypatch):
-    monkeypatch.setattr(services, "_dry_weather_flow", lambda since: None)
+    monkeypatch.setattr(services.misconnection, "_dry_weather_flow", lambda since: None)
 
 
 def test_topology_rules_find_both_directions(misconnected, no_water):

@@ -30,6 +30,7 @@ def test_reimport_same_file_changes_nothing(network):
     ([pipe("X1", "R1", "NOPE", ((0, 2), (5, 5)))], "to_node: 节点 NOPE 不存在"),
     ([pipe("X1", "R1", "R1", ((0, 2), (0, 2)))], "起点与终点是同一节点"),
     ([pipe("P1", "R4", "R3", (POS["R4"], POS["R3"]))], "code: 与test.geojson 第 9 个要素（code=P1）重复"),
+    ([node("R1", "manhole", (4, 4))], "（code=R1）：code: 与test.geojson 第 1 个要素（code=R1）重复"),
     ([pipe("X1", "R1", "R2", ((0, 2), (1, 2)), type="stormwater")], "type: 未知的管道类别"),
     ([pipe("X1", "R1", "R2", ((0, 2), (1, 2)), diameter_mm="大")], "diameter_mm: 应为数字"),
     ([node("N9", "tank", (4, 4))], "kind: 未知的节点类型"),
@@ -177,3 +178,4 @@ def test_import_page_reports_and_writes(network, make_user, client):
     report = "管段编号,检测日期,检测方法,缺陷代码,缺陷等级,缺陷位置(m)\nP1,2026-02-01,CCTV,PL,4,3\n".encode()
     ok = client.post("/drainage/import/", {"kind": "inspections", "file": SimpleUploadedFile("r.csv", report)})
     assert ok.status_code == 200 and Pipe.objects.get(code="P1").structural_grade == 4
+

@@ -14,7 +14,7 @@ def fixed_today(monkeypatch):
     from chengyun.supervision import services
 
     state = {"day": DAY}
-    monkeypatch.setattr(services, "today", lambda: state["day"])
+    monkeypatch.setattr(services.dates, "today", lambda: state["day"])
 
     def set_day(day):
         state["day"] = day

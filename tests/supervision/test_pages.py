@@ -26,7 +26,7 @@ def test_daily_entry_form(client, road_task, handler_d01, monkeypatch):
     from chengyun.supervision import services
 
     today = timezone.localdate()
-    monkeypatch.setattr(services, "today", lambda: today)
+    monkeypatch.setattr(services.dates, "today", lambda: today)
     road_task.start_date = min(road_task.start_date, today)
     road_task.save()
     client.force_login(handler_d01)
@@ -162,7 +162,7 @@ def test_ops_can_filter_the_entry_form_by_unit(client, ops, road_task, monkeypat
     from chengyun.supervision import services
 
     today = timezone.localdate()
-    monkeypatch.setattr(services, "today", lambda: today)
+    monkeypatch.setattr(services.dates, "today", lambda: today)
     client.force_login(ops)
     page = client.get("/supervision/daily/entry/", {"unit": "D01"}).content.decode()
     assert road_task.title in page and "代为填报" in page

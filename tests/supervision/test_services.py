@@ -279,3 +279,15 @@ def test_measured_targets_follow_their_data_on_every_tick(ops, units, road_task,
         assert task.actual_progress == 40.0 and task.status == "green"
     finally:
         metrics.unregister("test.coverage")
+
+
+def test_updates_refuse_fields_they_may_not_change(ops, units, road_task):
+    project = services.create_stalled_project(ops, name="锦华苑二期", developer="河湟锦华置业有限公司", lead_unit=units["D02"])
+    milestone = road_task.milestones.first()
+    for update, obj in ((services.update_task, road_task), (services.update_milestone, milestone),
+                        (services.update_stalled_project, project)):
+        with pytest.raises(Invalid) as exc:
+            update(ops, obj, code="X", title_en="y")
+        assert exc.value.code == "bad_field" and exc.value.message == "不能修改字段：code、title_en"
+    road_task.refresh_from_db()
+    assert road_task.code == "DB2026-001"
