@@ -14,12 +14,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy as _
+
 from chengyun.people import roles as R
 
 SH = ZoneInfo("Asia/Shanghai")
 VIEWERS = R.DISTRICT_WIDE
 
 DEFAULT_WEIGHTS = {"on_time_rate": 0.5, "handled_rate": 0.2, "rework_free_rate": 0.15, "postpone_free_rate": 0.15}
+WEIGHT_LABELS = {"on_time_rate": _("按期处置率"), "handled_rate": _("处置率"), "rework_free_rate": _("无返工率"), "postpone_free_rate": _("无延期率")}
 GRADES = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"))
 
 
@@ -142,6 +145,10 @@ class Evaluation:
     workers: list[WorkerRow] = field(default_factory=list)
     units: list[UnitRow] = field(default_factory=list)
     areas: list[AreaRow] = field(default_factory=list)
+
+    @property
+    def weight_labels(self) -> list[tuple[Any, float]]:
+        return [(WEIGHT_LABELS.get(k, k), v) for k, v in self.weights.items()]
 
     def to_dict(self) -> dict[str, Any]:
         return {"period": {"kind": self.period.kind, "start": self.period.start.isoformat(), "end": self.period.end.isoformat()},

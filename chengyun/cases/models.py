@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from . import standard, workflow
 
@@ -75,7 +75,7 @@ class Responsibility(models.Model):
     """
 
     category = models.ForeignKey(Category, verbose_name=_("小类"), null=True, blank=True, on_delete=models.CASCADE, related_name="responsibilities")
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     community = models.ForeignKey("geo.Community", verbose_name=_("社区"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("geo.Unit", verbose_name=_("责任单位"), on_delete=models.CASCADE, related_name="+")
 
@@ -95,7 +95,7 @@ class Case(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     lng = models.FloatField(_("经度"))
     lat = models.FloatField(_("纬度"))
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey("geo.Community", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey("geo.Grid", verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="+")
 

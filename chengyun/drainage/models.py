@@ -11,7 +11,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from shapely.geometry import shape
 
 
@@ -31,7 +31,7 @@ class Node(models.Model):
     ground_m = models.FloatField(_("地面高程（米）"), null=True, blank=True)
     owner = models.ForeignKey("geo.Unit", verbose_name=_("权属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey("geo.Grid", verbose_name=_("单元网格"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("管网节点")
@@ -65,7 +65,7 @@ class Pipe(models.Model):
     owner = models.ForeignKey("geo.Unit", verbose_name=_("权属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     geometry = models.TextField(_("线形（GeoJSON）"))
     grid = models.ForeignKey("geo.Grid", verbose_name=_("单元网格"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Condition from the latest inspection (CJJ 181), denormalised for the map and the plan.
     inspected_on = models.DateField(_("最近检测日期"), null=True, blank=True)
     structural_grade = models.PositiveSmallIntegerField(_("结构性缺陷等级"), null=True, blank=True, db_index=True)
@@ -192,7 +192,7 @@ class Misconnection(models.Model):
     pipe = models.ForeignKey(Pipe, verbose_name=_("管段"), null=True, blank=True, on_delete=models.CASCADE, related_name="misconnections")
     node = models.ForeignKey(Node, verbose_name=_("节点"), null=True, blank=True, on_delete=models.CASCADE, related_name="misconnections")
     evidence = models.TextField(_("依据"))
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     grid = models.ForeignKey("geo.Grid", verbose_name=_("单元网格"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     owner = models.ForeignKey("geo.Unit", verbose_name=_("权属单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     detected_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
@@ -265,7 +265,7 @@ class SeparationProject(models.Model):
     name = models.CharField(_("项目名称"), max_length=100)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     unit = models.ForeignKey("geo.Unit", verbose_name=_("实施单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     due_on = models.DateField(_("计划完成日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

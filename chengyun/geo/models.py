@@ -10,7 +10,7 @@ import json
 from functools import cached_property
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from shapely.geometry import shape
 
 
@@ -46,8 +46,8 @@ class Street(Area):
     district = models.ForeignKey(District, verbose_name=_("所属区"), on_delete=models.PROTECT, related_name="streets")
 
     class Meta(Area.Meta):
-        verbose_name = _("街道")
-        verbose_name_plural = _("街道")
+        verbose_name = pgettext_lazy("行政区划", "街道")
+        verbose_name_plural = pgettext_lazy("行政区划（复数）", "街道")
 
 
 class Community(Area):

@@ -62,7 +62,7 @@ def unit_detail(request, code: str):
 
 
 LEVEL_CHOICES = (("district", _("区")), ("street", _("街道")), ("community", _("社区")), ("grid", _("单元网格")))
-ENCODING_CHOICES = (("", _("自动（.cpg，否则 UTF-8）")), ("gbk", "GBK"), ("utf-8", "UTF-8"))
+ENCODING_CHOICES = (("", _("自动（按编码说明文件，否则 UTF-8）")), ("gbk", "GBK"), ("utf-8", "UTF-8"))
 
 
 @login_required

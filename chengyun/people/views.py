@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from chengyun.core import audit_display
 from chengyun.core.models import AuditEntry
 from chengyun.geo.views import filter_from_query
 
@@ -27,4 +28,5 @@ def audit(request):
     filters, values = filter_from_query(AuditFilter, request)
     qs = filters.filter(policy.visible(request.user, AuditEntry.objects.all()))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "people/audit.html", {"page": page, "values": values})
+    return render(request, "people/audit.html", {"page": page, "rows": audit_display.rows(page), "values": values,
+                                                 "object_types": audit_display.object_types()})

@@ -29,3 +29,8 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_source_display(self):
+        from chengyun.core.audit_display import source_label
+
+        return source_label(self.source)

@@ -9,7 +9,7 @@ import json
 from functools import cached_property
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from shapely.geometry import shape
 
 
@@ -34,7 +34,7 @@ class RoadSegment(models.Model):
     width_m = models.FloatField(_("路幅宽度（米）"), default=12)
     length_m = models.FloatField(_("长度（米）"))
     geometry = models.TextField(_("线形（GeoJSON）"))
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     owner = models.ForeignKey("geo.Unit", verbose_name=_("管养单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Collapse risk, recomputed by services.recompute_risk; the factors are kept to show why.
     risk_score = models.FloatField(_("塌陷风险分"), default=0, db_index=True)

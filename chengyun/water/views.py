@@ -23,7 +23,7 @@ from chengyun.people.lookup import referenced
 
 from chengyun.standards import gb3838
 
-from . import queries, services
+from . import factors, queries, services
 from .filters import AlertFilter, OutfallFilter, PatrolFilter, SectionFilter
 from .models import Alert, Camera, ChiefLevel, Outfall, Patrol, PatrolProblem, RainDay, Reach, RiverChief, Section, Snapshot, WaterBody
 
@@ -163,7 +163,8 @@ def alert_detail(request, pk: int):
             messages.error(request, e.message)
         return redirect("water:alert", pk=alert.pk)
     return render(request, "water/alert_detail.html", {
-        "alert": alert, "actions": services.allowed_transitions(request.user, alert), "trace_url": services.trace_url(alert),
+        "alert": alert, "factor_name": factors.factor_name(alert.factor) if alert.factor else "",
+        "factor_unit": factors.factor_unit(alert.factor) if alert.factor else "", "actions": services.allowed_transitions(request.user, alert), "trace_url": services.trace_url(alert),
         "units": Unit.objects.filter(active=True).exclude(kind__in=[Unit.Kind.PROPERTY, Unit.Kind.CONTRACTOR]).order_by("kind", "code"),
         "transitions": services.TRANSITIONS,
     })

@@ -68,7 +68,7 @@
     el.classList.add("loaded");
   });
   var overlays = {};
-  overlays[gettext("街道")] = streets; overlays[gettext("社区")] = communities; overlays[gettext("单元网格")] = grids;
+  overlays[pgettext("行政区划（复数）", "街道")] = streets; overlays[gettext("社区")] = communities; overlays[gettext("单元网格")] = grids;
   L.control.layers(baseLayers, overlays, { collapsed: window.innerWidth < 760 }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 

@@ -102,7 +102,7 @@
     el.classList.add("loaded");
   });
   var overlays = {};
-  overlays[gettext("街道")] = streets; overlays[gettext("水体")] = bodies; overlays[gettext("监测断面")] = sections; overlays[gettext("入河排污口")] = outfalls;
+  overlays[pgettext("行政区划（复数）", "街道")] = streets; overlays[gettext("水体")] = bodies; overlays[gettext("监测断面")] = sections; overlays[gettext("入河排污口")] = outfalls;
   L.control.layers(baseLayers, overlays, { collapsed: window.innerWidth < 760 }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 })();
