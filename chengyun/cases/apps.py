@@ -24,6 +24,11 @@ class CasesConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from chengyun.core.audit_display import register_verbs
+
+        from . import workflow
+
+        register_verbs("cases.case", workflow.ACTIONS)  # the audit page names each transition
         from . import tasks  # noqa: F401  (registers the periodic clock job with Huey)
         from chengyun.people import policy
 

@@ -15,6 +15,11 @@ class DrainageConfig(AppConfig):
     nav = [NavItem(_("排水管网"), "drainage:map", order=45)]
 
     def ready(self) -> None:
+        from chengyun.core.audit_display import register_verbs
+
+        from .services.misconnection import TRANSITIONS
+
+        register_verbs("drainage.misconnection", {k: t.label for k, t in TRANSITIONS.items()})  # the audit page names each transition
         from chengyun.people import policy
         from chengyun.people import roles as R
 

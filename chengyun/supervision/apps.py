@@ -18,6 +18,11 @@ class SupervisionConfig(AppConfig):
                    roles=R.DISTRICT_WIDE | R.UNIT_BOUND)]
 
     def ready(self) -> None:
+        from chengyun.core.audit_display import register_verbs
+
+        from .services.lifecycle import TRANSITIONS
+
+        register_verbs("supervision.keytask", {k: t.label for k, t in TRANSITIONS.items()})  # the audit page names each transition
         from chengyun.people import policy
         from chengyun.reports import kinds
 

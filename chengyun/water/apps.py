@@ -17,6 +17,11 @@ class WaterConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from chengyun.core.audit_display import register_verbs
+
+        from .services.alerts import TRANSITIONS
+
+        register_verbs("water.alert", {k: t.label for k, t in TRANSITIONS.items()})  # the audit page names each transition
         from chengyun.people import policy
         from chengyun.people import roles as R
 

@@ -62,3 +62,15 @@ def test_pages_a_role_reaches_show_no_english_in_chinese(make_user, district, ro
     client.force_login(user)
     found = crawl(client, max_pages=150)
     assert found == {}, "\n".join(f"{w}: {sorted(p)[:3]}" for w, p in sorted(found.items()))
+
+
+def test_every_workflow_transition_is_named_for_the_audit_page():
+    from chengyun.cases import workflow as case_workflow
+    from chengyun.drainage.services.misconnection import TRANSITIONS as MISCONNECTION
+    from chengyun.supervision.services.lifecycle import TRANSITIONS as KEYTASK
+    from chengyun.water.services.alerts import TRANSITIONS as ALERT
+
+    for otype, actions in (("cases.case", case_workflow.ACTIONS), ("water.alert", ALERT), ("supervision.keytask", KEYTASK),
+                           ("drainage.misconnection", MISCONNECTION)):
+        for action in actions:
+            assert audit_display.verb_label(otype, action), f"{otype} {action}"
