@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "dry_flow_min_lps": 0.5,
     # Rain drains for a while: the days after a rain day still count as wet.
     "rain_lag_days": 1,
+    # A target-class change re-judges a section's history at once when it has at most this many
+    # hourly aggregates (a month); a longer history goes to a background job.
+    "rejudge_inline_hours": 744,
+    # After a target-class change, exceedances of the new target this recent raise an alert.
+    "target_alert_hours": 24,
 }
 
 

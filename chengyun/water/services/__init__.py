@@ -20,6 +20,7 @@ from .patrols import (DEFAULT_PATROL_RULES, PROBLEM_CATEGORY, ComplianceRow, can
                       start_patrol)
 from .rain import dry_weather_flow_outfalls, set_rain_day, withdraw_wet_dry_flow_alerts
 from .readings import evaluate, is_linked, link_device, on_readings_stored, reevaluate
+from .targets import rejudge as rejudge_target
 from .registry import (appoint_chief, create_outfall, create_reach, create_section, create_water_body, end_appointment,
                        outfall_by_code, section_by_code, site_by_code, update_chief, update_reach, update_site,
                        update_water_body)
@@ -32,7 +33,7 @@ __all__ = [
     # cameras and snapshots
     "create_camera", "update_camera", "upload_snapshot", "ALLOWED_IMAGE_TYPES",
     # readings: device links, the monitoring hook, re-judging history
-    "link_device", "is_linked", "on_readings_stored", "evaluate", "reevaluate",
+    "link_device", "is_linked", "on_readings_stored", "evaluate", "reevaluate", "rejudge_target",
     # alerts
     "raise_alert", "Transition", "TRANSITIONS", "DEVICE_ALERT_KINDS", "allowed_transitions", "acknowledge_alert",
     "dispose_alert", "escalate_alert", "has_open_device_alert", "resolve_device_alerts", "case_category",

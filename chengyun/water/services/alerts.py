@@ -127,6 +127,9 @@ TRANSITIONS: dict[str, Transition] = {
     # Rain entered after the fact can make every sighting of a dry-weather alert a wet-day flow.
     "rain_recorded": Transition("补录降雨，系统撤销", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
                                 ("disposal_note",), kinds=frozenset({Alert.Kind.DRY_WEATHER_FLOW})),
+    # A looser target class can leave an open exceedance alert with nothing left to report (``targets``).
+    "target_changed": Transition("目标类别调整，系统关闭", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
+                                 ("disposal_note",), kinds=frozenset({Alert.Kind.TARGET_EXCEEDED})),
 }
 
 
