@@ -15,9 +15,10 @@ from .alerts import (DEVICE_ALERT_KINDS, TRANSITIONS, Transition, _begin, _devic
                      outfall_trace_url, raise_alert, register_network_nodes, resolve_device_alerts, trace_url)
 from .cameras import ALLOWED_IMAGE_TYPES, create_camera, update_camera, upload_snapshot
 from .checks import SNAP_TOLERANCE_M, case_point
-from .patrols import (DEFAULT_PATROL_RULES, PROBLEM_CATEGORY, ComplianceRow, cancel_patrol, case_source, compliance,
-                      finish_patrol, month_bounds, patrol_rule, record_patrol, report_problem, set_patrol_rule,
-                      start_patrol)
+from .compliance import (DEFAULT_PATROL_RULES, ComplianceRow, Period, YearRow, compliance, month_bounds, parse_period,
+                         patrol_rule, rules_in_force, year_compliance)
+from .patrols import (PROBLEM_CATEGORY, cancel_patrol, case_source, finish_patrol, record_patrol, report_problem,
+                      set_patrol_rule, start_patrol)
 from .rain import dry_weather_flow_outfalls, set_rain_day, withdraw_wet_dry_flow_alerts
 from .readings import evaluate, is_linked, link_device, on_readings_stored, reevaluate
 from .targets import rejudge as rejudge_target
@@ -46,4 +47,6 @@ __all__ = [
     # patrols
     "DEFAULT_PATROL_RULES", "patrol_rule", "set_patrol_rule", "start_patrol", "finish_patrol", "record_patrol",
     "cancel_patrol", "PROBLEM_CATEGORY", "case_source", "report_problem", "ComplianceRow", "month_bounds", "compliance",
+    # compliance for any month or year, by the rules in force then
+    "YearRow", "year_compliance", "rules_in_force", "Period", "parse_period",
 ]
