@@ -5,14 +5,16 @@ The functions live in modules by what they do (``registry``, ``cameras``, ``read
 so callers write ``from chengyun.water import services; services.create_section(...)``.
 
 Other apps may call ``outfall_by_code`` and ``dry_weather_flow_outfalls`` (see
-docs/interfaces); monitoring's hook is ``on_readings_stored``; the periodic device check calls
+docs/interfaces) and follow alerts with ``on_alert_change`` (drainage's overflow records);
+monitoring's hook is ``on_readings_stored``; the periodic device check calls
 ``raise_alert`` and ``resolve_device_alerts``. Dependencies run one way:
 models ← evaluation ← services ← api / views.
 """
 from ..evaluation import EXCLUDED_FLAGS, FLOW, SHANGHAI, is_dry, wet_dates
 from .alerts import (DEVICE_ALERT_KINDS, TRANSITIONS, Transition, _begin, _devices_alerted, acknowledge_alert,
                      allowed_transitions, case_category, dispose_alert, escalate_alert, has_open_device_alert,
-                     outfall_trace_url, raise_alert, register_network_nodes, resolve_device_alerts, trace_url)
+                     on_alert_change, outfall_trace_url, raise_alert, register_network_nodes, resolve_device_alerts,
+                     trace_url)
 from .cameras import ALLOWED_IMAGE_TYPES, create_camera, update_camera, upload_snapshot
 from .checks import SNAP_TOLERANCE_M, case_point
 from .compliance import (DEFAULT_PATROL_RULES, ComplianceRow, Period, YearRow, compliance, month_bounds, parse_period,
@@ -38,7 +40,7 @@ __all__ = [
     # alerts
     "raise_alert", "Transition", "TRANSITIONS", "DEVICE_ALERT_KINDS", "allowed_transitions", "acknowledge_alert",
     "dispose_alert", "escalate_alert", "has_open_device_alert", "resolve_device_alerts", "case_category",
-    "register_network_nodes", "outfall_trace_url", "trace_url",
+    "register_network_nodes", "outfall_trace_url", "trace_url", "on_alert_change",
     # the tests reach the device-alert cache and the transition check directly
     "_devices_alerted", "_begin",
     # rain days and dry-weather flow
