@@ -153,3 +153,28 @@ def test_the_page_links_alert_records_and_takes_manual_entries(cso, client, make
     assert "人工登记" in html and "群众反映" in html and "溢流告警 #" not in html
     r = client.post("/drainage/overflows/", {"node": "W2", "occurred_at": "", "peak_lps": "x"}, follow=True)
     assert "峰值流量应为数字" in r.content.decode() and OverflowRecord.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_demo_feeds_overflow_records_from_alerts():
+    from chengyun.core import current
+    from chengyun.demo.context import DemoContext
+    from chengyun.drainage import demo as drainage_demo
+    from chengyun.geo import demo as geo_demo
+    from chengyun.monitoring import demo as monitoring_demo
+    from chengyun.people import demo as people_demo
+    from chengyun.water import demo as water_demo
+    from chengyun.water.models import Alert
+
+    ctx = DemoContext(log=lambda s: None)
+    with current.acting(None, source="cli"):
+        for generate in (geo_demo.generate, people_demo.generate, monitoring_demo.generate, water_demo.generate, drainage_demo.generate):
+            generate(ctx)
+    alerts = list(Alert.objects.filter(kind=Alert.Kind.OUTFALL_OVERFLOW).select_related("outfall"))
+    assert alerts and {a.outfall.code for a in alerts} == {"PK08", "PK09"}
+    fed = OverflowRecord.objects.filter(water_alert_id__isnull=False).select_related("node")
+    assert sorted(r.water_alert_id for r in fed) == sorted(a.pk for a in alerts)
+    assert all(r.node.code in ("PK08", "PK09") and r.peak_lps > 0.5 and r.ended_at >= r.occurred_at for r in fed)
+    # Entered by hand only where nothing measures: manholes.
+    manual = OverflowRecord.objects.filter(water_alert_id__isnull=True).select_related("node")
+    assert manual and all(r.node.kind == "manhole" for r in manual)
