@@ -1,7 +1,9 @@
 """Every write of the water domain goes through one function here: policy check, write, audit entry.
 
-The functions live in modules by what they do (``registry``, ``cameras``, ``readings``,
-``alerts``, ``rain``, ``patrols``; shared checks in ``checks``) and are all re-exported here,
+The functions live in modules by what they do (``registry``, ``targets`` (a target-class
+change re-judged), ``cameras``, ``readings``, ``alerts``, ``overflow`` (combined outfalls),
+``rain``, ``patrols``, ``compliance`` (patrol compliance by month or year); shared checks in
+``checks``) and are all re-exported here,
 so callers write ``from chengyun.water import services; services.create_section(...)``.
 
 Other apps may call ``outfall_by_code`` and ``dry_weather_flow_outfalls`` (see
