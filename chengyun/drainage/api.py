@@ -414,3 +414,7 @@ def project_progress(request, code: str, body: ProgressIn):
     project = policy.get_visible(request.user, SeparationProject.objects.all(), code=code)
     services.record_progress(request.user, project, body.pipes, done_on=body.done_on)
     return _project(project)
+
+
+# Overflow records live in their own module; imported last, for its routes on this router.
+from . import api_overflows  # noqa: E402,F401

@@ -30,7 +30,9 @@ class DrainageConfig(AppConfig):
         for model in (m.Node, m.Pipe):
             policy.register(model, network)
         policy.register(m.Source, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="node__owner_id", everyone_reads=True))
-        policy.register(m.OverflowRecord, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="node__owner_id", everyone_reads=True))
+        # Overflow records: fed from water's alerts; entered by hand by the owner unit or the ops center.
+        policy.register(m.OverflowRecord, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="node__owner_id",
+                                                      everyone_reads=True, wide_write=R.OPS_CENTER | {R.SYSADMIN}))
         policy.register(m.Inspection, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.DEPT_HANDLER}), unit="pipe__owner_id", everyone_reads=True))
         # A misconnection is a suspected violation at a place: the area's people and the owner
         # unit see it; the ops center turns it into a case or a supervised task.
@@ -60,3 +62,8 @@ class DrainageConfig(AppConfig):
             # Water offers a trace only for outfalls that are nodes of this network (drainage
             # knows water, water does not know drainage).
             water_services.register_network_nodes(in_network)
+
+            from .overflow_feed import on_water_alert
+
+            # An overflow alert at one of our outfalls opens, extends and closes its overflow record.
+            water_services.on_alert_change(on_water_alert)

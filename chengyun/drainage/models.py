@@ -6,6 +6,7 @@ on in-memory indexes (index.py), rebuilt when the network's ChangeStamp moves.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cached_property
 
@@ -159,17 +160,46 @@ class Defect(models.Model):
 
 
 class OverflowRecord(models.Model):
-    """满溢/冒溢: a manhole that overflowed (a patrol, a sensor, a water alert)."""
+    """满溢/冒溢: a manhole or outfall that overflowed. At a monitored outfall the record is fed
+    from water's overflow alert (``overflow_feed``: opened, extended and closed with it); an
+    overflow seen where nothing measures it (a manhole on patrol) is entered by hand."""
 
     node = models.ForeignKey(Node, verbose_name=_("节点"), on_delete=models.CASCADE, related_name="overflows")
     occurred_at = models.DateTimeField(_("发生时间"))
     source = models.CharField(_("来源"), max_length=30, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    ended_at = models.DateTimeField(_("最后溢流时间"), null=True, blank=True)
+    peak_lps = models.FloatField(_("峰值流量（L/s）"), null=True, blank=True)
+    # The water alert it comes from (water's id: drainage reads water, not the other way round).
+    water_alert_id = models.BigIntegerField(_("来源告警"), null=True, blank=True, unique=True)
+    closed_at = models.DateTimeField(_("结束确认时间"), null=True, blank=True)
+    evidence = models.JSONField(_("证据"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("冒溢记录")
         verbose_name_plural = _("冒溢记录")
         ordering = ["-occurred_at"]
+
+    @property
+    def from_alert(self) -> bool:
+        return self.water_alert_id is not None
+
+    @property
+    def alert_url(self) -> str:
+        return f"/water/alerts/{self.water_alert_id}/" if self.water_alert_id else ""
+
+    @property
+    def is_open(self) -> bool:
+        """Still overflowing as far as its alert knows (a hand-entered record is never open)."""
+        return self.from_alert and self.closed_at is None
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return self.ended_at - self.occurred_at if self.ended_at else None
+
+    @property
+    def duration_min(self) -> int | None:
+        return int(self.duration.total_seconds() // 60) if self.duration is not None else None
 
 
 class Misconnection(models.Model):

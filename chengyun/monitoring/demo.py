@@ -51,8 +51,9 @@ DEMO_DEVICES: list[dict] = [
     _outfall(5, "PK05", "朝阳东路雨水排口", "北川河", "rain"),
     _outfall(6, "PK06", "文汇路雨水排口", "湟水河", "rain", dry_weather_flow=3.2),
     _outfall(7, "PK07", "南川西路雨水排口", "南川河", "rain"),
-    _outfall(8, "PK08", "古城台合流制溢流口", "南川河", "combined", flow=12.0),
-    _outfall(9, "PK09", "彩虹路合流制溢流口", "湟水河", "combined", flow=8.0),
+    # Combined overflows discharge only in storms (episodes): a few overflows a month each.
+    _outfall(8, "PK08", "古城台合流制溢流口", "南川河", "combined", flow=12.0, episode_rate=0.006),
+    _outfall(9, "PK09", "彩虹路合流制溢流口", "湟水河", "combined", flow=8.0, episode_rate=0.006),
     _outfall(10, "PK10", "海湖宾馆排口", "海湖", "other", flow=4.0, pollution=0.7),
 ]
 

@@ -97,7 +97,14 @@ class Site:
             else:
                 value = base * p.pollution * (1 + 0.06 * noise) * (1 + 0.08 * _daily(hour, 9)) * episode
         else:
-            flow = p.flow * _work_hours(hour) if p.kind != "rain" else p.dry_weather_flow * _work_hours(hour)
+            if p.kind == "rain":
+                flow = p.dry_weather_flow * _work_hours(hour)
+            elif p.kind == "combined":
+                # A combined-sewer overflow outfall: the intercepting weir sends dry-weather flow on
+                # to the sewer; the river sees flow only while a storm (an episode) spills over it.
+                flow = p.flow * (episode - 1.0)
+            else:
+                flow = p.flow * _work_hours(hour)
             if code == "w00000":
                 value = max(0.0, flow * (1 + 0.05 * noise))
             else:

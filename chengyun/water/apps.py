@@ -27,12 +27,12 @@ class WaterConfig(AppConfig):
 
         from . import tasks  # noqa: F401  (registers the periodic device check)
         # Aggregates have no rule of their own: they are only read through a site the user may see.
-        from .models import (Alert, Camera, Outfall, Patrol, PatrolProblem, PatrolRule, RainDay, Reach,
+        from .models import (Alert, Camera, Outfall, Patrol, PatrolProblem, PatrolRule, PatrolRuleVersion, RainDay, Reach,
                              RiverChief, Section, Snapshot, WaterBody)
 
         ops = R.OPS_CENTER | {R.SYSADMIN}
         reference = policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=ops)
-        for model in (WaterBody, Reach, RiverChief, PatrolRule, RainDay):
+        for model in (WaterBody, Reach, RiverChief, PatrolRule, PatrolRuleVersion, RainDay):
             policy.register(model, reference)
         # River chiefs see the sites in their area and those they are answerable for; the
         # responsible unit sees its outfalls; the ops center and leadership see everything.

@@ -191,6 +191,45 @@ def _dry_flow_events(outfall: Outfall, mn: str, valid: list[Any]) -> list[Event]
     ]
 
 
+@dataclass(frozen=True)
+class Overflow:
+    """One overflow at a combined outfall as a batch (or a history) shows it: the sightings of
+    flow over the weir, and when it was seen to be over (None: still spilling, or not known yet)."""
+
+    events: list[Event]
+    ended_at: dt.datetime | None
+
+
+def overflow_episodes(outfall: Outfall, mn: str, valid: list[Any], spilling_since: dt.datetime | None) -> list[Overflow]:
+    """The overflows in one device's valid flow readings at a combined outfall, in time order.
+
+    A flow above ``overflow_min_lps`` is a sighting; a flow at or below it at least
+    ``overflow_end_minutes`` after the last sighting ends the overflow. ``spilling_since`` is the
+    last sighting of the overflow still open before these readings (its end may be in them: an
+    episode without sightings)."""
+    if outfall.kind != Outfall.Kind.COMBINED:
+        return []
+    threshold = float(rule("overflow_min_lps"))
+    quiet = dt.timedelta(minutes=int(rule("overflow_end_minutes")))
+    flows = sorted((r for r in valid if r.factor == FLOW), key=lambda r: r.data_time)
+    episodes: list[Overflow] = []
+    current: list[Event] = []
+    last = spilling_since
+    for r in flows:
+        if r.value > threshold:
+            current.append(Event(
+                Alert.Kind.OUTFALL_OVERFLOW, r.data_time, factor="flow", value=r.value, threshold=threshold, device_mn=mn,
+                message=f"合流制溢流口溢流：{r.data_time.astimezone(SHANGHAI):%m-%d %H:%M} 流量 {r.value:g} L/s（设备 {mn}）",
+            ))
+            last = r.data_time if last is None else max(last, r.data_time)
+        elif last is not None and r.data_time - last >= quiet:
+            episodes.append(Overflow(current, r.data_time))
+            current, last = [], None
+    if current:
+        episodes.append(Overflow(current, None))
+    return episodes
+
+
 def _target_event(section: Section, agg: Aggregate) -> Event:
     names = "、".join(factor_name(k) for k in agg.limiting)
     when = (f"{agg.start.astimezone(SHANGHAI):%m-%d %H}时 小时均值" if agg.period == Aggregate.Period.HOUR

@@ -119,6 +119,9 @@ class Section(Site):
     SITE_KIND = "section"
     target_class = models.PositiveSmallIntegerField(_("目标水质类别"), choices=TARGET_CHOICES)
     chief = models.ForeignKey(RiverChief, verbose_name=_("责任河长"), null=True, blank=True, on_delete=models.SET_NULL, related_name="sections")
+    # Set while a target-class change waits for its history to be re-judged by a background
+    # job (``services.targets``); the pages and the API say so meanwhile.
+    rejudge_pending = models.BooleanField(_("历史复核中"), default=False)
 
     class Meta(Site.Meta):
         verbose_name = _("监测断面")
@@ -200,6 +203,8 @@ class Alert(models.Model):
         DEVICE_SILENT = "device_silent", _("设备离线")
         DEVICE_STALE = "device_stale", _("数据停更")
         DRY_WEATHER_FLOW = "dry_weather_flow", _("雨水口旱天出流")
+        # Flow over the weir of a combined-sewer outfall (合流制溢流): storm sewage reaching the river.
+        OUTFALL_OVERFLOW = "outfall_overflow", _("排口溢流")
 
     class Status(models.TextChoices):
         NEW = "new", _("新告警")
@@ -289,6 +294,25 @@ class PatrolRule(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_level_display())
+
+
+class PatrolRuleVersion(models.Model):
+    """A patrol rule as it stood from ``effective_from`` on: every change of a ``PatrolRule`` adds
+    one, so a past month is judged by the rule in force then (``services.patrols.rule_in_force``)."""
+
+    level = models.CharField(_("层级"), max_length=10, choices=ChiefLevel.choices)
+    effective_from = models.DateTimeField(_("生效时间"))
+    patrols_per_month = models.PositiveSmallIntegerField(_("每月最少巡河次数"))
+    min_duration_min = models.PositiveSmallIntegerField(_("单次最短时长（分钟）"))
+    min_distance_m = models.PositiveIntegerField(_("单次最短距离（米）"))
+
+    class Meta:
+        verbose_name = _("巡河规则版本")
+        verbose_name_plural = _("巡河规则版本")
+        ordering = ["level", "-effective_from", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.effective_from:%Y-%m-%d}"
 
 
 class Patrol(models.Model):

@@ -23,8 +23,18 @@ DEFAULTS: dict[str, Any] = {
     "stale_minutes": 180,
     # Flow above this at a rain outfall on a dry day is dry-weather flow.
     "dry_flow_min_lps": 0.5,
+    # Flow above this at a combined-sewer overflow outfall (合流制溢流口) is an overflow: its
+    # weir spills storm sewage to the river (dry-weather flow goes on to the sewer) …
+    "overflow_min_lps": 0.5,
+    # … and the overflow is over when the flow has stayed at or below it this long.
+    "overflow_end_minutes": 60,
     # Rain drains for a while: the days after a rain day still count as wet.
     "rain_lag_days": 1,
+    # A target-class change re-judges a section's history at once when it has at most this many
+    # hourly aggregates (a month); a longer history goes to a background job.
+    "rejudge_inline_hours": 744,
+    # After a target-class change, exceedances of the new target this recent raise an alert.
+    "target_alert_hours": 24,
 }
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -201,30 +202,49 @@ def patrol_mobile(request):
     })
 
 
+def _period_context(request) -> dict:
+    """The month or year a compliance page shows (``?month=YYYY-MM``, ``?year=YYYY``), with
+    its neighbours for the picker; a bad or future period shows the current month and says why."""
+    try:
+        period = services.parse_period(month=request.GET.get("month"), year=request.GET.get("year"))
+    except DomainError as e:
+        messages.error(request, e.message)
+        period = services.parse_period()
+    today = timezone.localdate()
+    year, month = period.year, period.month or (today.month if period.year == today.year else 12)
+    prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
+    next_y, next_m = (year, month + 1) if month < 12 else (year + 1, 1)
+    return {
+        "period": period, "today": today, "period_in_progress": period.in_progress(),
+        "month_value": f"{year}-{month:02d}", "current_month": f"{today.year}-{today.month:02d}", "current_year": today.year,
+        "prev_month": f"{prev_y}-{prev_m:02d}",
+        "next_month": f"{next_y}-{next_m:02d}" if (next_y, next_m) <= (today.year, today.month) else "",
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def compliance(request):
-    today = timezone.localdate()
-    try:
-        year, month = int(request.GET.get("year", today.year)), int(request.GET.get("month", today.month))
-        services.month_bounds(year, month)
-    except ValueError:
-        year, month = today.year, today.month
     can_edit = _is_ops(request.user)
     if request.method == "POST":
         try:
             services.set_patrol_rule(request.user, request.POST.get("level", ""), patrols_per_month=int(request.POST.get("patrols_per_month", "")),
                                      min_duration_min=int(request.POST.get("min_duration_min", "")), min_distance_m=int(request.POST.get("min_distance_m", "")))
-            messages.success(request, "巡河规则已保存")
+            messages.success(request, _("巡河规则已保存，自本月起执行"))
         except ValueError:
-            messages.error(request, "巡河规则须填写非负整数")
+            messages.error(request, _("巡河规则须填写非负整数"))
         except DomainError as e:
             messages.error(request, e.message)
-        return redirect(f"{request.path}?year={year}&month={month}")
-    rows = services.compliance(year, month, queries.visible_chiefs(request.user))
+        query = request.GET.urlencode()
+        return redirect(f"{request.path}?{query}" if query else request.path)
+    ctx = _period_context(request)
+    period = ctx["period"]
+    chiefs = queries.visible_chiefs(request.user)
+    rows = services.compliance(period.year, period.month, chiefs) if period.month else services.year_compliance(period.year, chiefs)
     return render(request, "water/compliance.html", {
-        "rows": rows, "year": year, "month": month, "rules": [services.patrol_rule(lvl) for lvl in ChiefLevel.values],
-        "can_edit": can_edit, "done": sum(r.compliant for r in rows),
+        **ctx, "rows": rows, "year": period.year, "month": period.month, "with_year": True,
+        "rules": [services.patrol_rule(lvl) for lvl in ChiefLevel.values], "can_edit": can_edit,
+        "done": sum(r.status == "compliant" for r in rows), "pending": sum(r.status == "in_progress" for r in rows),
     })
 
 
@@ -352,8 +372,11 @@ def chiefs(request):
             messages.error(request, e.message)
             form = post
     all_chiefs = list(RiverChief.objects.select_related("person").prefetch_related("reaches__water_body").order_by("level", "person__name"))
-    today = timezone.localdate()
-    compliance = {row.chief.pk: row for row in services.compliance(today.year, today.month, [c for c in all_chiefs if c.active])}
+    period_ctx = _period_context(request)
+    if not period_ctx["period"].month:  # the chiefs page shows one month; a year is the compliance page's
+        return redirect(f"{reverse('water:compliance')}?year={period_ctx['period'].year}")
+    period = period_ctx["period"]
+    compliance = {row.chief.pk: row for row in services.compliance(period.year, period.month, [c for c in all_chiefs if c.active])}
     levels = [(value, label, [(c, compliance.get(c.pk)) for c in all_chiefs if c.active and c.level == value]) for value, label in ChiefLevel.choices]
     appointed = {c.person_id for c in all_chiefs if c.active}
     candidates = Person.objects.filter(active=True, roles__code=R.RIVER_CHIEF).exclude(pk__in=appointed).distinct().order_by("name") if can_edit else []
@@ -363,7 +386,7 @@ def chiefs(request):
         "level_choices": ChiefLevel.choices, "candidates": candidates, "active_chiefs": [c for c in all_chiefs if c.active],
         "bodies": WaterBody.objects.all(), "streets": Street.objects.order_by("code") if can_edit else [],
         "communities": Community.objects.select_related("street").order_by("code") if can_edit else [],
-        "year": today.year, "month": today.month,
+        "year": period.year, "month": period.month, **period_ctx,
     })
 
 

@@ -127,7 +127,8 @@ def test_transition_table_is_the_only_gate(alert, make_user):
     leader = make_user("district_leader")
     with pytest.raises(Forbidden):
         services.acknowledge_alert(leader, alert)
-    assert set(services.TRANSITIONS) == {"acknowledge", "dispose", "to_case", "to_task", "auto_close", "rain_recorded"}
+    assert set(services.TRANSITIONS) == {"acknowledge", "dispose", "to_case", "to_task", "auto_close", "rain_recorded", "overflow_ended",
+                                        "target_changed"}
 
 
 # ---------------------------------------------------------------- dry-weather flow

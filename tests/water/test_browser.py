@@ -71,3 +71,51 @@ def test_a_patrol_without_a_track_can_be_given_up(browser, live_server, water):
         assert Patrol.objects.filter(status="ongoing").count() == 1
     finally:
         context.close()
+
+
+def test_month_picker_on_the_chiefs_and_compliance_pages(browser, live_server, water, make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    cn = dt.timezone(dt.timedelta(hours=8))
+    today = timezone.localdate()
+    last = today.replace(day=1) - dt.timedelta(days=1)  # a day of last month
+    p = services.start_patrol(water.chief_user, reach=water.reach, started_at=dt.datetime(last.year, last.month, 3, 9, tzinfo=cn))
+    services.finish_patrol(water.chief_user, p, track=[[101.70, 36.50], [101.70, 36.52]],
+                           ended_at=dt.datetime(last.year, last.month, 3, 9, 45, tzinfo=cn))
+    ops = make_user("ops_shift_leader")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        login(page, live_server, ops.username)
+        page.goto(f"{live_server.url}/water/chiefs/")
+        # This month: the chief has not patrolled yet, and the month is not over.
+        assert page.locator("[data-testid=so-far]").is_visible()
+        row = page.locator("tr", has_text=water.chief_user.person.name).first
+        assert row.locator("[data-status]").get_attribute("data-status") == "in_progress"
+        page.fill("[data-testid=month-picker] input[name=month]", f"{last:%Y-%m}")
+        page.click("[data-testid=month-picker] button")
+        page.wait_for_url(re.compile(rf".*/water/chiefs/\?month={last:%Y-%m}$"))
+        row = page.locator("tr", has_text=water.chief_user.person.name).first
+        assert "1 / 3" in row.inner_text() and row.locator("[data-status]").get_attribute("data-status") == "not_compliant"
+        assert not page.locator("[data-testid=so-far]").count()
+        screenshot(page, "water-chiefs-month-picker")
+        # On to the compliance table for the same month, then the whole year.
+        page.click(f"a[href='/water/compliance/?month={last:%Y-%m}']")
+        page.wait_for_selector("[data-testid=compliance-table]")
+        assert f"{last.year} 年 {last.month} 月巡河达标情况" in page.inner_text("h1")
+        page.fill("[data-testid=year-picker] input[name=year]", str(last.year))
+        page.click("[data-testid=year-picker] button")
+        page.wait_for_url(re.compile(rf".*/water/compliance/\?year={last.year}$"))
+        assert f"{last.year} 年巡河达标情况" in page.inner_text("h1")
+        row = page.locator("tr", has_text=water.chief_user.person.name).first
+        assert row.locator(".month-strip [data-status]").count() == (last.month + (today.year == last.year))
+        screenshot(page, "water-compliance-year")
+        # The previous-month arrow goes back one month.
+        page.goto(f"{live_server.url}/water/compliance/?month={last:%Y-%m}")
+        page.click("[data-testid=month-picker] a[aria-label='上一月']")
+        before = last.replace(day=1) - dt.timedelta(days=1)
+        page.wait_for_url(re.compile(rf".*\?month={before:%Y-%m}$"))
+    finally:
+        context.close()

@@ -65,7 +65,8 @@ def test_patrol_api_round_trip(water, api_client):
 
 
 def test_compliance_counts_only_long_enough_patrols(water, make_user):
-    services.set_patrol_rule(make_user("ops_shift_leader"), ChiefLevel.STREET, patrols_per_month=2, min_duration_min=30, min_distance_m=1000)
+    services.set_patrol_rule(make_user("ops_shift_leader"), ChiefLevel.STREET, patrols_per_month=2, min_duration_min=30, min_distance_m=1000,
+                             effective_month=dt.date(2026, 11, 1))
     long_track = [[101.70, 36.50], [101.70, 36.51]]  # 1.11 km
     _patrol(water.chief_user, water.reach, 40, long_track)
     _patrol(water.chief_user, water.reach, 20, long_track, start=START + dt.timedelta(days=2))  # too short in time

@@ -209,7 +209,8 @@ def test_cancel_patrol_frees_the_chief_and_is_not_counted(water, make_user, api_
 
 
 def test_cancelled_patrols_do_not_count(water, make_user):
-    services.set_patrol_rule(make_user("ops_shift_leader"), ChiefLevel.STREET, patrols_per_month=1, min_duration_min=0, min_distance_m=0)
+    services.set_patrol_rule(make_user("ops_shift_leader"), ChiefLevel.STREET, patrols_per_month=1, min_duration_min=0, min_distance_m=0,
+                             effective_month=dt.date(2026, 11, 1))
     p = services.start_patrol(water.chief_user, reach=water.reach, started_at=START)
     services.cancel_patrol(water.chief_user, p, reason="GPS 信号差")
     row = next(r for r in services.compliance(2026, 11) if r.chief == water.chief)

@@ -120,25 +120,54 @@ def report_problem(request, patrol_id: int, kind: str = Form(...), description: 
                         "case_url": f"/cases/{pr.case_id}/" if pr.case_id else None})
 
 
+class MonthOut(Schema):
+    month: str = Field(..., description="YYYY-MM")
+    valid: int
+    required: int
+    status: str
+
+
 class ComplianceOut(Schema):
+    period: str = Field(..., description="所查期间：YYYY-MM 或 YYYY")
     chief: str
     person_id: int
     level: str
     patrols: int
     valid: int
     required: int
-    compliant: bool
+    compliant: bool = Field(..., description="有效次数已达要求（进行中的期间为截至目前）")
+    status: str = Field(..., description="compliant 达标 / in_progress 进行中（期间未结束，尚未达到）/ not_compliant 未达标")
+    in_progress: bool = Field(..., description="期间尚未结束：数据为截至目前")
     distance_km: float
     duration_h: float
     problems: int
+    months_met: Optional[int] = Field(None, description="全年查询：已结束月份中达标的月数")
+    months_judged: Optional[int] = Field(None, description="全年查询：已结束的月份数")
+    months: Optional[list[MonthOut]] = Field(None, description="全年查询：逐月情况（含进行中的本月）")
 
 
-@router.get("/compliance", response=list[ComplianceOut], summary="巡河达标情况（按月）")
-def compliance(request, year: int = Query(..., ge=2000, le=2100), month: int = Query(..., ge=1, le=12)):
+def _compliance_out(period: str, r) -> dict:
+    return {"period": period, "chief": r.chief.person.name, "person_id": r.chief.person_id, "level": r.chief.level,
+            "patrols": r.patrols, "valid": r.valid, "required": r.required, "compliant": r.compliant, "status": r.status,
+            "in_progress": r.in_progress, "distance_km": round(r.distance_m / 1000, 2), "duration_h": round(r.duration_s / 3600, 1),
+            "problems": r.problems}
+
+
+@router.get("/compliance", response=list[ComplianceOut],
+            summary="巡河达标情况：?month=YYYY-MM 查某月，?year=YYYY 查全年（按当时有效的巡河规则）；不带参数为本月至今")
+def compliance(request, month: Optional[str] = None, year: Optional[str] = None):
+    period = services.parse_period(month=month, year=year)
     chiefs = queries.visible_chiefs(request.user)
-    return [{"chief": r.chief.person.name, "person_id": r.chief.person_id, "level": r.chief.level, "patrols": r.patrols, "valid": r.valid,
-             "required": r.required, "compliant": r.compliant, "distance_km": round(r.distance_m / 1000, 2),
-             "duration_h": round(r.duration_s / 3600, 1), "problems": r.problems} for r in services.compliance(year, month, chiefs)]
+    if period.month:
+        return [_compliance_out(period.key, r) for r in services.compliance(period.year, period.month, chiefs)]
+    out = []
+    for y in services.year_compliance(period.year, chiefs):
+        row = _compliance_out(period.key, y)
+        row.update(months_met=y.months_met, months_judged=y.months_judged,
+                   months=[{"month": f"{period.year}-{k:02d}", "valid": m.valid, "required": m.required, "status": m.status}
+                           for k, m in enumerate(y.months, start=1)])
+        out.append(row)
+    return out
 
 
 class CancelIn(Schema):

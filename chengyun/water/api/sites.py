@@ -37,6 +37,7 @@ class SectionOut(SiteOut):
     target_class: int
     target_label: str
     chief: Optional[str] = None
+    rejudge_pending: bool = Field(False, description="目标类别变更后，历史数据正在后台按新目标复核")
 
 
 class OutfallOut(SiteOut):
@@ -54,7 +55,7 @@ def _site(s) -> dict[str, Any]:
 
 def section_out(s: Section) -> dict[str, Any]:
     return {**_site(s), "target_class": s.target_class, "target_label": s.target_label,
-            "chief": s.chief.person.name if s.chief_id else None}
+            "chief": s.chief.person.name if s.chief_id else None, "rejudge_pending": s.rejudge_pending}
 
 
 def outfall_out(o: Outfall) -> dict[str, Any]:

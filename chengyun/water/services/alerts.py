@@ -30,18 +30,38 @@ def _open_key(kind: str, site_kind: str, code: str, factor: str) -> str:
     return f"{kind}:{site_kind}:{code}:{factor}"
 
 
+# Other apps follow alerts without water knowing them (drainage keeps its overflow records from
+# overflow alerts): each listener is called, inside the write's transaction, with the alert, what
+# happened — "raised", "repeat" (new sightings counted on the open alert) or "closed" — and the
+# evidence values of this sighting. Registered from the listening app's ``ready()``.
+AlertListener = Callable[[Alert, str, Sequence[float]], None]
+_alert_listeners: list[AlertListener] = []
+
+
+def on_alert_change(listener: AlertListener) -> None:
+    if listener not in _alert_listeners:
+        _alert_listeners.append(listener)
+
+
+def _announce(alert: Alert, verb: str, values: Sequence[float] = ()) -> None:
+    for listener in list(_alert_listeners):
+        listener(alert, verb, tuple(values))
+
+
 def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message: str, factor: str = "", value: float | None = None,
                 threshold: float | None = None, device_mn: str = "", dedup_factor: str | None = None,
-                times: Sequence[dt.datetime] = ()) -> Alert:
+                times: Sequence[dt.datetime] = (), values: Sequence[float] = ()) -> Alert:
     """Open an alert, or count a repeat on the open one of the same site, kind and factor.
 
     ``at`` is the newest evidence; ``times`` all evidence times of this call when a batch
     found several (each one newer than the alert's last sighting counts once). Re-evaluating
     the same evidence changes nothing, so the hook may run twice on the same readings.
     ``dedup_factor`` keys the open alert differently from the factor recorded (a section has
-    one open target-class alert whichever factor limits it this hour).
+    one open target-class alert whichever factor limits it this hour). ``values`` are all
+    evidence values of this call, for the listeners (default: ``value``).
     """
     times = sorted(set(times) | {at})
+    values = tuple(values) or ((value,) if value is not None else ())
     key = _open_key(kind, site.SITE_KIND, site.code, factor if dedup_factor is None else dedup_factor)
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(open_key=key).first()
@@ -53,6 +73,7 @@ def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message:
                 alert.value, alert.threshold, alert.message = value, threshold, message[:500]
                 alert.save(update_fields=["last_seen_at", "occurrences", "value", "threshold", "message"])
                 audit.updated(alert, before, verb="repeat")
+                _announce(alert, "repeat", values)
             return alert
         fields = dict(kind=kind, grid_id=site.grid_id, street_id=site.street_id, device_mn=device_mn, factor=factor, value=value,
                       threshold=threshold, message=message[:500], first_seen_at=times[0], last_seen_at=at, occurrences=len(times),
@@ -64,8 +85,9 @@ def raise_alert(site: Section | Outfall, kind: str, *, at: dt.datetime, message:
         except IntegrityError:
             # A concurrent evaluation opened it first: count on that one.
             return raise_alert(site, kind, at=at, message=message, factor=factor, value=value, threshold=threshold,
-                               device_mn=device_mn, dedup_factor=dedup_factor, times=times)
+                               device_mn=device_mn, dedup_factor=dedup_factor, times=times, values=values)
         audit.created(alert)
+        _announce(alert, "raised", values)
         if kind in DEVICE_ALERT_KINDS:
             _devices_alerted.bump()
     _notify_new_alert(alert)
@@ -127,6 +149,12 @@ TRANSITIONS: dict[str, Transition] = {
     # Rain entered after the fact can make every sighting of a dry-weather alert a wet-day flow.
     "rain_recorded": Transition("补录降雨，系统撤销", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
                                 ("disposal_note",), kinds=frozenset({Alert.Kind.DRY_WEATHER_FLOW})),
+    # Flow back under the weir for a while: the overflow is over (``overflow``); a person may also dispose of it.
+    "overflow_ended": Transition("溢流结束，系统关闭", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
+                                 ("disposal_note",), kinds=frozenset({Alert.Kind.OUTFALL_OVERFLOW})),
+    # A looser target class can leave an open exceedance alert with nothing left to report (``targets``).
+    "target_changed": Transition("目标类别调整，系统关闭", frozenset({_S.NEW, _S.ACKNOWLEDGED}), _S.DISPOSED, frozenset(),
+                                 ("disposal_note",), kinds=frozenset({Alert.Kind.TARGET_EXCEEDED})),
 }
 
 
@@ -171,6 +199,8 @@ def _finish(user: Any, alert: Alert, name: str, t: Transition, before: dict[str,
     audit.action(alert, name, before=before, after={k: v for k, v in audit.snapshot(alert).items() if before.get(k) != v})
     if t.target == _S.DISPOSED and alert.kind in DEVICE_ALERT_KINDS:
         _devices_alerted.bump()
+    if t.target == _S.DISPOSED:
+        _announce(alert, "closed")
 
 
 def acknowledge_alert(user: Any, alert: Alert) -> Alert:

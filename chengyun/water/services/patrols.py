@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from chengyun.core import audit
@@ -20,28 +18,21 @@ from chengyun.people import roles as R
 
 from .. import geometry
 from ..evaluation import SHANGHAI
-from ..models import ChiefLevel, Patrol, PatrolProblem, PatrolRule, Reach, RiverChief
+from ..models import ChiefLevel, Patrol, PatrolProblem, PatrolRule, PatrolRuleVersion, Reach, RiverChief
 from .checks import OPS, clean_text, require_ops, site_place
 
 
-DEFAULT_PATROL_RULES = {
-    # 河湖长制 common practice: 区级每月不少于 1 次，街道级每旬 1 次，社区（村）级每周 1 次.
-    ChiefLevel.DISTRICT: (1, 30, 1000),
-    ChiefLevel.STREET: (3, 30, 1500),
-    ChiefLevel.COMMUNITY: (4, 20, 1000),
-}
-
-
-def patrol_rule(level: str) -> PatrolRule:
-    found = PatrolRule.objects.filter(level=level).first()
-    if found is not None:
-        return found
-    n, minutes, metres = DEFAULT_PATROL_RULES[level]
-    return PatrolRule(level=level, patrols_per_month=n, min_duration_min=minutes, min_distance_m=metres)
-
-
-def set_patrol_rule(user: Any, level: str, *, patrols_per_month: int, min_duration_min: int, min_distance_m: int) -> PatrolRule:
+def set_patrol_rule(user: Any, level: str, *, patrols_per_month: int, min_duration_min: int, min_distance_m: int,
+                    effective_month: dt.date | None = None) -> PatrolRule:
+    """Change a level's rule from the first of ``effective_month`` on (default: the current
+    month). Months before it keep the rule they were judged by; a past month given here
+    corrects the record from then on (the audit entry says from when)."""
     require_ops(user, PatrolRule)
+    today = timezone.localdate()
+    effective_month = (effective_month or today).replace(day=1)
+    if effective_month > today:
+        raise Invalid("巡河规则不能从未来的月份生效", code="future_period", detail={"field": "effective_month"})
+    since = dt.datetime(effective_month.year, effective_month.month, 1, tzinfo=SHANGHAI)
     if level not in ChiefLevel.values:
         raise Invalid(f"河长层级 {level!r} 无效", code="invalid_level", detail={"field": "level"})
     for name, value in (("patrols_per_month", patrols_per_month), ("min_duration_min", min_duration_min), ("min_distance_m", min_distance_m)):
@@ -57,6 +48,9 @@ def set_patrol_rule(user: Any, level: str, *, patrols_per_month: int, min_durati
             found.patrols_per_month, found.min_duration_min, found.min_distance_m = patrols_per_month, min_duration_min, min_distance_m
             found.save()
             audit.updated(found, before)
+        version = PatrolRuleVersion.objects.create(level=level, effective_from=since, patrols_per_month=patrols_per_month,
+                                                   min_duration_min=min_duration_min, min_distance_m=min_distance_m)
+        audit.created(version)
     return found
 
 
@@ -199,48 +193,6 @@ def _file_problem(patrol: Patrol, problem: PatrolProblem, photo, photo_bytes: by
         problem.save(update_fields=["case_id", "case_number"])
         audit.created(problem)
     return problem
-
-
-@dataclass
-class ComplianceRow:
-    chief: RiverChief
-    rule: PatrolRule
-    patrols: int
-    valid: int
-    required: int
-    distance_m: float
-    duration_s: int
-    problems: int
-
-    @property
-    def compliant(self) -> bool:
-        return self.valid >= self.required
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
-    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SHANGHAI)
-    return start, end
-
-
-def compliance(year: int, month: int, chiefs: Sequence[RiverChief] | None = None) -> list[ComplianceRow]:
-    """Who patrolled enough in the month: valid patrols (long and far enough) against the level's rule."""
-    start, end = month_bounds(year, month)
-    rules = {lvl: patrol_rule(lvl) for lvl in ChiefLevel.values}
-    chiefs = list(chiefs) if chiefs is not None else list(RiverChief.objects.filter(active=True).select_related("person"))
-    by_chief: dict[int, list[Patrol]] = {}
-    for p in Patrol.objects.filter(chief__in=chiefs, status=Patrol.Status.FINISHED, started_at__gte=start, started_at__lt=end).annotate(n_problems=Count("problems")):
-        by_chief.setdefault(p.chief_id, []).append(p)
-    rows = []
-    for c in chiefs:
-        r = rules[c.level]
-        ps = by_chief.get(c.pk, [])
-        valid = [p for p in ps if p.duration_s >= r.min_duration_min * 60 and p.distance_m >= r.min_distance_m]
-        rows.append(ComplianceRow(c, r, len(ps), len(valid), r.patrols_per_month, sum(p.distance_m for p in ps),
-                                  sum(p.duration_s for p in ps), sum(p.n_problems for p in ps)))
-    rows.sort(key=lambda row: (row.compliant, row.chief.level, row.chief.person.name))
-    return rows
-
 
 
 def cancel_patrol(user: Any, patrol: Patrol, *, reason: str) -> Patrol:

@@ -15,6 +15,7 @@ from django.db.models import Max, Min
 from chengyun.people import policy
 
 from .. import evaluation
+from . import overflow
 from ..models import Outfall, Section
 from .alerts import has_open_device_alert, raise_alert, resolve_device_alerts
 from .checks import OPS
@@ -59,8 +60,12 @@ def on_readings_stored(device: Any, readings: list[Any]) -> None:
 
 
 def evaluate(site: Section | Outfall, mn: str, readings: Iterable[Any]) -> None:
-    """Judge one device's batch as the site's and raise the alerts it calls for."""
+    """Judge one device's batch as the site's and raise the alerts it calls for (an overflow at
+    a combined outfall also ends its alert, see ``overflow``)."""
+    readings = list(readings)
     emit(site, evaluation.evaluate_batch(site, mn, readings))
+    if isinstance(site, Outfall):
+        overflow.judge(site, mn, readings)
 
 
 def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) -> int:
@@ -69,6 +74,8 @@ def reevaluate(site: Section | Outfall, start: dt.datetime, end: dt.datetime) ->
     ``evaluation.evaluate_history``. Returns the hours rebuilt."""
     hours, events = evaluation.evaluate_history(site, start, end)
     emit(site, events)
+    if isinstance(site, Outfall):
+        overflow.judge_history(site, start, end)
     return hours
 
 

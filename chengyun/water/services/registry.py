@@ -20,6 +20,7 @@ from chengyun.people import roles as R
 from .. import geometry
 from ..models import ChiefLevel, Outfall, Reach, RiverChief, Section, WaterBody
 from .checks import clean_code, clean_text, require_ops, require_registry_admin, site_place
+from .targets import target_changed
 
 
 def create_water_body(user: Any, *, code: str, name: str, kind: str, geometry_json: str = "", description: str = "") -> WaterBody:
@@ -148,6 +149,8 @@ def update_site(user: Any, site: Section | Outfall, *, lng: float | None = None,
             setattr(site, k, v)
         site.save()
         audit.updated(site, before)
+        if isinstance(site, Section) and before.get("target_class") != site.target_class:
+            target_changed(user, site, before["target_class"])
     return site
 
 
