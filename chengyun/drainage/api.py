@@ -416,5 +416,7 @@ def project_progress(request, code: str, body: ProgressIn):
     return _project(project)
 
 
-# Overflow records live in their own module; imported last, for its routes on this router.
-from . import api_overflows  # noqa: E402,F401
+# Overflow records live in their own module, with a router of their own mounted here.
+from .api_overflows import router as overflows_router  # noqa: E402
+
+router.add_router("", overflows_router)

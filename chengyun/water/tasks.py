@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 from chengyun.core import current
 
@@ -60,11 +60,3 @@ def check_devices(now: dt.datetime | None = None) -> list[int]:
 def check_devices_job() -> None:
     with current.acting(None, source="job"):
         check_devices()
-
-
-@db_task()
-def rejudge_target_task(section_id: int, old_target: int, user_id: int | None) -> None:
-    """A section's long history judged again after its target class changed (``services.targets``)."""
-    from .services import targets
-
-    targets._job(section_id, old_target, user_id)

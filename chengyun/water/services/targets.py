@@ -29,6 +29,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
 
 from chengyun.core import audit, current
 from chengyun.standards.gb3838 import LABELS
@@ -131,8 +132,14 @@ def _job(section_id: int, old_target: int, user_id: int | None) -> None:
         rejudge(section, old_target)
 
 
+# The job lives beside the work it runs: water.tasks imports services, so services must not
+# import water.tasks back.
+@db_task()
+def rejudge_target_task(section_id: int, old_target: int, user_id: int | None) -> None:
+    """A section's long history judged again after its target class changed."""
+    _job(section_id, old_target, user_id)
+
+
 def rejudge_target_job(section_id: int, old_target: int, user_id: int | None) -> None:
     """Enqueue the long re-judgement (run at once where Huey is immediate, as in the tests)."""
-    from ..tasks import rejudge_target_task
-
     rejudge_target_task(section_id, old_target, user_id)
