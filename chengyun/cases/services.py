@@ -22,6 +22,7 @@ from django.utils import timezone
 from chengyun.core import audit, notify
 from chengyun.core.calendar import get_calendar
 from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chengyun.core.uploads import validated_image
 from chengyun.core.workcalendar import UNITS
 from chengyun.geo import services as geo
 from chengyun.geo.models import Unit
@@ -455,18 +456,7 @@ def find_duplicates(category: Category, lng: float, lat: float, at: dt.datetime,
 
 
 def _check_upload(upload: Any) -> tuple[bytes, images.ImageInfo]:
-    if isinstance(upload, (bytes, bytearray)):
-        data = bytes(upload)
-    elif isinstance(upload, tuple):
-        data = bytes(upload[1])
-    else:
-        if getattr(upload, "size", 0) and upload.size > settings.UPLOAD_MAX_BYTES:
-            raise Invalid(f"照片过大，上限 {settings.UPLOAD_MAX_BYTES / 1048576:.1f} MB", code="file_too_large")
-        data = upload.read()
-    try:
-        return data, images.check_image(data, max_bytes=settings.UPLOAD_MAX_BYTES)
-    except images.ImageRejected as exc:
-        raise Invalid(str(exc), code=exc.code) from None
+    return validated_image(upload, field="photos")
 
 
 def _store_attachment(case: Case, data: bytes, info: images.ImageInfo, stage: str, user: Any, at: dt.datetime) -> Attachment:

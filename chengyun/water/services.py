@@ -18,6 +18,7 @@ from django.utils import timezone
 from chengyun.core import audit, current
 from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengyun.core.stamps import StampedCache
+from chengyun.core.uploads import validated_image
 from chengyun.geo import services as geo_services
 from chengyun.people import policy
 from chengyun.people import roles as R
@@ -792,8 +793,7 @@ def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, ln
     reporter = user if user is not None and policy.principal(user).has({_SOURCE_ROLE[source]}) else None
     photo_bytes = b""
     if photo is not None:
-        photo_bytes = photo.read()
-        photo.seek(0)
+        photo_bytes, _info = validated_image(photo, field="photo")
     problem = PatrolProblem(patrol=patrol, kind=kind, description=description, lng=place["lng"], lat=place["lat"],
                             grid_id=place["grid_id"], found_at=found_at or timezone.now())
     try:
@@ -886,8 +886,6 @@ ALLOWED_IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 
 def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime | None = None, note: str = "") -> Snapshot:
     """A camera (authenticated with its own account's token) or the ops center stores a snapshot."""
-    from django.conf import settings
-
     camera = Camera.objects.select_related("outfall").filter(code=camera_code, active=True).first()
     if camera is None:
         raise NotFound(f"监控点 {camera_code} 不存在或已停用")
@@ -896,19 +894,13 @@ def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime
         raise Forbidden("该令牌不属于此监控点", code="wrong_device")
     if image is None:
         raise Invalid("缺少图片文件", code="missing_fields", detail={"field": "image"})
-    if image.size > settings.UPLOAD_MAX_BYTES:
-        raise Invalid(f"图片超过 {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB", code="too_large", detail={"field": "image"})
-    head = image.read(8)
-    image.seek(0)
-    if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")):
-        raise Invalid("图片须为 JPEG 或 PNG", code="bad_image", detail={"field": "image"})
+    _data, info = validated_image(image, field="image")
     taken_at = taken_at or timezone.now()
     if timezone.is_naive(taken_at):
         raise Invalid("拍摄时间须带时区", code="invalid_time", detail={"field": "taken_at"})
     with transaction.atomic():
         snap = Snapshot(camera=camera, outfall=camera.outfall, taken_at=taken_at, note=note[:200])
-        ext = "png" if head.startswith(b"\x89PNG") else "jpg"
-        snap.image.save(f"{camera.code}-{taken_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}.{ext}", image, save=False)
+        snap.image.save(f"{camera.code}-{taken_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}.{info.extension}", image, save=False)
         snap.save()
         audit.created(snap)
     return snap
