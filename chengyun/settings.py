@@ -198,7 +198,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}}
 
 HUEY = {
-    "name": "chengyun",
+    # Distinct names let several installations (or a test run) share one Redis.
+    "name": os.environ.get("CHENGYUN_HUEY_NAME", "chengyun"),
     "immediate": _env_bool("CHENGYUN_HUEY_IMMEDIATE", False),
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
 }
