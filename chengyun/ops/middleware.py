@@ -53,6 +53,12 @@ class RequestSizeLimitMiddleware:
             length = 0
         if length > settings.REQUEST_MAX_BYTES:
             return self._too_large(length, settings.REQUEST_MAX_BYTES)
+        # A form or JSON body is read whole into memory (the CSRF check reads forms before any
+        # view, where Django's own limit would surface as a bare 400): judge it by its length here.
+        # Multipart bodies stream files to disk, so only their text fields count (checked while parsing).
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit and not request.content_type.startswith("multipart/"):
+            return self._too_large(length, limit)
         return self.get_response(request)
 
     def _too_large(self, length: int | None, limit: int) -> JsonResponse:
