@@ -100,7 +100,10 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS) ->
             img.load()  # decode everything: a truncated or forged file fails here
     except ImageRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow's own guard fires at open for headers far beyond any photo (our limit is lower).
+        raise ImageRejected(f"照片像素过多，上限 {max_pixels / 1e6:.0f} 百万像素", "image_too_large") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageRejected("文件不是可识别的 JPEG、PNG 或 WebP 照片", "not_an_image") from None
     content_type, extension = FORMATS[fmt]
     return ImageInfo(content_type, extension, width, height, len(data), hashlib.sha256(data).hexdigest(), gps)
