@@ -122,9 +122,9 @@ MIDDLEWARE = [
     "chengyun.ops.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "chengyun.core.middleware.RequestContextMiddleware",
-    "chengyun.ops.middleware.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "chengyun.ops.middleware.RateLimitMiddleware",  # after the locale: its 429 speaks the user's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

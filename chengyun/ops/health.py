@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -92,7 +93,7 @@ def readiness() -> tuple[bool, dict]:
     if settings.REDIS_URL:
         checks["redis"] = _timed(check_redis)
     checks["queue"] = _timed(check_queue)
-    checks["receivers"] = _timed(check_receivers) if checks["database"]["ok"] else {"ok": False, "error": "数据库不可用"}
+    checks["receivers"] = _timed(check_receivers) if checks["database"]["ok"] else {"ok": False, "error": _("数据库不可用")}
     return all(c["ok"] for c in checks.values()), checks
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -115,5 +116,5 @@ def allowed(request) -> bool:
 
 def metrics_view(request):
     if not allowed(request):
-        return error_response(403, "forbidden", "无权读取运行指标（允许的地址或令牌见 CHENGYUN_METRICS_ALLOWED_IPS / CHENGYUN_METRICS_TOKEN）")
+        return error_response(403, "forbidden", _("无权读取运行指标（允许的地址或令牌见 CHENGYUN_METRICS_ALLOWED_IPS / CHENGYUN_METRICS_TOKEN）"))
     return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 from chengyun.core.middleware import client_ip
 
@@ -62,14 +63,14 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
     def _too_large(self, length: int | None, limit: int) -> JsonResponse:
-        return error_response(413, "too_large", f"请求体过大，上限 {limit / 1048576:.1f} MB",
+        return error_response(413, "too_large", _("请求体过大，上限 %(limit).1f MB") % {"limit": limit / 1048576},
                               {"limit_bytes": limit, "content_length": length})
 
     def process_exception(self, request, exception):
         if isinstance(exception, RequestDataTooBig):
             return self._too_large(None, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
-            return error_response(413, "too_many_fields", "表单字段或文件数量过多", {"reason": str(exception)})
+            return error_response(413, "too_many_fields", _("表单字段或文件数量过多"), {"reason": str(exception)})
         return None
 
 
@@ -87,7 +88,7 @@ class RateLimitMiddleware:
             if request.method in methods and pattern.match(request.path_info):
                 refused = self._over(name, client_ip(request) or "unknown", count, window)
                 if refused is not None:
-                    return error_response(429, "rate_limited", f"提交过于频繁，请 {refused} 秒后再试",
+                    return error_response(429, "rate_limited", _("提交过于频繁，请 %(seconds)s 秒后再试") % {"seconds": refused},
                                           {"limit": count, "window_seconds": window, "retry_after": refused},
                                           Retry_After=str(refused))
         return self.get_response(request)

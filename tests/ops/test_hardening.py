@@ -159,6 +159,8 @@ def test_open311_post_is_rate_limited_per_client_address(client, settings, fresh
     # Another address has its own allowance; reads are never limited.
     assert client.post("/open311/v2/requests.json", {}, REMOTE_ADDR="10.0.0.6").status_code != 429
     assert client.get("/open311/v2/services.json", REMOTE_ADDR="10.0.0.5").status_code == 200
+    english = client.post("/open311/v2/requests.json", {}, REMOTE_ADDR="10.0.0.5", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 429 and english.json()["message"].startswith("Too many submissions; please try again in ")
 
 
 @pytest.mark.django_db
