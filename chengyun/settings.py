@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "ninja",  # its Swagger UI served from static files (no CDN; works under the CSP)
     *CHENGYUN_APPS,
 ]
 

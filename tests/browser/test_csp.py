@@ -56,6 +56,7 @@ def test_main_pages_have_no_csp_violation_and_maps_render(page, live_server, pag
         ("/roads/", "#roadmap.loaded"),
         (f"/monitoring/devices/{device.mn}/", "#chart canvas"),
         ("/notifications/", None),
+        ("/api/v1/docs", ".swagger-ui .info"),  # django-ninja's Swagger UI, served locally
     ]
     violations = {}
     for path, ready in checks:
