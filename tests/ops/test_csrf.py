@@ -77,3 +77,31 @@ def test_csrf_refusal_is_the_api_error_shape(make_user):
     browser.force_login(make_user(R.SYSADMIN))
     r = browser.put("/api/v1/calendar/overrides/2026-10-10", data='{"is_workday": true}', content_type="application/json")
     assert r.status_code == 403 and r.json()["code"] == "csrf_failed" and "刷新" in r.json()["message"]
+
+
+def _all_views():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), p.callback
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_only_the_api_and_open311_skip_django_csrf_middleware():
+    """Every page view is under CsrfViewMiddleware; the ninja API does its own check for session
+    auth (above); Open311 identifies callers by api_key, never by the session."""
+    exempt = sorted({route for route, view in _all_views() if getattr(view, "csrf_exempt", False)})
+    assert exempt and all(route.startswith("api/v1/") or "open311/v2/" in route for route in exempt), exempt
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/cases/report/", "/notifications/1/read", "/i18n/setlang/", "/logout/"])
+def test_page_posts_without_csrf_token_are_refused(make_user, path):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_user(R.OPS_ACCEPTOR))
+    assert browser.post(path, {"language": "en"}).status_code == 403
