@@ -42,8 +42,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def setup_django(data_dir: str, db_url: str | None) -> None:
-    os.environ["CHENGYUN_DATA_DIR"] = data_dir
-    os.environ.setdefault("CHENGYUN_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+    os.environ["CHENGYUN_DATA_DIR"] = data_dir  # the key is generated there (production refuses a made-up one)
     os.environ["CHENGYUN_HUEY_IMMEDIATE"] = "1"
     if db_url:
         os.environ["CHENGYUN_DATABASE_URL"] = db_url

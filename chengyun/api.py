@@ -82,6 +82,8 @@ def _forbidden(request, exc):
 # client gets a Chinese message and a stable code, the original text in detail.
 _HTTP_ERRORS = {
     400: ("bad_request", "请求无法解析：请求体应为有效的 JSON（或所声明的表单格式）"),
+    # ninja raises 403 for a session request without a valid CSRF token (its only HttpError 403).
+    403: ("csrf_failed", "CSRF 校验失败：请刷新页面后重试（程序调用请使用 API 令牌）"),
     405: ("method_not_allowed", "不支持该请求方法"),
     413: ("too_large", "请求体过大"),
     415: ("unsupported_media_type", "不支持该内容类型"),

@@ -20,9 +20,30 @@ def main(argv: list[str] | None = None) -> None:
     _apply_data_dir(argv)
     if len(argv) > 1 and argv[1] == "demo":
         os.environ.setdefault("CHENGYUN_DEBUG", "1")  # the demo is for trying things out
+        os.environ.setdefault("CHENGYUN_MODE", "demo")  # …so production's refusals do not apply
+    if len(argv) > 1 and argv[1] == "restore":
+        _refuse_restore_into_used_data_dir()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv if len(argv) > 1 else [argv[0], "help"])
+    from chengyun.ops.config import UnsafeSettings
+
+    try:
+        execute_from_command_line(argv if len(argv) > 1 else [argv[0], "help"])
+    except UnsafeSettings as exc:
+        # One line a systemd journal shows in full, not a traceback.
+        sys.stderr.write(f"{exc}\n")
+        raise SystemExit(2) from None
+
+
+def _refuse_restore_into_used_data_dir() -> None:
+    # Checked before the settings create the directory and its secret key file.
+    from chengyun.ops.backup import data_dir_in_use
+
+    data_dir = os.path.abspath(os.environ.get("CHENGYUN_DATA_DIR", "./var"))
+    reason = data_dir_in_use(data_dir)
+    if reason:
+        sys.stderr.write(f"拒绝恢复：数据目录 {data_dir} 不是空的（{reason}）；请恢复到新的空目录\n")
+        raise SystemExit(2)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ def _sqlite(path: Path) -> dict:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("CHENGYUN_DEBUG", False)
+# production (default) | demo (`chengyun demo`) | test; production refuses unsafe settings (end of file).
+MODE = os.environ.get("CHENGYUN_MODE", "production").strip().lower()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CHENGYUN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CHENGYUN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -112,6 +114,7 @@ CHENGYUN_APPS = [
     "chengyun.water",
     "chengyun.demo",
     "chengyun.drainage", "chengyun.roads",
+    "chengyun.ops",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -120,15 +123,20 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "ninja",  # its Swagger UI served from static files (no CDN; works under the CSP)
     *CHENGYUN_APPS,
 ]
 
 MIDDLEWARE = [
+    "chengyun.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "chengyun.ops.middleware.SecurityHeadersMiddleware",
+    "chengyun.ops.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "chengyun.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "chengyun.ops.middleware.RateLimitMiddleware",  # after the locale: its 429 speaks the user's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,8 +173,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("CHENGYUN_SECURE_COOKIES", False)
+# Cookies only over HTTPS in production; a plain-HTTP install must say CHENGYUN_SECURE_COOKIES=0.
+SESSION_COOKIE_SECURE = _env_bool("CHENGYUN_SECURE_COOKIES", MODE == "production")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Pages read the token from <meta name="csrf-token">, so scripts never need the cookie.
+CSRF_COOKIE_HTTPONLY = True
 
 # Failed logins allowed per username and per client address in the window before refusal.
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("CHENGYUN_LOGIN_THROTTLE_ATTEMPTS", "5"))
@@ -197,7 +210,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}}
 
 HUEY = {
-    "name": "chengyun",
+    # Distinct names let several installations (or a test run) share one Redis.
+    "name": os.environ.get("CHENGYUN_HUEY_NAME", "chengyun"),
     "immediate": _env_bool("CHENGYUN_HUEY_IMMEDIATE", False),
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
 }
@@ -222,7 +236,41 @@ MQTT_URL = os.environ.get("CHENGYUN_MQTT_URL", "").strip() or "mqtt://127.0.0.1:
 HJ212_STRICT = _env_bool("CHENGYUN_HJ212_STRICT", False)
 
 UPLOAD_MAX_BYTES = int(os.environ.get("CHENGYUN_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# Decoded size limit for photos (width × height): refuses decompression bombs.
+UPLOAD_MAX_PIXELS = int(os.environ.get("CHENGYUN_UPLOAD_MAX_PIXELS", "40000000"))
+# A request body larger than this is refused with 413 before it is read (nginx: client_max_body_size).
+REQUEST_MAX_BYTES = int(os.environ.get("CHENGYUN_REQUEST_MAX_BYTES", str(60 * 1024 * 1024)))
+# Non-file form fields and JSON bodies (files are streamed to disk and limited per file).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CHENGYUN_FORM_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# ---------------------------------------------------------------- hardening (chengyun.ops)
+from chengyun.ops import config as _ops  # noqa: E402  (Django-free rules)
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = _ops.content_security_policy(tile_url=TILE_URL)
+# Behind nginx terminating TLS: trust its X-Forwarded-Proto and send HSTS.
+BEHIND_TLS = _env_bool("CHENGYUN_BEHIND_TLS", False)
+if BEHIND_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("CHENGYUN_HSTS_SECONDS", "31536000"))
+# Proxies whose X-Real-IP / X-Forwarded-For name the real client (rate limits, audit, lockout).
+TRUSTED_PROXIES = frozenset(p.strip() for p in os.environ.get("CHENGYUN_TRUSTED_PROXIES", "").split(",") if p.strip())
+# Public write endpoints, per client address: "count/seconds"; "0" turns a limit off.
+RATE_LIMITS = {
+    "open311": (("POST",), r"^/open311/v2/requests(\.json|\.xml)?$", _ops.parse_rate(os.environ.get("CHENGYUN_RATE_LIMIT_OPEN311", "30/60"))),
+    "report": (("POST",), r"^/cases/report/$", _ops.parse_rate(os.environ.get("CHENGYUN_RATE_LIMIT_REPORT", "10/60"))),
+}
+# Health and metrics: /metrics answers these addresses, or a caller with "Authorization: Bearer <token>".
+METRICS_ALLOWED_IPS = frozenset(p.strip() for p in os.environ.get("CHENGYUN_METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",") if p.strip())
+METRICS_TOKEN = os.environ.get("CHENGYUN_METRICS_TOKEN", "")
+READY_MAX_QUEUE = int(os.environ.get("CHENGYUN_READY_MAX_QUEUE", "10000"))
+HEARTBEAT_INTERVAL_SECONDS = float(os.environ.get("CHENGYUN_HEARTBEAT_INTERVAL", "15"))
+HEARTBEAT_STALE_SECONDS = float(os.environ.get("CHENGYUN_HEARTBEAT_STALE", "60"))
+# Receivers readiness insists on even before they first beat, e.g. "hj212-server,mqtt-ingest".
+REQUIRED_RECEIVERS = [r.strip() for r in os.environ.get("CHENGYUN_REQUIRED_RECEIVERS", "").split(",") if r.strip()]
 
 LOGGING = {
     "version": 1,
@@ -232,3 +280,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("CHENGYUN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+_ops.check_production(mode=MODE, debug=DEBUG, secret_key=SECRET_KEY)

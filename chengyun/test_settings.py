@@ -7,6 +7,7 @@ import os
 import tempfile
 
 os.environ.setdefault("CHENGYUN_DATA_DIR", os.path.join(tempfile.gettempdir(), f"chengyun-test-{os.getpid()}"))
+os.environ.setdefault("CHENGYUN_MODE", "test")
 os.environ.setdefault("CHENGYUN_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
 from chengyun.settings import *  # noqa: E402,F401,F403

@@ -8,7 +8,16 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address; behind a proxy listed in TRUSTED_PROXIES (nginx), the address that
+    proxy saw (X-Real-IP, else the last X-Forwarded-For hop), which a client cannot forge."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    if remote and remote in getattr(settings, "TRUSTED_PROXIES", ()):
+        real = request.META.get("HTTP_X_REAL_IP", "").strip()
+        forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        return real or (forwarded[-1] if forwarded else remote)
+    return remote
 
 
 class RequestContextMiddleware:

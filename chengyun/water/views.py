@@ -184,7 +184,8 @@ def patrols(request):
 def patrol_detail(request, pk: int):
     patrol = policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=pk)
     problems = PatrolProblem.objects.filter(patrol=patrol)
-    return render(request, "water/patrol_detail.html", {"patrol": patrol, "problems": problems})
+    points = [{"lng": pr.lng, "lat": pr.lat, "kind": str(pr.get_kind_display())} for pr in problems]
+    return render(request, "water/patrol_detail.html", {"patrol": patrol, "problems": problems, "problem_points": points})
 
 
 @login_required

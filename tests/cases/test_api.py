@@ -155,3 +155,24 @@ def test_catalogue_endpoints(api_client, crew):
     assert r.status_code == 422 and "缺少列" in r.json()["message"]
     r = c.post("/api/v1/cases/categories/import", {"file": open(sample, "rb"), "dry_run": "true"})
     assert r.status_code == 200 and r.json()["dry_run"] and r.json()["classes"] == 190
+
+
+def test_svg_and_bomb_uploads_refused(client, crew, file_case):
+    """The shared validator (chengyun.core.uploads) behind the attachment API: SVG (it can carry
+    script) and a header declaring 10 gigapixels are refused before anything is decoded or stored."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    case = file_case()
+    client.force_login(crew["grid"])
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    r = client.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [_file(svg, "p.jpg")]})
+    assert r.status_code == 422 and r.json()["code"] == "svg_refused"
+    r = client.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [_file(bomb, "p.png")]})
+    assert r.status_code == 422 and r.json()["code"] == "image_too_large"
+    assert not case.attachments.exists()

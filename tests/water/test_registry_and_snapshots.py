@@ -12,7 +12,16 @@ from chengyun.water.models import Snapshot
 
 G1 = "630109001001001"
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 128
+def _jpeg() -> bytes:
+    # A real, decodable photo: uploads are checked by decoding, not by their first bytes.
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (90, 120, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+JPEG = _jpeg()
 
 
 def test_site_registry_locates_and_audits(water):

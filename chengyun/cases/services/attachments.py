@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from chengyun.core import audit
+from chengyun.core.uploads import validated_image
 from chengyun.core.errors import Conflict, Invalid
 from chengyun.people import policy
 
@@ -19,18 +20,7 @@ from .actors import _actor_name, _person_id
 
 
 def _check_upload(upload: Any) -> tuple[bytes, images.ImageInfo]:
-    if isinstance(upload, (bytes, bytearray)):
-        data = bytes(upload)
-    elif isinstance(upload, tuple):
-        data = bytes(upload[1])
-    else:
-        if getattr(upload, "size", 0) and upload.size > settings.UPLOAD_MAX_BYTES:
-            raise Invalid(f"照片过大，上限 {settings.UPLOAD_MAX_BYTES / 1048576:.1f} MB", code="file_too_large")
-        data = upload.read()
-    try:
-        return data, images.check_image(data, max_bytes=settings.UPLOAD_MAX_BYTES)
-    except images.ImageRejected as exc:
-        raise Invalid(str(exc), code=exc.code) from None
+    return validated_image(upload, field="photos")
 
 
 def _store_attachment(case: Case, data: bytes, info: images.ImageInfo, stage: str, user: Any, at: dt.datetime) -> Attachment:

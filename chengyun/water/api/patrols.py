@@ -109,11 +109,6 @@ class ProblemOut(Schema):
 def report_problem(request, patrol_id: int, kind: str = Form(...), description: str = Form(...), lng: float = Form(...), lat: float = Form(...),
                    photo: Optional[UploadedFile] = File(None)):
     p = policy.get_visible(request.user, Patrol.objects.select_related("chief__person", "reach"), pk=patrol_id)
-    if photo is not None:
-        head = photo.read(8)
-        photo.seek(0)
-        if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
-            raise Invalid("照片须为 JPEG 或 PNG", code="bad_image", detail={"field": "photo"})
     pr = services.report_problem(request.user, p, kind=kind, description=description, lng=lng, lat=lat, photo=photo)
     return Status(201, {"id": pr.pk, "kind": pr.kind, "description": pr.description, "lng": pr.lng, "lat": pr.lat,
                         "photo": f"/water/problems/{pr.pk}/photo" if pr.photo else None, "case_number": pr.case_number,

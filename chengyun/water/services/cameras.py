@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chengyun.core.uploads import validated_image
 from chengyun.core import audit
 from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengyun.people import policy
@@ -44,19 +44,13 @@ def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime
         raise Forbidden("该令牌不属于此监控点", code="wrong_device")
     if image is None:
         raise Invalid("缺少图片文件", code="missing_fields", detail={"field": "image"})
-    if image.size > settings.UPLOAD_MAX_BYTES:
-        raise Invalid(f"图片超过 {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB", code="too_large", detail={"field": "image"})
-    head = image.read(8)
-    image.seek(0)
-    if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")):
-        raise Invalid("图片须为 JPEG 或 PNG", code="bad_image", detail={"field": "image"})
+    _data, info = validated_image(image, field="image")
     taken_at = taken_at or timezone.now()
     if timezone.is_naive(taken_at):
         raise Invalid("拍摄时间须带时区", code="invalid_time", detail={"field": "taken_at"})
     with transaction.atomic():
         snap = Snapshot(camera=camera, outfall=camera.outfall, taken_at=taken_at, note=note[:200])
-        ext = "png" if head.startswith(b"\x89PNG") else "jpg"
-        snap.image.save(f"{camera.code}-{taken_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}.{ext}", image, save=False)
+        snap.image.save(f"{camera.code}-{taken_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}.{info.extension}", image, save=False)
         snap.save()
         audit.created(snap)
     return snap

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from chengyun.core.uploads import validated_image
 from chengyun.core import audit
 from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengyun.people import policy
@@ -162,8 +163,7 @@ def report_problem(user: Any, patrol: Patrol, *, kind: str, description: str, ln
     reporter = user if user is not None and policy.principal(user).has({_SOURCE_ROLE[source]}) else None
     photo_bytes = b""
     if photo is not None:
-        photo_bytes = photo.read()
-        photo.seek(0)
+        photo_bytes, _info = validated_image(photo, field="photo")
     problem = PatrolProblem(patrol=patrol, kind=kind, description=description, lng=place["lng"], lat=place["lat"],
                             grid_id=place["grid_id"], found_at=found_at or timezone.now())
     try:

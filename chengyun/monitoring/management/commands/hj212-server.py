@@ -14,6 +14,7 @@ from chengyun.core import current
 from chengyun.core.ports import EXIT_PORT_UNAVAILABLE, Listener, PortUnavailable
 from chengyun.monitoring.hj212_server import ServerOptions, run
 from chengyun.monitoring.hj212_workers import default_workers, supervise
+from chengyun.ops.heartbeat import beating
 
 
 class Command(BaseCommand):
@@ -37,14 +38,15 @@ class Command(BaseCommand):
         try:
             if workers > 1 and handoff_fd is None:
                 self.stdout.write(f"HJ 212 接收服务：{host}:{port}，{workers} 个进程")
-                worker_args = ["--max-batch", str(max_batch)] + (["--no-raw"] if no_raw else [])
+                # --host/--port name the service in the workers' heartbeat; only the supervisor listens.
+                worker_args = ["--host", host, "--port", str(port), "--max-batch", str(max_batch)] + (["--no-raw"] if no_raw else [])
                 status = supervise(workers, host, port, worker_args)
                 if status:
                     raise SystemExit("HJ 212 接收进程意外退出")
                 return
             if handoff_fd is None:
                 self.stdout.write(f"HJ 212 接收服务：{host}:{port}")
-            with current.acting(None, source="job"):
+            with current.acting(None, source="job"), beating("hj212-server", f"{host}:{port}"):
                 run(ServerOptions(host=host, port=port, max_batch=max_batch, keep_raw=not no_raw, handoff_fd=handoff_fd))
         except PortUnavailable as exc:
             # One line naming the port and how to choose another, not a traceback.

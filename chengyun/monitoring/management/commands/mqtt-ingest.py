@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from chengyun.core import current
 from chengyun.monitoring.mqtt_ingest import DATA_TOPIC, FRAME_TOPIC, run
+from chengyun.ops.heartbeat import beating
 
 
 class Command(BaseCommand):
@@ -21,5 +22,5 @@ class Command(BaseCommand):
     def handle(self, *args, url: str, client_id: str, **options):
         logging.getLogger("chengyun.monitoring").setLevel(logging.INFO)
         self.stdout.write(f"MQTT 接入：{url}，订阅 {DATA_TOPIC}、{FRAME_TOPIC}")
-        with current.acting(None, source="job"):
+        with current.acting(None, source="job"), beating("mqtt-ingest", client_id):
             run(url, client_id=client_id)

@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Heartbeat(models.Model):
+    """A long-running receiver (HJ 212 server, MQTT ingester) saying it is alive, every few seconds.
+
+    One row per receiver identity (kind, listening address or client id, host): the worker
+    processes of one HJ 212 server beat on the same row. A clean stop sets ``stopped_at``;
+    a killed process simply stops beating, which readiness reports as stale. Operational
+    state rather than a domain record, so it is not audited."""
+
+    name = models.CharField(_("名称"), max_length=120, unique=True)
+    kind = models.CharField(_("类别"), max_length=40)
+    host = models.CharField(_("主机"), max_length=120, blank=True)
+    pid = models.IntegerField(_("进程号"), null=True, blank=True)
+    started_at = models.DateTimeField(_("启动时间"))
+    beat_at = models.DateTimeField(_("最近心跳"), db_index=True)
+    stopped_at = models.DateTimeField(_("停止时间"), null=True, blank=True)
+    detail = models.JSONField(_("说明"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("服务心跳")
+        verbose_name_plural = _("服务心跳")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
