@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import JsonResponse
+
 
 class DomainError(Exception):
     status = 400
@@ -47,3 +49,12 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = "操作与当前状态冲突"
+
+
+def error_response(status: int, code: str, message: str, detail=None, **headers) -> JsonResponse:
+    """The API's error shape ({code, message, detail}) for refusals made before any view runs."""
+    response = JsonResponse({"code": code, "message": message, "detail": detail}, status=status,
+                            json_dumps_params={"ensure_ascii": False})
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response

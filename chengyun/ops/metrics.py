@@ -22,9 +22,9 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from chengyun.core.errors import error_response
 from chengyun.core.middleware import client_ip
 
-from .middleware import error_response
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REQUEST_LATENCY = Histogram(

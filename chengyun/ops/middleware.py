@@ -12,16 +12,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
+from chengyun.core.errors import error_response
 from chengyun.core.middleware import client_ip
-
-
-def error_response(status: int, code: str, message: str, detail=None, **headers) -> JsonResponse:
-    """The API's error shape ({code, message, detail}) for refusals made before any view runs."""
-    response = JsonResponse({"code": code, "message": message, "detail": detail}, status=status,
-                            json_dumps_params={"ensure_ascii": False})
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
 
 
 class SecurityHeadersMiddleware:

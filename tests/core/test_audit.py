@@ -66,4 +66,4 @@ def test_auditor_searches_by_object_person_and_time(make_user, api_client):
     c = Client()
     c.force_login(make_user(R.AUDITOR))
     page = c.get("/people/audit/", {"object_type": "geo.unit"}).content.decode()
-    assert "set_contacts" in page and handler.first_name in page
+    assert "修改联系人" in page and handler.first_name in page  # the verb set_contacts, named for the reader

@@ -66,7 +66,7 @@ def test_every_photo_upload_path_uses_the_shared_validator():
     """Cases (pages, API, Open311), water patrol problems and camera snapshots: no path of its own."""
     import inspect
 
-    from chengyun.cases import services as cases
+    from chengyun.cases.services import attachments as cases
     from chengyun.water import services as water
 
     assert "validated_image" in inspect.getsource(cases._check_upload)
