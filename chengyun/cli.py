@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     _apply_data_dir(argv)
     if len(argv) > 1 and argv[1] == "demo":
         os.environ.setdefault("CHENGYUN_DEBUG", "1")  # the demo is for trying things out
+        os.environ.setdefault("CHENGYUN_2FA_ROLES", "")  # demo accounts sign in without an authenticator app
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv if len(argv) > 1 else [argv[0], "help"])

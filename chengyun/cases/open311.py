@@ -180,12 +180,18 @@ def _user_for_key(request, *, required: bool):
         if required:
             raise Open311Error(403, "缺少 api_key")
         return None
-    from chengyun.people.services import user_for_token
+    from chengyun.core.middleware import client_ip
+    from chengyun.people import scopes
+    from chengyun.people.services import token_for_key
 
-    user = user_for_token(key)
-    if user is None:
-        raise Open311Error(403, "api_key 无效或已吊销")
-    return user
+    # A wrong api_key counts toward the lockout of its prefix and the client address.
+    token = token_for_key(key, client_ip(request))
+    if token is None:
+        raise Open311Error(403, "api_key 无效、已过期、已吊销，或失败次数过多已被临时锁定")
+    needed = scopes.OPEN311_WRITE if request.method == "POST" else scopes.OPEN311_READ
+    if not scopes.allows(token.scopes, needed):
+        raise Open311Error(403, f"api_key 的权限范围不包括 {needed}")
+    return token.user
 
 
 def _status_notes(case: Case) -> str:

@@ -111,18 +111,23 @@ def audit_log(request, filters: AuditFilter = Query(...), page: PageParams = Que
 
 class TokenIn(Schema):
     name: str = ""
+    scopes: list[str] = ["*"]
+    expires_in_days: Optional[int] = None
 
 
 class TokenOut(Schema):
     token: str
     prefix: str
     name: str
+    scopes: list[str]
+    expires_at: Optional[datetime]
 
 
-@router.post("/tokens", response={201: TokenOut}, summary="为自己创建 API 令牌（令牌只显示一次）")
+@router.post("/tokens", response={201: TokenOut}, summary="为自己创建 API 令牌（令牌只显示一次；可限定权限范围和有效期）")
 def create_token(request, body: TokenIn):
-    token, key = services.create_token(request.user, request.user.get_username(), body.name)
-    return Status(201, {"token": key, "prefix": token.prefix, "name": token.name})
+    token, key = services.create_token(request.user, request.user.get_username(), body.name, scopes=body.scopes,
+                                       expires_in_days=body.expires_in_days)
+    return Status(201, {"token": key, "prefix": token.prefix, "name": token.name, "scopes": token.scopes, "expires_at": token.expires_at})
 
 
 class PersonIn(Schema):
@@ -183,3 +188,8 @@ def person_assign(request, person_id: int, body: AssignmentIn):
                     communities=areas["communities"] if body.communities is not None else None,
                     grids=areas["grids"] if body.grids is not None else None)
     return person_out(_people().get(pk=person_id))
+
+
+from .security_api import router as _security_router  # noqa: E402  (sessions, lockouts, audit export)
+
+router.add_router("/security", _security_router)
