@@ -81,7 +81,7 @@ def test_changing_a_person(role, people, make_user, api_client):
         assert "无权" in r.json()["message"]
     # Someone else's record: visible → 403 unless administrator; invisible → 404.
     r = api_client.patch(f"people/{far.id}", {"phone": "13900000000"})
-    expected = 200 if role == R.SYSADMIN else (403 if role in WIDE else 404)
+    expected = 200 if role == R.SYSADMIN else (403 if role in PEOPLE_WIDE else 404)
     assert r.status_code == expected, role
     assert Person.objects.get(pk=far.id).phone == ("13900000000" if expected == 200 else far.phone)
 
