@@ -9,6 +9,7 @@ lift a lock. Locking and unlocking are audited.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Iterable
 
 from django.conf import settings
@@ -116,4 +117,4 @@ def active_locks(now: dt.datetime | None = None):
 
 
 def minutes_left(lock: Lockout) -> int:
-    return max(1, int((lock.locked_until - timezone.now()).total_seconds() // 60) + 1)
+    return max(1, math.ceil((lock.locked_until - timezone.now()).total_seconds() / 60))
