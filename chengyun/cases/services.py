@@ -28,7 +28,7 @@ from chengyun.geo.models import Unit
 from chengyun.people import policy
 from chengyun.people import roles as R
 
-from . import bulk, images, standard, workflow
+from . import bulk, images, privacy, standard, workflow
 from .models import Attachment, Case, CaseCounter, CaseEvent, Category, DroneFlight, FilingCondition, Responsibility
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -469,6 +469,13 @@ def _check_upload(upload: Any) -> tuple[bytes, images.ImageInfo]:
         raise Invalid(str(exc), code=exc.code) from None
 
 
+def _without_gps(data: bytes, info: images.ImageInfo) -> tuple[bytes, images.ImageInfo]:
+    if info.gps is None:
+        return data, info
+    stripped = privacy.strip_gps(data)
+    return stripped, images.check_image(stripped, max_bytes=max(settings.UPLOAD_MAX_BYTES, len(stripped)))
+
+
 def _store_attachment(case: Case, data: bytes, info: images.ImageInfo, stage: str, user: Any, at: dt.datetime) -> Attachment:
     att = Attachment(case=case, stage=stage, content_type=info.content_type, extension=info.extension, size=info.size,
                      width=info.width, height=info.height, sha256=info.sha256, uploaded_by=user if user is not None else None,
@@ -515,10 +522,12 @@ def _check_source(user: Any, source: str) -> None:
 
 def report(user: Any, *, source: str, category_code: str, category_kind: str = "event", lng: float, lat: float, crs: str = "wgs84",
            description: str, address: str = "", reporter_name: str = "", reporter_phone: str = "", external_id: str | None = None,
-           occurred_at: dt.datetime | None = None, attachments: Sequence = (), extra: dict | None = None) -> Case:
+           occurred_at: dt.datetime | None = None, attachments: Sequence = (), extra: dict | None = None,
+           location_consent: bool = False) -> Case:
     """File a new report (上报). user None = the system (sensor alerts, imports run by jobs).
 
-    A repeated (source, external_id) returns the case already reported, unchanged.
+    A repeated (source, external_id) returns the case already reported, unchanged. A citizen's
+    photos (public, hotline) keep their EXIF GPS only with ``location_consent``.
     """
     _check_source(user, source)
     category = get_category(category_code, category_kind)
@@ -533,6 +542,8 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
             return existing
     location = geo.locate(lng, lat, crs)
     checked = [_check_upload(u) for u in attachments]
+    if source in privacy.CITIZEN_SOURCES and not location_consent:
+        checked = [_without_gps(data, info) for data, info in checked]
     now = _now()
     g = location.grid
     with transaction.atomic():
@@ -542,6 +553,8 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
                     grid_id=g.id, reporter=user, reporter_person_id=_person_id(user), reporter_name=(reporter_name or (_actor_name(user) if user is not None else ""))[:50],
                     reporter_phone=reporter_phone[:30], external_id=external_id, needs_verification=source in workflow.NEEDS_VERIFICATION,
                     occurred_at=occurred_at or now, reported_at=now, extra=dict(extra or {}))
+        if source in privacy.CITIZEN_SOURCES:
+            case.extra["location_consent"] = bool(location_consent)
         duplicates = find_duplicates(category, location.lng, location.lat, now)
         if duplicates:
             case.extra["possible_duplicates"] = [d.number for d in duplicates]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/attach", views.case_attach, name="attach"),
     path("<int:pk>/act/<str:action>", views.case_act, name="act"),
+    path("<int:pk>/reveal", views.reporter_reveal, name="reveal"),
 ]
