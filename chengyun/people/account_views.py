@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -123,7 +124,10 @@ def mfa_verify(request):
             if tracked is not None:
                 sessions.mark_verified(tracked)
             audit.action(request.user, "mfa_verified", otype="auth.user", object_repr=request.user.get_username(), after={"by": kind})
-            return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+                target = settings.LOGIN_REDIRECT_URL
+            return redirect(target)
         audit.action(request.user, "mfa_failed", otype="auth.user", object_repr=request.user.get_username())
         if lockout.record_failure(subjects) is not None:
             auth.logout(request)
@@ -150,4 +154,4 @@ def session_revoke(request, pk: int):
     tracked = get_object_or_404(UserSession, pk=pk, ended_at__isnull=True)
     sessions.revoke(request.user, tracked)
     messages.success(request, _("会话已结束。"))
-    return redirect(request.POST.get("next") or "people:account")
+    return redirect("people:account")
