@@ -3,6 +3,8 @@ revocation, the second factor for the roles that need it, and a forced password 
 sign-in of an account an administrator created, or an expired password)."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import auth
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -58,7 +60,7 @@ class AccountSecurityMiddleware:
                 sessions.end(tracked, reason, delete_store=False)
                 audit.action(user, "session_timeout", otype="auth.user", object_repr=user.get_username(), after={"reason": reason})
             auth.logout(request)
-            return _refuse(request, "session_expired", f"{reverse('login')}?next={request.path}")
+            return _refuse(request, "session_expired", f"{reverse('login')}?next={quote(request.path)}")
         request.tracked_session = tracked
         step = gate(user, tracked)
         if step is not None and not request.path.startswith(_OPEN_PREFIXES):
