@@ -70,7 +70,12 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        auth.update_session_auth_hash(request, user)
+        auth.update_session_auth_hash(request, user)  # a new session key; other sessions become invalid
+        tracked = getattr(request, "tracked_session", None)
+        if tracked is not None:
+            UserSession.objects.filter(pk=tracked.pk).update(session_key=request.session.session_key)
+            UserSession.objects.filter(user=user, ended_at__isnull=True).exclude(pk=tracked.pk).update(
+                ended_at=timezone.now(), end_reason="password")
         sec, _created = AccountSecurity.objects.get_or_create(user=user)
         sec.must_change_password = False
         sec.password_changed_at = timezone.now()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chengyun.core.models import AuditEntry
 from chengyun.people import roles as R
-from chengyun.people.models import AccountSecurity
+from chengyun.people.models import AccountSecurity, UserSession
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,7 @@ def test_an_account_made_by_the_administrator_changes_its_password_at_first_sign
     r = c.post("/people/account/password/", {"old_password": "Given-by-admin-1", "new_password1": "Mine-now-2026", "new_password2": "Mine-now-2026"})
     assert r.status_code == 302
     assert c.get("/cases/").status_code == 200  # the session survives the change
+    assert UserSession.objects.filter(user__username="wangwu", ended_at__isnull=True).count() == 1
     sec = AccountSecurity.objects.get(user__username="wangwu")
     assert not sec.must_change_password and sec.password_changed_at is not None
     assert AuditEntry.objects.filter(verb="password_change", object_repr="wangwu").exists()
@@ -96,3 +97,19 @@ def test_password_expiry_is_off_by_default_and_configurable(make_user):
         assert r.status_code == 302 and r["Location"] == "/people/account/password/"
         AccountSecurity.objects.create(user=user, password_changed_at=timezone.now() - dt.timedelta(days=10))
         assert c.get("/cases/").status_code == 200
+
+
+def test_changing_the_password_keeps_this_session_verified_and_ends_the_others(make_user):
+    from chengyun.people.models import UserSession
+
+    user = make_user(R.DISTRICT_LEADER)
+    other, c = Client(), Client()
+    for client in (other, c):
+        assert client.post("/login/", {"username": user.username, "password": "pw-test-123"}).status_code == 302
+    UserSession.objects.filter(user=user).update(mfa_verified=True)
+    with override_settings(TWO_FACTOR_ROLES=frozenset({R.DISTRICT_LEADER})):
+        r = c.post("/people/account/password/", {"old_password": "pw-test-123", "new_password1": "Leader-new-2026", "new_password2": "Leader-new-2026"})
+        assert r.status_code == 302
+        assert c.get("/cases/").status_code == 200  # no second-factor step again
+        assert other.get("/cases/").status_code == 302  # signed out elsewhere
+    assert list(UserSession.objects.filter(user=user).values_list("end_reason", flat=True).order_by("pk")) == ["password", ""]
