@@ -193,6 +193,11 @@ ALLOW_COMBINED_ADMIN_ROLES = _env_bool("CHENGYUN_ALLOW_COMBINED_ADMIN_ROLES", Fa
 AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("CHENGYUN_AUDIT_RETENTION_DAYS", "180")))
 # Citizens' names and phone numbers on closed cases are anonymized after this many days (0 = kept).
 CITIZEN_DATA_RETENTION_DAYS = int(os.environ.get("CHENGYUN_CITIZEN_DATA_RETENTION_DAYS", "730"))
+# Optional field-level encryption of reporters' phone numbers (chengyun.core.fieldcrypto): off
+# unless a 64-hex-digit key is set; aes-gcm, or sm4 where 密评 requires commercial cryptography.
+FIELD_KEY = os.environ.get("CHENGYUN_FIELD_KEY", "")
+FIELD_KEY_PREVIOUS = os.environ.get("CHENGYUN_FIELD_KEY_PREVIOUS", "")
+FIELD_CIPHER = os.environ.get("CHENGYUN_FIELD_CIPHER", "aes-gcm")
 # Roles allowed to reveal a reporter's full name and phone number (a deliberate, audited action).
 PERSONAL_DATA_ROLES = frozenset(r.strip() for r in os.environ.get(
     "CHENGYUN_PERSONAL_DATA_ROLES", "ops_acceptor,ops_shift_leader,ops_dispatcher").split(",") if r.strip())

@@ -98,6 +98,27 @@ def anonymize_expired(now: dt.datetime | None = None, days: int | None = None) -
     return done
 
 
+def encrypt_existing(batch: int = 1000) -> int:
+    """Re-write every stored reporter phone under the current CHENGYUN_FIELD_KEY: plaintext from
+    before encryption was enabled, or ciphertext under CHENGYUN_FIELD_KEY_PREVIOUS. Audited."""
+    from chengyun.core import fieldcrypto
+
+    if not fieldcrypto.enabled():
+        raise ValueError("未设置 CHENGYUN_FIELD_KEY，字段加密未启用")
+    done, last = 0, 0
+    while True:
+        rows = list(Case.objects.filter(pk__gt=last).exclude(reporter_phone="").order_by("pk").only("pk", "reporter_phone")[:batch])
+        if not rows:
+            break
+        with transaction.atomic():
+            Case.objects.bulk_update(rows, ["reporter_phone"])  # values read decrypted, written encrypted
+        done += len(rows)
+        last = rows[-1].pk
+    audit.action(None, "encrypt_personal_data", otype="cases.case", object_repr=f"{done} 件",
+                 after={"field": "reporter_phone", "cipher": fieldcrypto.cipher(), "count": done})
+    return done
+
+
 # ---------------------------------------------------------------- photos
 
 
