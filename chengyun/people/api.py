@@ -159,7 +159,11 @@ def _areas(streets, communities, grids):
     return found
 
 
-@router.post("/", response={201: PersonOut}, summary="新建人员（系统管理员）")
+class PersonCreatedOut(PersonOut):
+    initial_password: Optional[str] = None
+
+
+@router.post("/", response={201: PersonCreatedOut}, summary="新建人员（系统管理员；未给密码时生成初始密码，只显示一次，首次登录须修改）")
 def person_create(request, body: PersonIn):
     from chengyun.core.errors import Invalid
     from chengyun.geo.models import Unit
@@ -169,7 +173,7 @@ def person_create(request, body: PersonIn):
         raise Invalid(f"unit: 单位编码 {body.unit} 不存在", code="unknown_unit")
     person = services.create_person(request.user, name=body.name, unit=unit, roles=body.roles, phone=body.phone, title=body.title,
                                     username=body.username, password=body.password, **_areas(body.streets, body.communities, body.grids))
-    return Status(201, person_out(_people().get(pk=person.pk)))
+    return Status(201, {**person_out(_people().get(pk=person.pk)), "initial_password": person.initial_password})
 
 
 class AssignmentIn(Schema):

@@ -67,3 +67,15 @@ def password_expired(security, user, now: dt.datetime | None = None) -> bool:
         return False
     changed = (security.password_changed_at if security is not None else None) or user.date_joined
     return (now or timezone.now()) - changed > dt.timedelta(days=days)
+
+
+def generate(length: int = 14) -> str:
+    """A random first password that passes the policy: every character class at least once."""
+    import secrets
+    import string
+
+    pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits, "!#%+-=?@_"]
+    rng = secrets.SystemRandom()
+    chars = [rng.choice(p) for p in pools] + [rng.choice("".join(pools)) for _ in range(max(length, 8) - len(pools))]
+    rng.shuffle(chars)
+    return "".join(chars)

@@ -13,7 +13,7 @@ from chengyun.core import audit
 from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengyun.geo.models import Community, Grid, Street, Unit
 
-from . import policy
+from . import passwords, policy
 from . import roles as R
 from .models import AccountSecurity, ApiToken, Person, Role
 
@@ -65,6 +65,7 @@ def create_person(user: Any, *, name: str, unit: Unit, roles: Iterable[str], pho
     if not name.strip():
         raise Invalid("姓名不能为空", code="bad_name")
     User = get_user_model()
+    generated = None
     with transaction.atomic():
         login = None
         if username:
@@ -73,9 +74,11 @@ def create_person(user: Any, *, name: str, unit: Unit, roles: Iterable[str], pho
             login = User(username=username, first_name=name)
             if password:
                 _check_password(password, login)
-                login.set_password(password)
             else:
-                login.set_unusable_password()
+                # A generated first password, handed over once; the owner replaces it at first sign-in.
+                password = passwords.generate()
+                generated = password
+            login.set_password(password)
             login.save()
             # Whoever made the account knows its first password: the owner sets their own.
             AccountSecurity.objects.create(user=login, must_change_password=True)
@@ -85,7 +88,29 @@ def create_person(user: Any, *, name: str, unit: Unit, roles: Iterable[str], pho
         person.communities.set(communities)
         person.grids.set(grids)
         audit.created(person)
+    person.initial_password = generated  # shown once to the administrator, never stored in clear
     return person
+
+
+def reset_password(user: Any, username: str) -> str:
+    """A new generated password for someone who lost theirs (system administrator, or the CLI
+    operator when user is None): shown once, changed at next sign-in, other sessions ended."""
+    from . import sessions
+
+    if user is not None:
+        policy.require_role(user, {R.SYSADMIN}, "只有系统管理员可以重置密码")
+    User = get_user_model()
+    target = User.objects.filter(username=username).first()
+    if target is None:
+        raise NotFound(f"用户 {username} 不存在", code="no_such_user")
+    password = passwords.generate()
+    with transaction.atomic():
+        target.set_password(password)
+        target.save(update_fields=["password"])
+        AccountSecurity.objects.update_or_create(user=target, defaults={"must_change_password": True})
+        audit.action(target, "password_reset", otype="auth.user", object_repr=username)
+    sessions.revoke_all(None, target)
+    return password
 
 
 def update_person(user: Any, person: Person, **changes: Any) -> Person:

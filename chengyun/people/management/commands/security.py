@@ -21,6 +21,8 @@ class Command(BaseCommand):
         revoke.add_argument("username")
         reset = sub.add_parser("reset-2fa", help="重置某人的双因素认证（手机丢失时）")
         reset.add_argument("username")
+        password = sub.add_parser("reset-password", help="为某人生成新密码（只显示一次，下次登录须修改）")
+        password.add_argument("username")
 
     def _user(self, username: str):
         user = get_user_model().objects.filter(username=username).first()
@@ -45,6 +47,14 @@ class Command(BaseCommand):
             elif action == "revoke-sessions":
                 n = sessions.revoke_all(None, self._user(options["username"]))
                 self.stdout.write(f"已结束 {n} 个会话")
+            elif action == "reset-password":
+                from chengyun.core.errors import DomainError
+                from chengyun.people.services import reset_password
+
+                try:
+                    self.stdout.write(reset_password(None, options["username"]))
+                except DomainError as exc:
+                    raise CommandError(exc.message) from None
             else:
                 mfa.reset(None, self._user(options["username"]))
                 self.stdout.write("已重置双因素认证，该账号下次登录时重新绑定")
