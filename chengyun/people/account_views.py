@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chengyun.core import audit, current
+from chengyun.core.errors import DomainError
 from chengyun.core.middleware import client_ip
 
 from . import lockout, mfa, sessions
@@ -89,17 +90,16 @@ def password_change(request):
 @login_required
 def mfa_enrol(request):
     sec = mfa.security_of(request.user)
+    tracked = getattr(request, "tracked_session", None)
+    if sec.totp_enabled and not (tracked is not None and tracked.mfa_verified):
+        # Enrolling again (a new phone) shows the secret: only after this session passed the factor.
+        return redirect("people:mfa_verify")
     if request.method == "POST":
         try:
             codes = mfa.confirm_enrolment(request.user, request.POST.get("code", ""))
-        except Exception as exc:  # a DomainError with a Chinese message
-            from chengyun.core.errors import DomainError
-
-            if not isinstance(exc, DomainError):
-                raise
+        except DomainError as exc:
             sec = mfa.begin_enrolment(request.user)
             return render(request, "people/mfa_enrol.html", _enrol_context(request, sec, exc.message), status=exc.status)
-        tracked = getattr(request, "tracked_session", None)
         if tracked is not None:
             sessions.mark_verified(tracked)
         return render(request, "people/mfa_codes.html", {"codes": codes})

@@ -77,7 +77,7 @@ def confirm_enrolment(user, code: str) -> list[str]:
         sec = AccountSecurity.objects.select_for_update().get(user=user)
         if not sec.totp_secret:
             raise Invalid("请先开始绑定", code="mfa_not_started")
-        step = _totp_step(sec.totp_secret, code, 0)
+        step = _totp_step(sec.totp_secret, code, sec.totp_last_step)
         if step is None:
             raise Invalid("动态验证码不正确，请核对手机时间后重试", code="bad_otp")
         codes = [f"{secrets.randbelow(10**10):010d}" for _ in range(RECOVERY_CODES)]

@@ -13,8 +13,11 @@ from django.urls import reverse
 from . import mfa, passwords, sessions
 from .models import AccountSecurity
 
-# Paths a gated session may still open: the gate pages themselves, signing out, assets, language.
-_OPEN_PREFIXES = ("/static/", "/i18n/", "/jsi18n/", "/logout/", "/people/account/mfa/", "/people/account/password/")
+# Paths a gated session may still open: signing out, assets, language — and the page of the step
+# it owes, only that one (a session that still owes its second factor cannot change the password).
+_ALWAYS_OPEN = ("/static/", "/i18n/", "/jsi18n/", "/logout/")
+_STEP_PREFIX = {"people:mfa_verify": "/people/account/mfa/", "people:mfa_enrol": "/people/account/mfa/",
+                "people:password_change": "/people/account/password/"}
 
 _MESSAGES = {
     "mfa_required": "请先完成双因素认证（动态验证码）",
@@ -63,7 +66,7 @@ class AccountSecurityMiddleware:
             return _refuse(request, "session_expired", f"{reverse('login')}?next={quote(request.path)}")
         request.tracked_session = tracked
         step = gate(user, tracked)
-        if step is not None and not request.path.startswith(_OPEN_PREFIXES):
+        if step is not None and not request.path.startswith((*_ALWAYS_OPEN, _STEP_PREFIX[step])):
             code = "password_change_required" if step == "people:password_change" else "mfa_required"
             return _refuse(request, code, reverse(step))
         return self.get_response(request)

@@ -53,6 +53,10 @@ def test_enrol_verify_recover_and_reset(make_user):
     c2 = _sign_in(admin)
     r = c2.get("/cases/")
     assert r["Location"] == "/people/account/mfa/verify/"
+    # A password alone neither shows the secret again nor changes the password.
+    r = c2.get("/people/account/mfa/enrol/?again=1")
+    assert r.status_code == 302 and r["Location"] == "/people/account/mfa/verify/"
+    assert c2.get("/people/account/password/")["Location"] == "/people/account/mfa/verify/"
     assert c2.post("/people/account/mfa/verify/", {"code": "12345"}).status_code == 422
     # The code of the step already used at enrolment is not accepted again (replay).
     assert c2.post("/people/account/mfa/verify/", {"code": pyotp.TOTP(secret).now()}).status_code == 422
