@@ -27,7 +27,7 @@ class PeopleConfig(AppConfig):
         from chengyun.core import audit
         from chengyun.core.models import AuditEntry
 
-        from . import sessions
+        from . import sessions, tasks  # noqa: F401  (tasks registers the daily clean-up with Huey)
         from .models import AccountSecurity, ApiToken
 
         # Every sign-in (the login page, or a test's force_login) gets a tracked server-side session.

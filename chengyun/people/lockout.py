@@ -118,3 +118,11 @@ def active_locks(now: dt.datetime | None = None):
 
 def minutes_left(lock: Lockout) -> int:
     return max(1, math.ceil((lock.locked_until - timezone.now()).total_seconds() / 60))
+
+
+def forget_stale(now: dt.datetime | None = None) -> int:
+    """Remove counters whose window has passed and whose lock (if any) is over."""
+    now = now or timezone.now()
+    window_start = now - dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    stale = Lockout.objects.filter(last_failure_at__lt=window_start).exclude(locked_until__gt=now)
+    return stale.delete()[0]

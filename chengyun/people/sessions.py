@@ -109,3 +109,11 @@ def revoke_all(actor: Any, user) -> int:
     for s in sessions:
         revoke(actor, s)
     return len(sessions)
+
+
+def forget_ended(now: dt.datetime | None = None) -> int:
+    """Remove records of sessions that ended longer ago than the audit retention."""
+    from chengyun.core.auditlog import retention_days
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=retention_days())
+    return UserSession.objects.filter(ended_at__lt=cutoff).delete()[0]

@@ -122,3 +122,18 @@ def test_wrong_open311_api_keys_lock_out_too(district, make_user, client):
     r = client.get("/open311/v2/requests.json", {"api_key": key}, REMOTE_ADDR="10.3.3.3")
     assert r.status_code == 403 and "锁定" in r.json()[0]["description"]
     assert client.get("/open311/v2/requests.json", {"api_key": key}, REMOTE_ADDR="10.4.4.4").status_code == 403  # the prefix too
+
+
+def test_stale_counters_are_forgotten_and_active_locks_kept(make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from chengyun.people.tasks import forget_stale_sign_in_records
+
+    _fail(Client(), "someone", 1)
+    _fail(Client(), "locked-one", 5)
+    Lockout.objects.update(last_failure_at=timezone.now() - dt.timedelta(hours=1))
+    result = forget_stale_sign_in_records.call_local()
+    assert result["lockouts"] >= 1
+    assert list(Lockout.objects.values_list("subject", flat=True)) == ["locked-one"]

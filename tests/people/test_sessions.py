@@ -96,3 +96,13 @@ def test_security_administrator_revokes_a_persons_sessions(make_user, api_client
     assert "10.6.6.6" in page.get(f"/people/security/?user={user.username}").content.decode()
     assert page.post(f"/people/security/users/{user.username}/sessions/revoke").status_code == 302
     assert c.get("/cases/").status_code == 302
+
+
+def test_ended_session_records_are_dropped_after_the_audit_retention(make_user):
+    from chengyun.people.sessions import forget_ended
+
+    user = make_user(R.OPS_DISPATCHER)
+    _sign_in(user).get("/logout/")
+    _sign_in(user)
+    UserSession.objects.filter(ended_at__isnull=False).update(ended_at=timezone.now() - dt.timedelta(days=181))
+    assert forget_ended() == 1 and UserSession.objects.filter(user=user).count() == 1
