@@ -63,8 +63,9 @@ def chain_lock() -> Iterator[None]:
 
 
 def _head() -> tuple[int, str]:
-    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-    if last is not None and last[0] is not None:
+    # (seq__isnull: PostgreSQL sorts NULLs first in DESC order; a row written around the chain must not reset it.)
+    last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    if last is not None:
         return last
     anchor = AuditAnchor.objects.order_by("-seq").values_list("seq", "hash").first()
     return anchor if anchor is not None else (0, GENESIS)

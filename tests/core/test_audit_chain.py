@@ -100,6 +100,8 @@ def test_an_inserted_row_is_found(units):
     with _Tampering():
         AuditEntry.objects.bulk_create([AuditEntry(request_id="x", action="action", verb="sneaked", object_type="geo.unit", object_id="1")])
     assert auditlog.verify().problem.kind == "inserted"
+    # The chain goes on from its last linked entry, not from the stray row.
+    assert _entries(1)[0].seq == last.seq + 1
 
 
 def test_bulk_entries_join_the_chain(units, make_user):
