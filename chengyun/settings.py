@@ -223,7 +223,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A file cache is shared by every process on the host (web workers, the job worker),
-    # which the login throttle and the locate index version need.
+    # which the locate index version needs (sign-in lockouts live in the database).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}}
 
 HUEY = {
