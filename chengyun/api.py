@@ -22,12 +22,19 @@ class TokenAuth(HttpBearer):
     openapi_description = "API 令牌：`chengyun token create 用户名` 生成"
 
     def authenticate(self, request, token: str):
-        from chengyun.people.services import user_for_token
+        from chengyun.core.middleware import client_ip
+        from chengyun.people import scopes
+        from chengyun.people.services import token_for_key
 
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-            current.set_user(user)
+        api_token = token_for_key(token, client_ip(request))
+        if api_token is None:
+            return None
+        # The token's scopes (chengyun.people.scopes.ROUTER_SCOPES) before any view runs: 403.
+        scopes.require(api_token.scopes, request.method, request.path.removeprefix("/api/v1/"))
+        user = api_token.user
+        request.user = user
+        request.api_token = api_token
+        current.set_user(user)
         return user
 
 

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] == "demo":
         os.environ.setdefault("CHENGYUN_DEBUG", "1")  # the demo is for trying things out
         os.environ.setdefault("CHENGYUN_MODE", "demo")  # …so production's refusals do not apply
+        os.environ.setdefault("CHENGYUN_2FA_ROLES", "")  # demo accounts sign in without an authenticator app
     if len(argv) > 1 and argv[1] == "restore":
         _refuse_restore_into_used_data_dir()
     from django.core.management import execute_from_command_line

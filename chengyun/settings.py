@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "chengyun.core.middleware.ActorMiddleware",
+    "chengyun.people.middleware.AccountSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chengyun.core.middleware.DomainErrorMiddleware",
@@ -166,8 +167,24 @@ TEMPLATES = [
     }
 ]
 
+# Password policy (docs/security.md §1): length, character classes, not the username, not common.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("CHENGYUN_PASSWORD_MIN_LENGTH", "8"))}},
+    {"NAME": "chengyun.people.passwords.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": int(os.environ.get("CHENGYUN_PASSWORD_MIN_CLASSES", "3"))}},
+    {"NAME": "chengyun.people.passwords.NotUsernameValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# 0 = passwords do not expire.
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("CHENGYUN_PASSWORD_MAX_AGE_DAYS", "0"))
+# Argon2 first (new and re-hashed passwords); the rest only verify hashes made before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -181,9 +198,33 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Pages read the token from <meta name="csrf-token">, so scripts never need the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
-# Failed logins allowed per username and per client address in the window before refusal.
+# Failed logins allowed per username and per client address (and per API token or Open311
+# api_key) in the window; at the limit the account, address or token is locked for a period.
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("CHENGYUN_LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("CHENGYUN_LOGIN_THROTTLE_WINDOW", "900"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("CHENGYUN_LOGIN_LOCKOUT_SECONDS", "1800"))
+# Sessions: idle timeout and absolute lifetime, enforced on the server (chengyun.people.sessions).
+SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("CHENGYUN_SESSION_IDLE_TIMEOUT", "1800"))
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("CHENGYUN_SESSION_ABSOLUTE_LIFETIME", str(12 * 3600)))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+# Roles that must sign in with a second factor (TOTP). Comma-separated role codes; empty = none.
+TWO_FACTOR_ROLES = frozenset(r.strip() for r in os.environ.get(
+    "CHENGYUN_2FA_ROLES", "sysadmin,security_admin,auditor,district_leader").split(",") if r.strip())
+TWO_FACTOR_ISSUER = os.environ.get("CHENGYUN_2FA_ISSUER", "城运中心")
+# 三员: system administrator, security administrator and auditor are held by different people.
+ALLOW_COMBINED_ADMIN_ROLES = _env_bool("CHENGYUN_ALLOW_COMBINED_ADMIN_ROLES", False)
+# Audit log kept at least this many days (never less than 180, GB/T 22239-2019 8.1.4.3).
+AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("CHENGYUN_AUDIT_RETENTION_DAYS", "180")))
+# Citizens' names and phone numbers on closed cases are anonymized after this many days (0 = kept).
+CITIZEN_DATA_RETENTION_DAYS = int(os.environ.get("CHENGYUN_CITIZEN_DATA_RETENTION_DAYS", "730"))
+# Optional field-level encryption of reporters' phone numbers (chengyun.core.fieldcrypto): off
+# unless a 64-hex-digit key is set; aes-gcm, or sm4 where 密评 requires commercial cryptography.
+FIELD_KEY = os.environ.get("CHENGYUN_FIELD_KEY", "")
+FIELD_KEY_PREVIOUS = os.environ.get("CHENGYUN_FIELD_KEY_PREVIOUS", "")
+FIELD_CIPHER = os.environ.get("CHENGYUN_FIELD_CIPHER", "aes-gcm")
+# Roles allowed to reveal a reporter's full name and phone number (a deliberate, audited action).
+PERSONAL_DATA_ROLES = frozenset(r.strip() for r in os.environ.get(
+    "CHENGYUN_PERSONAL_DATA_ROLES", "ops_acceptor,ops_shift_leader,ops_dispatcher").split(",") if r.strip())
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -206,7 +247,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A file cache is shared by every process on the host (web workers, the job worker),
-    # which the login throttle and the locate index version need.
+    # which the locate index version needs (sign-in lockouts live in the database).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}}
 
 HUEY = {

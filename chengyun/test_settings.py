@@ -18,3 +18,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 HUEY = {**HUEY, "immediate": True, "huey_class": "huey.MemoryHuey"}
 HUEY.pop("filename", None)
 HUEY.pop("url", None)
+# The second factor is tested where it is asked for (tests/people/test_mfa.py, override_settings);
+# elsewhere tests sign administrators in with force_login and no authenticator app.
+TWO_FACTOR_ROLES = frozenset()

@@ -4,11 +4,12 @@ from django.views.i18n import JavaScriptCatalog
 from chengyun.api import api
 from chengyun.core import views as core_views
 from chengyun.core.registry import page_urlconfs, root_urlconfs
+from chengyun.people import account_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("login/", core_views.LoginView.as_view(), name="login"),
-    path("logout/", core_views.logout_view, name="logout"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/<int:pk>/read", core_views.notification_read, name="notification_read"),
     path("i18n/", include("django.conf.urls.i18n")),

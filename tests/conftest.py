@@ -128,7 +128,7 @@ def _audit_log_flushable_between_transactional_tests(request):
 
     if connection.vendor == "sqlite":
         with connection.cursor() as c:
-            c.execute(_append_only.SQLITE_NO_DELETE)
+            c.execute(_append_only.SQLITE_NO_DELETE_ANCHORED)
     yield
     if connection.vendor == "sqlite":
         with connection.cursor() as c:

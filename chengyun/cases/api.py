@@ -16,7 +16,7 @@ from chengyun.core.pagination import Page, PageParams
 from chengyun.geo.models import Unit
 from chengyun.people import policy
 
-from . import evaluation, services, standard, workflow
+from . import evaluation, privacy, services, standard, workflow
 from .filters import CaseFilter
 from .models import Attachment, Case, Category
 
@@ -68,6 +68,7 @@ class CaseOut(Schema):
     grid: dict[str, str]
     unit: Optional[dict[str, str]]
     reporter_name: str
+    reporter_phone: str
     reporter_count: int
     occurred_at: str
     reported_at: str
@@ -86,7 +87,7 @@ def case_out(c: Case) -> dict[str, Any]:
         "street": {"code": c.street.code, "name": c.street.name}, "community": {"code": c.community.code, "name": c.community.name},
         "grid": {"code": c.grid.code, "name": c.grid.name},
         "unit": {"code": c.unit.code, "name": c.unit.name} if c.unit_id else None,
-        "reporter_name": c.reporter_name, "reporter_count": c.reporter_count,
+        **privacy.reporter_shown(c), "reporter_count": c.reporter_count,
         "occurred_at": iso(c.occurred_at), "reported_at": iso(c.reported_at), "stage_deadline": iso(c.stage_deadline),
         "overall_deadline": iso(c.overall_deadline), "clock_status": c.clock_status, "url": c.get_absolute_url(),
     }
@@ -248,12 +249,23 @@ class ReportIn(Schema):
     external_id: Optional[str] = None
     occurred_at: Optional[dt.datetime] = None
     extra: Optional[dict] = None
+    location_consent: bool = Field(False, description="公众/热线上报：是否同意保留照片中的拍摄位置（EXIF GPS）；不同意则去除")
 
 
 @router.post("/", response={201: CaseDetailOut}, summary="上报案件")
 def case_report(request, body: ReportIn):
     case = services.report(request.user, **body.dict())
     return Status(201, case_detail(request.user, _get_case(request, case.pk)))
+
+
+class ReporterOut(Schema):
+    reporter_name: str
+    reporter_phone: str
+
+
+@router.post("/{int:case_id}/reporter/reveal", response=ReporterOut, summary="查看上报人完整姓名和电话（受理、派遣、值班长；记入审计日志）")
+def reporter_reveal(request, case_id: int):
+    return privacy.reveal(request.user, _get_case(request, case_id))
 
 
 @router.get("/{int:case_id}", response=CaseDetailOut, summary="案件详情（含流转记录、照片、当前可执行的操作）")

@@ -32,7 +32,13 @@ class CasesConfig(AppConfig):
         from . import tasks  # noqa: F401  (registers the periodic clock job with Huey)
         from chengyun.people import policy
 
+        from chengyun.core import audit
+
         from .models import Attachment, Case, Category, DroneFlight, FilingCondition, Responsibility
+
+        # Reporters' personal information never reaches the audit log in the clear (auditors
+        # see that it was set or changed, not what it is).
+        audit.mask_fields(Case, "reporter_name", "reporter_phone")
 
         # Area-bound people see the cases in their area, handlers those of their unit, and a
         # reporter always sees their own; the workflow table decides who may move a case.

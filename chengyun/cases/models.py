@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from chengyun.core.fieldcrypto import EncryptedCharField
+
 from . import standard, workflow
 
 DEFAULT_DUPLICATE_RADIUS_M = 50.0
@@ -103,7 +105,8 @@ class Case(models.Model):
     # The person behind the report, whether or not they have a login (evaluation counts people).
     reporter_person = models.ForeignKey("people.Person", verbose_name=_("上报人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reporter_name = models.CharField(_("上报人"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Encrypted at rest when CHENGYUN_FIELD_KEY is set (docs/security.md §7); masked on every output.
+    reporter_phone = EncryptedCharField(_("联系电话"), max_length=200, plain_max_length=30, blank=True)
     reporter_count = models.PositiveIntegerField(_("上报次数"), default=1)
     external_id = models.CharField(_("外部编号"), max_length=80, null=True, blank=True)
     needs_verification = models.BooleanField(_("需核实"), default=False)

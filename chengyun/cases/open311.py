@@ -180,12 +180,18 @@ def _user_for_key(request, *, required: bool):
         if required:
             raise Open311Error(403, "缺少 api_key")
         return None
-    from chengyun.people.services import user_for_token
+    from chengyun.core.middleware import client_ip
+    from chengyun.people import scopes
+    from chengyun.people.services import token_for_key
 
-    user = user_for_token(key)
-    if user is None:
-        raise Open311Error(403, "api_key 无效或已吊销")
-    return user
+    # A wrong api_key counts toward the lockout of its prefix and the client address.
+    token = token_for_key(key, client_ip(request))
+    if token is None:
+        raise Open311Error(403, "api_key 无效、已过期、已吊销，或失败次数过多已被临时锁定")
+    needed = scopes.OPEN311_WRITE if request.method == "POST" else scopes.OPEN311_READ
+    if not scopes.allows(token.scopes, needed):
+        raise Open311Error(403, f"api_key 的权限范围不包括 {needed}")
+    return token.user
 
 
 def _status_notes(case: Case) -> str:
@@ -239,16 +245,38 @@ def _int(value: str | None, name: str, default: int) -> int:
     return n
 
 
+def _photo_position(media) -> tuple[float, float] | None:
+    """(lng, lat) from the first photo whose EXIF records where it was taken (with consent only)."""
+    from django.conf import settings
+
+    from . import images
+
+    for f in media:
+        data = f.read()
+        f.seek(0)
+        try:
+            gps = images.check_image(data, max_bytes=settings.UPLOAD_MAX_BYTES).gps
+        except images.ImageRejected:
+            continue
+        if gps is not None:
+            return gps
+    return None
+
+
 def _post_request(request, fmt):
     user = _user_for_key(request, required=True)
     data = request.POST
     cat = _category_for(data.get("service_code", "")) if data.get("service_code") else None
     if cat is None:
         raise Open311Error(400, "缺少 service_code")
+    consent = (data.get("location_consent") or "").strip().lower() in ("1", "true", "yes")
     try:
         lat, lng = float(data.get("lat", "")), float(data.get("long", ""))
     except ValueError:
-        raise Open311Error(400, "须提供 lat 与 long（WGS84）") from None
+        gps = _photo_position(request.FILES.getlist("media")) if consent else None
+        if gps is None:
+            raise Open311Error(400, "须提供 lat 与 long（WGS84），或提交带拍摄位置的照片并同意使用（location_consent=true）") from None
+        lng, lat = gps
     description = data.get("description", "").strip()
     if not description:
         raise Open311Error(400, "缺少 description")
@@ -260,7 +288,8 @@ def _post_request(request, fmt):
     with current.acting(user, source="api", request_id=getattr(request, "request_id", None)):
         case = services.report(user, source="public", category_code=cat.code, category_kind=cat.kind, lng=lng, lat=lat, crs="wgs84",
                                description=description, address=data.get("address_string", ""), reporter_name=name or "公众",
-                               reporter_phone=data.get("phone", ""), attachments=request.FILES.getlist("media"), extra=extra)
+                               reporter_phone=data.get("phone", ""), attachments=request.FILES.getlist("media"), extra=extra,
+                               location_consent=consent)
     return render([{"service_request_id": case.number, "service_notice": "已受理上报，城运中心将派网格员现场核实", "account_id": data.get("account_id", "")}],
                   fmt, root="service_requests", item="request", status=201)
 

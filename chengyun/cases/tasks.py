@@ -11,3 +11,12 @@ def refresh_case_clocks() -> dict:
 
     with current.acting(None, source="job"):
         return refresh_clocks()
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def anonymize_expired_reporters() -> int:
+    """Daily: blank citizens' names and phones on closed cases past CITIZEN_DATA_RETENTION_DAYS."""
+    from .privacy import anonymize_expired
+
+    with current.acting(None, source="job"):
+        return anonymize_expired()

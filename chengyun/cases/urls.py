@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/attach", views.case_attach, name="attach"),
     path("<int:pk>/move", views.case_move, name="move"),
     path("<int:pk>/act/<str:action>", views.case_act, name="act"),
+    path("<int:pk>/reveal", views.reporter_reveal, name="reveal"),
 ]

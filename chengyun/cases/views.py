@@ -21,7 +21,7 @@ from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
 
-from . import evaluation, relocation, services, standard, workflow
+from . import evaluation, privacy, relocation, services, standard, workflow
 from .api import fetch_page, list_queryset
 from .filters import CaseFilter
 from .models import Case, Category, Responsibility
@@ -59,7 +59,22 @@ def case_map(request):
 
 @login_required
 def case_detail(request, pk: int):
-    case = policy.get_visible(request.user, Case.objects.select_related("category", "condition", "street", "community", "grid", "unit", "suggested_unit", "merged_into"), pk=pk)
+    return _detail(request, _visible_case(request, pk))
+
+
+def _visible_case(request, pk: int) -> Case:
+    return policy.get_visible(request.user, Case.objects.select_related("category", "condition", "street", "community", "grid", "unit", "suggested_unit", "merged_into"), pk=pk)
+
+
+@login_required
+@require_POST
+def reporter_reveal(request, pk: int):
+    """The reporter's full name and phone, shown on this one page; the reveal is audited."""
+    case = _visible_case(request, pk)
+    return _detail(request, case, revealed=privacy.reveal(request.user, case))
+
+
+def _detail(request, case: Case, revealed: dict | None = None):
     # The step forward along the main line first, side paths (回退, 延期 …) after it.
     main_line = ["accept", "send_verify", "verify", "file", "dispatch", "sign", "feedback", "check_pass", "close"]
     actions = sorted(services.allowed_actions(request.user, case), key=lambda t: main_line.index(t.action) if t.action in main_line else 99)
@@ -74,6 +89,8 @@ def case_detail(request, pk: int):
         "duplicates": services.find_duplicates(case.category, case.lng, case.lat, case.reported_at, exclude_id=case.pk) if case.is_open else [],
         "field_names": services.FIELD_NAMES,
         "can_move": relocation.can_move(request.user, case),
+        "reporter": revealed or privacy.reporter_shown(case), "revealed": revealed is not None,
+        "can_reveal": privacy.can_reveal(request.user) and bool(case.reporter_phone or case.source in privacy.CITIZEN_SOURCES),
     })
 
 
@@ -177,7 +194,8 @@ def report_page(request):
                 request.user, source=request.POST.get("source") or source, category_code=request.POST.get("category_code", ""),
                 category_kind=request.POST.get("category_kind", "event"), lng=lng, lat=lat,
                 crs=request.POST.get("crs", "wgs84"), description=request.POST.get("description", ""), address=request.POST.get("address", ""),
-                reporter_phone=request.POST.get("reporter_phone", ""), attachments=request.FILES.getlist("photos"))
+                reporter_phone=request.POST.get("reporter_phone", ""), attachments=request.FILES.getlist("photos"),
+                location_consent=request.POST.get("location_consent") == "1")
         except DomainError as exc:
             return render(request, "cases/report.html", {"categories": categories, "source": source, "error": exc.message, "form": request.POST,
                                                           "source_label": workflow.SOURCES[source]}, status=exc.status)

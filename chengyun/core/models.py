@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
-    """One change of domain data. Append-only: the database refuses UPDATE and DELETE."""
+    """One change of domain data. Append-only: the database refuses UPDATE and DELETE (except
+    entries an AuditAnchor covers, which the retention purge removes). Hash-chained in ``seq``
+    order (chengyun.core.auditlog)."""
 
     class Action(models.TextChoices):
         CREATE = "create", _("新建")
@@ -16,7 +19,7 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("导入")
         LOGIN = "login", _("登录")
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     request_id = models.CharField(_("请求编号"), max_length=64, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
@@ -29,6 +32,9 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=255, blank=True)
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)
+    seq = models.BigIntegerField(_("序号"), null=True, unique=True)
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64, blank=True)
+    hash = models.CharField(_("哈希"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -42,10 +48,31 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("audit entries are append-only")
-        super().save(*args, **kwargs)
+        from . import auditlog
+
+        with auditlog.chain_lock():
+            auditlog.link([self])
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("audit entries are append-only")
+
+
+class AuditAnchor(models.Model):
+    """Where the audit chain starts after a retention purge: the seq and hash of the last
+    entry removed, so the remaining chain is still verifiable."""
+
+    seq = models.BigIntegerField(_("截至序号"), unique=True)
+    hash = models.CharField(_("哈希"), max_length=64)
+    last_at = models.DateTimeField(_("最后一条时间"))
+    purged = models.PositiveIntegerField(_("清理条数"))
+    retention_days = models.PositiveIntegerField(_("保存天数"))
+    created_at = models.DateTimeField(_("清理时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审计链锚点")
+        verbose_name_plural = _("审计链锚点")
+        ordering = ["-seq"]
 
 
 class Notification(models.Model):

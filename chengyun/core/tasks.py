@@ -1,6 +1,8 @@
-"""Background jobs of core: delivering notifications to the outbound channels."""
-from huey.contrib.djhuey import db_task
+"""Background jobs of core: delivering notifications to the outbound channels, purging the audit log."""
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from . import current
 from .channels import send_to_channels
 from .models import Notification
 
@@ -9,3 +11,12 @@ from .models import Notification
 def deliver(notification_ids: list[int]) -> None:
     for n in Notification.objects.filter(pk__in=notification_ids).select_related("recipient"):
         send_to_channels(n)
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def purge_audit_log() -> int:
+    """Daily: remove audit entries past CHENGYUN_AUDIT_RETENTION_DAYS, anchoring the chain."""
+    from .auditlog import purge
+
+    with current.acting(None, source="job"):
+        return purge()

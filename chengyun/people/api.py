@@ -111,18 +111,23 @@ def audit_log(request, filters: AuditFilter = Query(...), page: PageParams = Que
 
 class TokenIn(Schema):
     name: str = ""
+    scopes: list[str] = ["*"]
+    expires_in_days: Optional[int] = None
 
 
 class TokenOut(Schema):
     token: str
     prefix: str
     name: str
+    scopes: list[str]
+    expires_at: Optional[datetime]
 
 
-@router.post("/tokens", response={201: TokenOut}, summary="为自己创建 API 令牌（令牌只显示一次）")
+@router.post("/tokens", response={201: TokenOut}, summary="为自己创建 API 令牌（令牌只显示一次；可限定权限范围和有效期）")
 def create_token(request, body: TokenIn):
-    token, key = services.create_token(request.user, request.user.get_username(), body.name)
-    return Status(201, {"token": key, "prefix": token.prefix, "name": token.name})
+    token, key = services.create_token(request.user, request.user.get_username(), body.name, scopes=body.scopes,
+                                       expires_in_days=body.expires_in_days)
+    return Status(201, {"token": key, "prefix": token.prefix, "name": token.name, "scopes": token.scopes, "expires_at": token.expires_at})
 
 
 class PersonIn(Schema):
@@ -154,7 +159,11 @@ def _areas(streets, communities, grids):
     return found
 
 
-@router.post("/", response={201: PersonOut}, summary="新建人员（系统管理员）")
+class PersonCreatedOut(PersonOut):
+    initial_password: Optional[str] = None
+
+
+@router.post("/", response={201: PersonCreatedOut}, summary="新建人员（系统管理员；未给密码时生成初始密码，只显示一次，首次登录须修改）")
 def person_create(request, body: PersonIn):
     from chengyun.core.errors import Invalid
     from chengyun.geo.models import Unit
@@ -164,7 +173,7 @@ def person_create(request, body: PersonIn):
         raise Invalid(f"unit: 单位编码 {body.unit} 不存在", code="unknown_unit")
     person = services.create_person(request.user, name=body.name, unit=unit, roles=body.roles, phone=body.phone, title=body.title,
                                     username=body.username, password=body.password, **_areas(body.streets, body.communities, body.grids))
-    return Status(201, person_out(_people().get(pk=person.pk)))
+    return Status(201, {**person_out(_people().get(pk=person.pk)), "initial_password": person.initial_password})
 
 
 class AssignmentIn(Schema):
@@ -183,3 +192,8 @@ def person_assign(request, person_id: int, body: AssignmentIn):
                     communities=areas["communities"] if body.communities is not None else None,
                     grids=areas["grids"] if body.grids is not None else None)
     return person_out(_people().get(pk=person_id))
+
+
+from .security_api import router as _security_router  # noqa: E402  (sessions, lockouts, audit export)
+
+router.add_router("/security", _security_router)

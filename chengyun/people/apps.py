@@ -17,10 +17,24 @@ class PeopleConfig(AppConfig):
     nav = [
         NavItem(_("人员"), "people:list", order=80),
         NavItem(_("审计日志"), "people:audit", order=90, roles=frozenset({roles.AUDITOR, roles.SYSADMIN})),
+        NavItem(_("安全管理"), "people:security", order=91, roles=frozenset({roles.SECURITY_ADMIN, roles.SYSADMIN})),
+        NavItem(_("账号安全"), "people:account", order=95),
     ]
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from chengyun.core import audit
         from chengyun.core.models import AuditEntry
+
+        from . import sessions, tasks  # noqa: F401  (tasks registers the daily clean-up with Huey)
+        from .models import AccountSecurity, ApiToken
+
+        # Every sign-in (the login page, or a test's force_login) gets a tracked server-side session.
+        user_logged_in.connect(lambda sender, request, user, **kw: sessions.started(request, user) if request is not None else None,
+                               weak=False, dispatch_uid="chengyun.people.sessions.started")
+        audit.mask_fields(AccountSecurity, "totp_secret", "recovery_codes")
+        audit.mask_fields(ApiToken, "key_hash")
 
         from . import policy
         from .models import Person
@@ -33,5 +47,6 @@ class PeopleConfig(AppConfig):
             unit="unit_id",
             person="id",
             distinct=True,
+            wide_read=roles.DISTRICT_WIDE | {roles.SECURITY_ADMIN},
         ))
         policy.register(AuditEntry, policy.Rule(read=frozenset(), wide_read=frozenset({roles.AUDITOR, roles.SYSADMIN}), wide_write=frozenset()))

@@ -26,6 +26,7 @@ DEMO_ACCOUNTS = [
     ("drone", R.DRONE_OPERATOR, "无人机飞手"),
     ("riverchief", R.RIVER_CHIEF, "街道级河长"),
     ("auditor", R.AUDITOR, "审计员"),
+    ("secadmin", R.SECURITY_ADMIN, "安全管理员（登录锁定、会话、双因素认证）"),
 ]
 
 
@@ -96,6 +97,8 @@ def generate(ctx: DemoContext) -> None:
         add("OPS", [R.OPS_GRID_WORKER], "监督员", grids=all_grids[k:k + 18], login=logins[R.OPS_GRID_WORKER] if k == 0 else None)
     for k in range(4):
         add("OPS", [R.DRONE_OPERATOR], "无人机飞手", streets=streets[k * 2 % 6:(k * 2 % 6) + 2] if k < 3 else streets, login=logins[R.DRONE_OPERATOR] if k == 0 else None)
+    # 三员: the security administrator is a third person beside the system administrators and auditors.
+    add("OPS", [R.SECURITY_ADMIN], "信息安全", login=logins[R.SECURITY_ADMIN])
 
     User = get_user_model()
     # One hash for every demo login: hashing is deliberately slow and they share a password.

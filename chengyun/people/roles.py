@@ -15,6 +15,7 @@ DRONE_OPERATOR = "drone_operator"
 RIVER_CHIEF = "river_chief"
 AUDITOR = "auditor"
 SYSADMIN = "sysadmin"
+SECURITY_ADMIN = "security_admin"
 
 ROLE_NAMES = {
     DISTRICT_LEADER: _("区领导"),
@@ -29,6 +30,7 @@ ROLE_NAMES = {
     RIVER_CHIEF: _("河长"),
     AUDITOR: _("审计员"),
     SYSADMIN: _("系统管理员"),
+    SECURITY_ADMIN: _("安全管理员"),
 }
 ALL_ROLES = frozenset(ROLE_NAMES)
 
@@ -38,3 +40,8 @@ OPS_CENTER = frozenset({OPS_ACCEPTOR, OPS_SHIFT_LEADER, OPS_DISPATCHER})
 DISTRICT_WIDE = frozenset({DISTRICT_LEADER, AUDITOR, SYSADMIN}) | OPS_CENTER
 AREA_BOUND = frozenset({STREET_CHIEF, COMMUNITY_GRID_WORKER, OPS_GRID_WORKER, DRONE_OPERATOR, RIVER_CHIEF})
 UNIT_BOUND = frozenset({DEPT_HANDLER})
+
+# 三员 (GB/T 22239-2019 level 3): the system administrator runs the system, the security
+# administrator runs accounts' security (locks, sessions, second factors), the auditor reads
+# the audit log. One person holds at most one of them unless CHENGYUN_ALLOW_COMBINED_ADMIN_ROLES.
+THREE_ADMINS = frozenset({SYSADMIN, SECURITY_ADMIN, AUDITOR})

@@ -13,7 +13,7 @@ from chengyun.core.uploads import validated_image
 from chengyun.core.errors import Conflict, Invalid
 from chengyun.people import policy
 
-from .. import images, workflow
+from .. import images, privacy, workflow
 from ..models import Attachment, Case, CaseEvent
 from . import clocks
 from .actors import _actor_name, _person_id
@@ -21,6 +21,13 @@ from .actors import _actor_name, _person_id
 
 def _check_upload(upload: Any) -> tuple[bytes, images.ImageInfo]:
     return validated_image(upload, field="photos")
+
+
+def _without_gps(data: bytes, info: images.ImageInfo) -> tuple[bytes, images.ImageInfo]:
+    if info.gps is None:
+        return data, info
+    stripped = privacy.strip_gps(data)
+    return stripped, images.check_image(stripped, max_bytes=max(settings.UPLOAD_MAX_BYTES, len(stripped)))
 
 
 def _store_attachment(case: Case, data: bytes, info: images.ImageInfo, stage: str, user: Any, at: dt.datetime) -> Attachment:

@@ -14,11 +14,11 @@ from chengyun.geo import services as geo
 from chengyun.people import policy
 from chengyun.people import roles as R
 
-from .. import workflow
+from .. import privacy, workflow
 from ..models import Attachment, Case, CaseCounter, CaseEvent
 from . import clocks
 from .actors import _actor_name, _person_id
-from .attachments import _check_upload, _store_attachment
+from .attachments import _check_upload, _store_attachment, _without_gps
 from .catalogue import get_category
 from .clocks import SHANGHAI, _start_stage
 from .dispatch import suggest_unit
@@ -56,10 +56,12 @@ def _check_source(user: Any, source: str) -> None:
 
 def report(user: Any, *, source: str, category_code: str, category_kind: str = "event", lng: float, lat: float, crs: str = "wgs84",
            description: str, address: str = "", reporter_name: str = "", reporter_phone: str = "", external_id: str | None = None,
-           occurred_at: dt.datetime | None = None, attachments: Sequence = (), extra: dict | None = None) -> Case:
+           occurred_at: dt.datetime | None = None, attachments: Sequence = (), extra: dict | None = None,
+           location_consent: bool = False) -> Case:
     """File a new report (上报). user None = the system (sensor alerts, imports run by jobs).
 
-    A repeated (source, external_id) returns the case already reported, unchanged.
+    A repeated (source, external_id) returns the case already reported, unchanged. A citizen's
+    photos (public, hotline) keep their EXIF GPS only with ``location_consent``.
     """
     _check_source(user, source)
     category = get_category(category_code, category_kind)
@@ -74,6 +76,8 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
             return existing
     location = geo.locate(lng, lat, crs)
     checked = [_check_upload(u) for u in attachments]
+    if source in privacy.CITIZEN_SOURCES and not location_consent:
+        checked = [_without_gps(data, info) for data, info in checked]
     now = clocks.current_time()
     g = location.grid
     with transaction.atomic():
@@ -83,6 +87,8 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
                     grid_id=g.id, reporter=user, reporter_person_id=_person_id(user), reporter_name=(reporter_name or (_actor_name(user) if user is not None else ""))[:50],
                     reporter_phone=reporter_phone[:30], external_id=external_id, needs_verification=source in workflow.NEEDS_VERIFICATION,
                     occurred_at=occurred_at or now, reported_at=now, extra=dict(extra or {}))
+        if source in privacy.CITIZEN_SOURCES:
+            case.extra["location_consent"] = bool(location_consent)
         duplicates = find_duplicates(category, location.lng, location.lat, now)
         if duplicates:
             case.extra["possible_duplicates"] = [d.number for d in duplicates]
