@@ -127,7 +127,7 @@ def strip_gps(data: bytes) -> bytes:
     re-saved with its own quantization tables, so the picture does not visibly change."""
     from PIL import Image
 
-    from .images import _GPS_IFD
+    from chengyun.core.uploads import _GPS_IFD
 
     with Image.open(io.BytesIO(data)) as img:
         exif = img.getexif()

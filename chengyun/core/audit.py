@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from django.db import models
 
-from . import current
+from . import auditchain, current
 from .models import AuditEntry
 
 
@@ -146,11 +146,10 @@ def action(obj: Any, verb: str, *, before: Any = None, after: Any = None, otype:
 
 def bulk_created(objs: Iterable[models.Model], *, verb: str = "import") -> int:
     """One entry per created object, written in one statement (importers, generators)."""
-    from . import auditlog
 
     entries = [_entry(AuditEntry.Action.CREATE, o, before=None, after=snapshot_fields(o), verb=verb) for o in objs]
-    with auditlog.chain_lock():
-        auditlog.link(entries)
+    with auditchain.chain_lock():
+        auditchain.link(entries)
         AuditEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)
 

@@ -19,72 +19,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
+from . import audit
+from .auditchain import GENESIS, chain_lock, digest, link  # noqa: F401  (the chain, for callers of auditlog)
 from .models import AuditAnchor, AuditEntry
-
-GENESIS = "0" * 64
-_LOCK_KEY = 0x43594155  # "CYAU": the advisory lock id of the audit chain
-HASHED_FIELDS = ("seq", "prev_hash", "at", "request_id", "actor_id", "actor_name", "source", "ip", "action", "verb",
-                 "object_type", "object_id", "object_repr", "before", "after")
-
-
-def _at(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical(entry: AuditEntry) -> bytes:
-    data = {f: getattr(entry, f) for f in HASHED_FIELDS}
-    data["at"] = _at(entry.at)
-    data["ip"] = str(entry.ip) if entry.ip else None
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode()
-
-
-def digest(entry: AuditEntry) -> str:
-    return hashlib.sha256(canonical(entry)).hexdigest()
-
-
-@contextmanager
-def chain_lock() -> Iterator[None]:
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as c:
-                c.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        yield
-
-
-def _head() -> tuple[int, str]:
-    # (seq__isnull: PostgreSQL sorts NULLs first in DESC order; a row written around the chain must not reset it.)
-    last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
-    if last is not None:
-        return last
-    anchor = AuditAnchor.objects.order_by("-seq").values_list("seq", "hash").first()
-    return anchor if anchor is not None else (0, GENESIS)
-
-
-def link(entries: Iterable[AuditEntry]) -> None:
-    """Give unsaved entries their seq, prev_hash and hash. Call inside chain_lock()."""
-    seq, prev = _head()
-    for e in entries:
-        if e.at is None:
-            e.at = timezone.now()
-        # What is hashed is exactly what the JSON column gives back.
-        e.before = json.loads(json.dumps(e.before)) if e.before is not None else None
-        e.after = json.loads(json.dumps(e.after)) if e.after is not None else None
-        seq += 1
-        e.seq, e.prev_hash = seq, prev
-        e.hash = digest(e)
-        prev = e.hash
-
 
 # ---------------------------------------------------------------- verify
 
@@ -158,8 +103,6 @@ def purge(now: dt.datetime | None = None) -> int:
         count = AuditEntry.objects.filter(seq__lte=last.seq).count()
         AuditAnchor.objects.create(seq=last.seq, hash=last.hash, last_at=last.at, purged=count, retention_days=retention_days())
         AuditEntry.objects.filter(seq__lte=last.seq).delete()
-    from . import audit
-
     audit.action(None, "audit_purge", otype="core.auditanchor", object_id=str(last.seq), object_repr=f"≤{last.seq}",
                  after={"purged": count, "through_seq": last.seq, "cutoff": cutoff, "retention_days": retention_days()})
     return count

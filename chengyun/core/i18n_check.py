@@ -18,6 +18,7 @@ PROPER_NAMES = frozenset("""
 Excel Word PDF CSV JSON GeoJSON Shapefile GPX KML ZIP XML HTML API OpenAPI Open311 GeoReport
 HJ GB GBT CJJ CRC Modbus MQTT TCP QoS MN QN ST CN PW IP URL HTTP HTTPS TOTP SM4 AES EXIF GPS GPR CCTV
 WGS84 CGCS2000 GCJ BD Leaflet ECharts HTMX Django
+Google Microsoft Authenticator FreeOTP
 COD BOD pH DO NH TP TN SS DWF PPM
 mg μg km kg cm mm ha tce kWh kVA MB KB GB
 GBK UTF LineString Point Polygon MultiPolygon MultiLineString FeatureCollection

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import auditchain
+
 
 class AuditEntry(models.Model):
     """One change of domain data. Append-only: the database refuses UPDATE and DELETE (except
@@ -45,13 +47,21 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '系统'} {self.get_action_display()} {self.object_type}:{self.object_id}"
 
+    @classmethod
+    def chain_head(cls) -> tuple[int, str]:
+        """(seq, hash) the next entry links to: the last chained entry, else the latest anchor."""
+        # (seq__isnull: PostgreSQL sorts NULLs first in DESC order; a row written around the chain must not reset it.)
+        last = cls.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+        if last is not None:
+            return last
+        anchor = AuditAnchor.objects.order_by("-seq").values_list("seq", "hash").first()
+        return anchor if anchor is not None else (0, auditchain.GENESIS)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("audit entries are append-only")
-        from . import auditlog
-
-        with auditlog.chain_lock():
-            auditlog.link([self])
+        with auditchain.chain_lock():
+            auditchain.link([self])
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
