@@ -21,6 +21,7 @@ from chengyun.core.errors import DomainError, Forbidden, NotFound
 from chengyun.geo.models import Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 from chengyun.people import roles as R
 
 from . import importers, reporting, services
@@ -150,9 +151,7 @@ def task_action(request, pk: int):
     task = services.get_task(request.user, pk)
     action = request.POST.get("action", "")
     if action == "complete_milestone":
-        m = task.milestones.filter(pk=request.POST.get("milestone")).first()
-        if m is None:
-            raise Http404()
+        m = referenced(task.milestones.all(), request.POST.get("milestone"), what="节点", field="milestone", optional=False)
         services.complete_milestone(request.user, m)
         messages.success(request, f"已确认节点“{m.name}”完成")
     else:
@@ -263,7 +262,8 @@ def meeting_detail(request, pk: int):
                                     location=request.POST.get("location", ""), summary=request.POST.get("summary", ""), discussions=discussions)
             messages.success(request, "会议记录已保存")
         elif what == "decision":
-            unit = Unit.objects.filter(code=request.POST.get("owner_unit")).first()
+            unit = referenced(Unit.objects, request.POST.get("owner_unit"), what="责任单位", field="owner_unit", lookup="code",
+                              code="unknown_unit")
             if unit is None:
                 messages.error(request, "请选择责任单位")
                 return redirect("supervision:meeting", pk=pk)
@@ -272,7 +272,7 @@ def meeting_detail(request, pk: int):
             except ValueError:
                 messages.error(request, "完成时限格式有误")
                 return redirect("supervision:meeting", pk=pk)
-            item = meeting.items.filter(pk=request.POST.get("item") or None).first() if request.POST.get("item") else None
+            item = referenced(meeting.items.all(), request.POST.get("item"), what="本次会议的议题", field="item", code="bad_item")
             d = services.add_decision(request.user, meeting, text=request.POST.get("text", ""), owner_unit=unit, deadline=deadline, item=item)
             messages.success(request, f"已形成督办事项 {d.action_task.code}")
         return redirect("supervision:meeting", pk=pk)
@@ -337,7 +337,7 @@ def task_new(request):
     leaders = Person.objects.filter(roles__code=R.DISTRICT_LEADER, active=True).distinct().order_by("name")
     if request.method == "POST":
         post = request.POST
-        unit = Unit.objects.filter(code=post.get("lead_unit")).first()
+        unit = referenced(Unit.objects, post.get("lead_unit"), what="牵头单位", field="lead_unit", lookup="code", code="unknown_unit")
         if unit is None:
             raise Invalid("请选择牵头单位", code="lead_unit_required")
         milestones = []
@@ -350,7 +350,7 @@ def task_new(request):
         task = services.create_task(
             request.user, title=post.get("title", ""), source=post.get("source", ""), category=post.get("category", ""), lead_unit=unit,
             deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date") if post.get("start_date") else None,
-            description=post.get("description", ""), responsible_leader=leaders.filter(pk=post.get("leader") or None).first(),
+            description=post.get("description", ""), responsible_leader=referenced(leaders, post.get("leader"), what="分管区领导", field="leader"),
             cooperating_units=list(Unit.objects.filter(code__in=post.getlist("cooperating"))), milestones=milestones)
         messages.success(request, f"已下达：{task.code} {task.title}")
         return redirect("supervision:task", pk=task.pk)
