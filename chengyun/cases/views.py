@@ -18,6 +18,7 @@ from chengyun.core.workcalendar import UNITS
 from chengyun.geo.models import Community, Street, Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 from chengyun.people import roles as R
 
 from . import evaluation, services, standard, workflow
@@ -242,13 +243,15 @@ def responsibilities(request):
     can_edit = policy.principal(request.user).has({R.SYSADMIN, R.OPS_SHIFT_LEADER})
     if request.method == "POST":
         try:
-            unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+            unit = referenced(Unit.objects, request.POST.get("unit"), what="责任单位", field="unit", lookup="code", code="bad_unit")
             if unit is None:
                 raise Invalid("请选择责任单位", code="bad_unit")
             code = request.POST.get("category", "").strip()
             category = services.get_category(code[1:] if code[:1].upper() == "B" else code, "component" if code[:1].upper() == "B" else "event") if code else None
-            street = Street.objects.filter(code=request.POST.get("street", "")).first()
-            community = Community.objects.filter(code=request.POST.get("community", "")).first()
+            # An unknown street or community is refused: dropped, it would widen the row to the whole district.
+            street = referenced(Street.objects, request.POST.get("street"), what="街道", field="street", lookup="code")
+            community = referenced(Community.objects.select_related("street"), request.POST.get("community"), what="社区", field="community",
+                                   lookup="code")
             if community is not None and street is None:
                 street = community.street
             services.set_responsibility(request.user, unit=unit, category=category, street_id=street.pk if street else None,
