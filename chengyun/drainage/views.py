@@ -14,6 +14,7 @@ from chengyun.geo.models import Street, Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import services
 from .filters import MisconnectionFilter, PipeFilter
@@ -95,7 +96,7 @@ def misconnection_action(request, pk: int, action: str):
             services.misconnection_to_case(request.user, m)
             messages.info(request, f"已立案：{m.case_number}")
         elif action == "task":
-            unit = Unit.objects.filter(code=request.POST.get("lead_unit", "")).first()
+            unit = referenced(Unit.objects, request.POST.get("lead_unit"), what="牵头单位", field="lead_unit", lookup="code", code="unknown_unit")
             deadline = dt.date.fromisoformat(request.POST["deadline"]) if request.POST.get("deadline") else None
             services.misconnection_to_task(request.user, m, lead_unit=unit, deadline=deadline)
             messages.info(request, "已转督办任务")
