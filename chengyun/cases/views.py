@@ -18,8 +18,8 @@ from chengyun.core.workcalendar import UNITS
 from chengyun.geo.models import Community, Street, Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
-from chengyun.people.lookup import referenced
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import evaluation, services, standard, workflow
 from .api import fetch_page, list_queryset

@@ -21,8 +21,8 @@ from chengyun.core.errors import DomainError, Forbidden, NotFound
 from chengyun.geo.models import Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
-from chengyun.people.lookup import referenced
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import importers, reporting, services
 from .filters import ProjectFilter, TaskFilter

@@ -12,8 +12,8 @@ from chengyun.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chengyun.core.workcalendar import UNITS
 from chengyun.geo.models import Unit
 from chengyun.people import policy
-from chengyun.people.lookup import referenced
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from .. import workflow
 from ..models import Attachment, Case, CaseEvent, FilingCondition
