@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 
 from . import services
 from .models import HazardFinding, HazardSurvey, RoadSegment
@@ -114,7 +115,8 @@ class FindingIn(Schema):
 
 @router.post("/findings", response={201: FindingOut}, summary="录入隐患点")
 def add_finding(request, body: FindingIn):
-    survey = policy.get_visible(request.user, HazardSurvey.objects.all(), code=body.survey) if body.survey else None
+    # The survey is a reference in the body: unknown (or out of the user's sight) is a 422 naming the field.
+    survey = referenced(policy.visible(request.user, HazardSurvey.objects.all()), body.survey, what="隐患排查", field="survey", lookup="code")
     f = services.add_finding(request.user, survey, segment_code=body.segment, kind=body.kind, depth_m=body.depth_m, length_m=body.length_m,
                              width_m=body.width_m, height_m=body.height_m, lng=body.lng, lat=body.lat, found_on=body.found_on, note=body.note)
     return Status(201, _finding(f))

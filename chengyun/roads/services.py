@@ -33,6 +33,7 @@ from chengyun.core import audit
 from chengyun.core.errors import Conflict, Invalid
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from .models import HazardFinding, HazardSurvey, RiskRun, RoadSegment, SurveyedSegment
 
@@ -212,9 +213,7 @@ def add_finding(user: Any, survey: HazardSurvey | None, *, segment_code: str, ki
             policy.require_write(user, survey, "只有实施单位人员可以录入隐患点")
         else:
             policy.require_role(user, {R.SYSADMIN, R.DEPT_HANDLER})
-    seg = RoadSegment.objects.filter(code=segment_code).first()
-    if seg is None:
-        raise Invalid(f"路段 {segment_code} 不存在", code="unknown_segment", detail={"field": "segment"})
+    seg = referenced(RoadSegment.objects, segment_code, what="路段", field="segment", lookup="code", optional=False, code="unknown_segment")
     if kind not in KIND_WEIGHT:
         raise Invalid(f"未知的隐患类型：{kind}（应为 cavity 空洞 / void 脱空 / loose 疏松）", code="bad_kind", detail={"field": "kind"})
     for fname, v, lo, hi in (("depth_m", depth_m, 0, 30), ("length_m", length_m, 0.05, 200), ("width_m", width_m, 0.05, 200), ("height_m", height_m, 0, 30)):

@@ -139,6 +139,14 @@ def test_roads_api_and_pages(roads, pipes_beneath, make_user, api_client, client
     bad = api_client.post("roads/findings", {"segment": "RC", "kind": "void", "depth_m": -1, "length_m": 1, "width_m": 1,
                                              "lng": X0, "lat": Y0, "found_on": "2026-05-01"})
     assert bad.status_code == 422 and bad.json()["detail"] == {"field": "depth_m"}
+    # A survey the body names that does not exist used to be a 404, as if the endpoint were missing.
+    bad = api_client.post("roads/findings", {"survey": "GPR-NOPE", "segment": "RC", "kind": "void", "depth_m": 0.8, "length_m": 1.2,
+                                             "width_m": 1.0, "lng": X0, "lat": Y0, "found_on": "2026-05-01"})
+    assert bad.status_code == 422 and (bad.json()["code"], bad.json()["detail"]) == ("unknown_survey", {"field": "survey"})
+    assert bad.json()["message"] == "隐患排查 GPR-NOPE 不存在"
+    bad = api_client.post("roads/findings", {"segment": "NOPE", "kind": "void", "depth_m": 0.8, "length_m": 1.2, "width_m": 1.0,
+                                             "lng": X0, "lat": Y0, "found_on": "2026-05-01"})
+    assert bad.status_code == 422 and (bad.json()["code"], bad.json()["detail"]) == ("unknown_segment", {"field": "segment"})
     geo = api_client.get("roads/segments.geojson").json()
     assert len(geo["features"]) == 4
     client.force_login(user)
