@@ -347,11 +347,13 @@ def task_new(request):
                 milestones.append((bits[0], importers._date(bits[1]), int(bits[2]) if len(bits) > 2 and bits[2] else 1))
             except (IndexError, ValueError):
                 raise Invalid(f"第{n}个节点应写作 名称|计划日期|权重", code="bad_milestone") from None
+        leader = referenced(leaders, post.get("leader"), what="分管区领导", field="leader")
+        cooperating = [referenced(Unit.objects, code, what="协办单位", field="cooperating", lookup="code", code="unknown_unit")
+                       for code in post.getlist("cooperating") if code.strip()]
         task = services.create_task(
             request.user, title=post.get("title", ""), source=post.get("source", ""), category=post.get("category", ""), lead_unit=unit,
             deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date") if post.get("start_date") else None,
-            description=post.get("description", ""), responsible_leader=referenced(leaders, post.get("leader"), what="分管区领导", field="leader"),
-            cooperating_units=list(Unit.objects.filter(code__in=post.getlist("cooperating"))), milestones=milestones)
+            description=post.get("description", ""), responsible_leader=leader, cooperating_units=cooperating, milestones=milestones)
         messages.success(request, f"已下达：{task.code} {task.title}")
         return redirect("supervision:task", pk=task.pk)
     return render(request, "supervision/task_new.html", {

@@ -192,6 +192,8 @@ def test_a_form_naming_an_unknown_record_goes_back_with_the_field_named_and_writ
     # A leader who is not among the district leaders offered used to be dropped silently.
     r = client.post("/supervision/tasks/new/", {**new, "leader": ops.person.pk}, **back)
     assert f"分管区领导 {ops.person.pk} 不存在" in r.content.decode()
+    r = client.post("/supervision/tasks/new/", {**new, "cooperating": ["S01", "NOPE"]}, **back)
+    assert "协办单位 NOPE 不存在" in r.content.decode()
     r = client.post("/supervision/tasks/new/", {**new, "lead_unit": "NOPE"}, **back)
     assert "牵头单位 NOPE 不存在" in r.content.decode()
     r = client.post("/supervision/tasks/new/", {**new, "lead_unit": ""}, **back)
