@@ -98,7 +98,7 @@ def test_patch_task(api_client, ops, road_task):
     assert r.status_code == 200, r.content
     assert r.json()["deadline"] == "2026-07-31" and [u["code"] for u in r.json()["cooperating_units"]] == ["D02", "S01"]
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"metric_street": "999"})
-    assert r.status_code == 422 and r.json()["code"] == "unknown_street"
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("unknown_street", {"field": "metric_street"})
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-02-01"})
     assert r.status_code == 422 and r.json()["code"] == "deadline_before_start"
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-05-01"})  # before 隐患整治 (5-31)
@@ -125,7 +125,7 @@ def test_an_unknown_reference_in_a_body_is_a_422_naming_the_field(api_client, op
     api_client.as_user(ops)
     task = {"title": "x", "source": "leader", "category": "other", "lead_unit": "D01", "deadline": "2026-06-30"}
     for field, value, code in (("lead_unit", "NOPE", "unknown_unit"), ("cooperating_units", ["D02", "NOPE"], "unknown_unit"),
-                               ("responsible_leader_id", 987654, "unknown_person")):
+                               ("metric_street", "999", "unknown_street"), ("responsible_leader_id", 987654, "unknown_person")):
         r = api_client.post("supervision/tasks", {**task, field: value})
         assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == (code, {"field": field}), r.content
     assert r.json()["message"] == "人员 987654 不存在"
