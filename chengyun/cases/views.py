@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from chengyun.core.calendar import set_override
+from chengyun.core.dates import parse_date
 from chengyun.core.errors import DomainError, Invalid
 from chengyun.core.models import CalendarOverride
 from chengyun.core.workcalendar import UNITS
@@ -220,14 +221,10 @@ def calendar_page(request):
     """Administrators' working-calendar overrides (next year's holiday notice, ad-hoc closures)."""
     p = policy.require_role(request.user, {R.SYSADMIN, R.OPS_SHIFT_LEADER}, "只有系统管理员或值班长可以调整工作日历")
     if request.method == "POST":
-        try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            messages.error(request, "日期格式有误，应为 YYYY-MM-DD")
-            return redirect("cases:calendar")
         choice = request.POST.get("is_workday")
         value = None if choice == "" else choice == "1"
         try:
+            day = parse_date(request.POST.get("date"), "日期格式有误，应为 YYYY-MM-DD", field="date")
             set_override(request.user, day, value, request.POST.get("note", "")[:100])
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chengyun.core.calendar import get_calendar
+from chengyun.core.dates import parse_date
 from chengyun.core.errors import DomainError, Forbidden, NotFound
 from chengyun.geo.models import Unit
 from chengyun.geo.views import filter_from_query
@@ -234,11 +235,7 @@ def _docx(data: bytes, title: str) -> HttpResponse:
 @page
 def meetings(request):
     if request.method == "POST":
-        try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            messages.error(request, "会议日期格式有误")
-            return redirect("supervision:meetings")
+        day = parse_date(request.POST.get("date"), "会议日期格式有误", field="date")
         m = services.create_meeting(request.user, date=day, chair=request.POST.get("chair", ""), location=request.POST.get("location", ""))
         messages.success(request, f"已生成议程：{len(m.items.all())} 个议题")
         return redirect("supervision:meeting", pk=m.pk)
@@ -267,11 +264,7 @@ def meeting_detail(request, pk: int):
             if unit is None:
                 messages.error(request, "请选择责任单位")
                 return redirect("supervision:meeting", pk=pk)
-            try:
-                deadline = dt.date.fromisoformat(request.POST.get("deadline", ""))
-            except ValueError:
-                messages.error(request, "完成时限格式有误")
-                return redirect("supervision:meeting", pk=pk)
+            deadline = parse_date(request.POST.get("deadline"), "完成时限格式有误", field="deadline")
             item = referenced(meeting.items.all(), request.POST.get("item"), what="本次会议的议题", field="item", code="bad_item")
             d = services.add_decision(request.user, meeting, text=request.POST.get("text", ""), owner_unit=unit, deadline=deadline, item=item)
             messages.success(request, f"已形成督办事项 {d.action_task.code}")
@@ -291,13 +284,8 @@ def projects(request):
     return render(request, "supervision/projects.html", {"page": paged, "values": values})
 
 
-def _post_date(request, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.POST.get(name, ""))
-    except ValueError:
-        from chengyun.core.errors import Invalid
-
-        raise Invalid("日期格式有误", code="bad_date") from None
+def _post_date(request, name: str, optional: bool = False) -> dt.date | None:
+    return parse_date(request.POST.get(name), "日期格式有误", field=name, optional=optional)
 
 
 @page
@@ -352,7 +340,7 @@ def task_new(request):
                        for code in post.getlist("cooperating") if code.strip()]
         task = services.create_task(
             request.user, title=post.get("title", ""), source=post.get("source", ""), category=post.get("category", ""), lead_unit=unit,
-            deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date") if post.get("start_date") else None,
+            deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date", optional=True),
             description=post.get("description", ""), responsible_leader=leader, cooperating_units=cooperating, milestones=milestones)
         messages.success(request, f"已下达：{task.code} {task.title}")
         return redirect("supervision:task", pk=task.pk)

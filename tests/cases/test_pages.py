@@ -93,6 +93,8 @@ def test_catalogue_and_calendar_pages(client, crew):
     from chengyun.core.models import CalendarOverride
 
     assert CalendarOverride.objects.get(date="2027-01-02").is_workday
+    r = client.post("/cases/calendar/", {"date": "2027-02-30", "is_workday": "1"}, follow=True)
+    assert "日期格式有误，应为 YYYY-MM-DD" in r.content.decode() and CalendarOverride.objects.count() == 1
 
 
 def test_responsibility_page_sets_the_dispatch_suggestion(client, crew, file_case):

@@ -171,4 +171,6 @@ def test_the_task_form_names_an_unknown_lead_unit(misconnected, no_water, make_u
     # It used to be read as no unit at all and answered "需要填写：lead_unit".
     r = client.post(f"/drainage/misconnections/{m.pk}/task", {"lead_unit": "NOPE", "deadline": "2026-12-31"}, follow=True)
     assert "牵头单位 NOPE 不存在" in r.content.decode()
+    r = client.post(f"/drainage/misconnections/{m.pk}/task", {"lead_unit": "D02", "deadline": "2026-13-01"}, follow=True)
+    assert "日期格式有误" in r.content.decode()
     assert Misconnection.objects.get(pk=m.pk).status == "open"

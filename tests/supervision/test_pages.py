@@ -205,3 +205,16 @@ def test_a_form_naming_an_unknown_record_goes_back_with_the_field_named_and_writ
                         HTTP_REFERER=f"/supervision/tasks/{road_task.pk}/", follow=True)
         assert r.status_code == 200 and f"节点 {milestone} 不存在" in r.content.decode()
     assert not road_task.milestones.filter(done_on__isnull=False).exists()
+
+
+def test_a_date_the_meeting_pages_cannot_read_goes_back_with_each_pages_message(client, ops, road_task, units, fixed_today):
+    fixed_today(dt.date(2026, 4, 2))
+    client.force_login(ops)
+    r = client.post("/supervision/meetings/", {"date": "2026-04-31", "chair": "副区长"}, HTTP_REFERER="/supervision/meetings/", follow=True)
+    assert "会议日期格式有误" in r.content.decode() and not Meeting.objects.exists()
+    client.post("/supervision/meetings/", {"date": "2026-04-02", "chair": "副区长"})
+    meeting = Meeting.objects.get()
+    r = client.post(f"/supervision/meetings/{meeting.pk}/", {"what": "decision", "text": "x", "owner_unit": "D01", "deadline": "下周"},
+                    HTTP_REFERER=f"/supervision/meetings/{meeting.pk}/", follow=True)
+    assert r.redirect_chain[-1][0] == f"/supervision/meetings/{meeting.pk}/" and "完成时限格式有误" in r.content.decode()
+    assert not Decision.objects.exists()
