@@ -155,11 +155,7 @@ def import_segments(features: Sequence[Any], *, user: Any = None, dry_run: bool 
             if old is None:
                 new.append(RoadSegment(code=r["code"], **values))
             else:
-                before = audit.snapshot(old)
-                for k, v in values.items():
-                    setattr(old, k, v)
-                old.save()
-                audit.updated(old, before, verb="import_segments")
+                audit.save_changes(old, values, verb="import_segments")
                 report.updated += 1
         RoadSegment.objects.bulk_create(new, batch_size=2000)
         audit.bulk_created(new, verb="import_segments")
