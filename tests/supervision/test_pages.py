@@ -46,8 +46,11 @@ def test_daily_board_and_brief(client, ops, road_task):
     day = "2026-03-10"
     r = client.get("/supervision/daily/", {"date": day})
     assert r.status_code == 200 and "未报" in r.content.decode()
+    # Both pages step through the days with the same picker.
+    assert 'href="?date=2026-03-09"' in r.content.decode() and 'href="?date=2026-03-11"' in r.content.decode()
     r = client.get("/supervision/daily/brief/", {"date": day})
     assert r.status_code == 200 and "日调度简报" in r.content.decode()
+    assert 'href="?date=2026-03-09"' in r.content.decode() and 'value="2026-03-10"' in r.content.decode()
     r = client.get("/supervision/daily/brief/", {"date": day, "format": "docx"})
     assert r["Content-Type"].startswith("application/vnd.openxmlformats") and r.content[:2] == b"PK"
 
