@@ -15,6 +15,7 @@ from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams
 from chengyun.geo.models import Unit
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 
 from . import evaluation, privacy, services, standard, workflow
 from .filters import CaseFilter
@@ -322,10 +323,7 @@ def _transition_endpoint(t: workflow.Transition):
         fields = body.dict(exclude_none=True)
         code = fields.pop("unit_code", None)
         if code and "unit_id" not in fields:
-            unit = Unit.objects.filter(code=code).first()
-            if unit is None:
-                raise Invalid(f"责任单位不存在：{code}", code="bad_unit")
-            fields["unit_id"] = unit.pk
+            fields["unit_id"] = referenced(Unit.objects, code, what="责任单位", field="unit_code", lookup="code", code="bad_unit").pk
         services.transition(request.user, case_id, t.action, **fields)
         return case_detail(request.user, _get_case(request, case_id))
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chengyun.core.calendar import set_override
+from chengyun.core.dates import parse_date
 from chengyun.core.errors import DomainError, Forbidden, Invalid
 from chengyun.core.models import CalendarOverride
 from chengyun.core.workcalendar import UNITS
@@ -20,6 +21,7 @@ from chengyun.geo.models import Community, Street, Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import evaluation, privacy, relocation, services, standard, workflow
 from .api import fetch_page, list_queryset
@@ -257,14 +259,10 @@ def calendar_page(request):
     """Administrators' working-calendar overrides (next year's holiday notice, ad-hoc closures)."""
     p = policy.require_role(request.user, {R.SYSADMIN, R.OPS_SHIFT_LEADER}, "只有系统管理员或值班长可以调整工作日历")
     if request.method == "POST":
-        try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            messages.error(request, "日期格式有误，应为 YYYY-MM-DD")
-            return redirect("cases:calendar")
         choice = request.POST.get("is_workday")
         value = None if choice == "" else choice == "1"
         try:
+            day = parse_date(request.POST.get("date"), "日期格式有误，应为 YYYY-MM-DD", field="date")
             set_override(request.user, day, value, request.POST.get("note", "")[:100])
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -280,13 +278,15 @@ def responsibilities(request):
     can_edit = policy.principal(request.user).has({R.SYSADMIN, R.OPS_SHIFT_LEADER})
     if request.method == "POST":
         try:
-            unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+            unit = referenced(Unit.objects, request.POST.get("unit"), what="责任单位", field="unit", lookup="code", code="bad_unit")
             if unit is None:
                 raise Invalid("请选择责任单位", code="bad_unit")
             code = request.POST.get("category", "").strip()
             category = services.get_category(code[1:] if code[:1].upper() == "B" else code, "component" if code[:1].upper() == "B" else "event") if code else None
-            street = Street.objects.filter(code=request.POST.get("street", "")).first()
-            community = Community.objects.filter(code=request.POST.get("community", "")).first()
+            # An unknown street or community is refused: dropped, it would widen the row to the whole district.
+            street = referenced(Street.objects, request.POST.get("street"), what="街道", field="street", lookup="code")
+            community = referenced(Community.objects.select_related("street"), request.POST.get("community"), what="社区", field="community",
+                                   lookup="code")
             if community is not None and street is None:
                 street = community.street
             services.set_responsibility(request.user, unit=unit, category=category, street_id=street.pk if street else None,

@@ -93,31 +93,21 @@ def calendar_days(request, month: str):
 
 @router.put("/calendar/overrides/{day}", response=OverrideOut, summary="调整某日是否上班（系统管理员、值班长）")
 def put_override(request, day: str, body: OverrideIn):
-    import datetime as dt
-
     from .calendar import set_override
-    from .errors import Invalid
+    from .dates import parse_date
 
-    try:
-        date = dt.date.fromisoformat(day)
-    except ValueError:
-        raise Invalid("日期应为 YYYY-MM-DD", code="bad_date") from None
+    date = parse_date(day, "日期应为 YYYY-MM-DD")
     o = set_override(request.user, date, body.is_workday, body.note)
     return {"date": o.date.isoformat(), "is_workday": o.is_workday, "note": o.note}
 
 
 @router.delete("/calendar/overrides/{day}", response={204: None}, summary="取消对某日的调整")
 def delete_override(request, day: str):
-    import datetime as dt
-
     from ninja import Status
 
     from .calendar import set_override
-    from .errors import Invalid
+    from .dates import parse_date
 
-    try:
-        date = dt.date.fromisoformat(day)
-    except ValueError:
-        raise Invalid("日期应为 YYYY-MM-DD", code="bad_date") from None
+    date = parse_date(day, "日期应为 YYYY-MM-DD")
     set_override(request.user, date, None)
     return Status(204, None)

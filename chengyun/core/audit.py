@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from django.db import models
 
@@ -129,6 +129,15 @@ def updated(obj: models.Model, before: dict[str, Any], *, verb: str = "") -> Aud
     )
     entry.save()
     return entry
+
+
+def save_changes(obj: models.Model, values: Mapping[str, Any], *, verb: str = "") -> AuditEntry | None:
+    """Set `values` on a stored record, save it and record what changed (None when nothing did)."""
+    before = snapshot(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.save()
+    return updated(obj, before, verb=verb)
 
 
 def deleted(obj: models.Model, before: dict[str, Any] | None = None, *, verb: str = "") -> AuditEntry:

@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 
 from . import services
 from .filters import MisconnectionFilter, NodeFilter, PipeFilter
@@ -252,9 +253,7 @@ def to_task(request, pk: int, body: TaskIn):
     from chengyun.geo.models import Unit
 
     m = policy.get_visible(request.user, MISC_QS, pk=pk)
-    unit = Unit.objects.filter(code=body.lead_unit).first()
-    if unit is None:
-        raise Invalid(f"牵头单位 {body.lead_unit} 不存在", code="unknown_unit", detail={"field": "lead_unit"})
+    unit = referenced(Unit.objects, body.lead_unit, what="牵头单位", field="lead_unit", lookup="code", optional=False, code="unknown_unit")
     kwargs = {"category": body.category} if body.category else {}
     return _misconnection(services.misconnection_to_task(request.user, m, lead_unit=unit, deadline=body.deadline, description=body.description, **kwargs))
 
@@ -399,7 +398,7 @@ def create_project(request, body: ProjectIn):
 
     p = policy.principal(request.user)
     unit = Unit.objects.filter(pk=p.unit_id).first() if p.unit_id else None
-    street = Street.objects.filter(code=body.street).first() if body.street else None
+    street = referenced(Street.objects, body.street, what="街道", field="street", lookup="code")
     project = services.create_project(request.user, code=body.code, name=body.name, pipe_codes=body.pipes, unit=unit, street=street, due_on=body.due_on)
     return Status(201, _project(project))
 

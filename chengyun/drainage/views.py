@@ -9,11 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from chengyun.core.dates import parse_date
 from chengyun.core.errors import DomainError, Invalid
 from chengyun.geo.models import Street, Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import services
 from .filters import MisconnectionFilter, PipeFilter
@@ -95,8 +97,8 @@ def misconnection_action(request, pk: int, action: str):
             services.misconnection_to_case(request.user, m)
             messages.info(request, f"已立案：{m.case_number}")
         elif action == "task":
-            unit = Unit.objects.filter(code=request.POST.get("lead_unit", "")).first()
-            deadline = dt.date.fromisoformat(request.POST["deadline"]) if request.POST.get("deadline") else None
+            unit = referenced(Unit.objects, request.POST.get("lead_unit"), what="牵头单位", field="lead_unit", lookup="code", code="unknown_unit")
+            deadline = parse_date(request.POST.get("deadline"), "日期格式有误", field="deadline", optional=True)
             services.misconnection_to_task(request.user, m, lead_unit=unit, deadline=deadline)
             messages.info(request, "已转督办任务")
         elif action == "dismiss":
@@ -106,8 +108,8 @@ def misconnection_action(request, pk: int, action: str):
             services.reopen_misconnection(request.user, m)
         else:
             messages.error(request, "未知操作")
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "日期格式有误"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect(request.POST.get("next") or "drainage:misconnections")
 
 

@@ -250,11 +250,7 @@ def import_boundaries(features: list[RawFeature], level: str, *, dry_run: bool =
                 obj = model.objects.create(code=code, **fields)
                 audit.created(obj, verb="import_boundaries")
             else:
-                before = audit.snapshot(old)
-                for k, v in fields.items():
-                    setattr(old, k, v)
-                old.save()
-                audit.updated(old, before, verb="import_boundaries")
+                audit.save_changes(old, fields, verb="import_boundaries")
         index.bump()
     report.written = True
     return report

@@ -10,6 +10,7 @@ from chengyun.core.pagination import Page, PageParams, paginate
 
 from . import policy, services
 from .filters import AuditFilter, PersonFilter
+from .lookup import referenced
 from .models import Person
 from .roles import ROLE_NAMES
 
@@ -165,12 +166,9 @@ class PersonCreatedOut(PersonOut):
 
 @router.post("/", response={201: PersonCreatedOut}, summary="新建人员（系统管理员；未给密码时生成初始密码，只显示一次，首次登录须修改）")
 def person_create(request, body: PersonIn):
-    from chengyun.core.errors import Invalid
     from chengyun.geo.models import Unit
 
-    unit = Unit.objects.filter(code=body.unit).first()
-    if unit is None:
-        raise Invalid(f"unit: 单位编码 {body.unit} 不存在", code="unknown_unit")
+    unit = referenced(Unit.objects, body.unit, what="单位编码", field="unit", lookup="code", optional=False, code="unknown_unit")
     person = services.create_person(request.user, name=body.name, unit=unit, roles=body.roles, phone=body.phone, title=body.title,
                                     username=body.username, password=body.password, **_areas(body.streets, body.communities, body.grids))
     return Status(201, {**person_out(_people().get(pk=person.pk)), "initial_password": person.initial_password})

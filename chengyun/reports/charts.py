@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 FONT_PATH = os.environ.get("CHENGYUN_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -34,9 +35,10 @@ def font_family() -> str:
         return _family
 
 
-def _figure(width_in: float, height_in: float) -> Figure:
+def _axes(width_in: float, height_in: float) -> tuple[Figure, Axes]:
+    """A figure of that size at 150 dpi and its one set of axes."""
     fig = Figure(figsize=(width_in, height_in), dpi=150)
-    return fig
+    return fig, fig.add_subplot()
 
 
 def _render(fig: Figure) -> bytes:
@@ -45,14 +47,19 @@ def _render(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _style(ax, title: str) -> None:
+def _finish(fig: Figure, ax: Axes, title: str, series_count: int) -> bytes:
+    """How every chart with axes ends: a legend when there is more than one series, the title and
+    tick labels in the CJK font, no top or right frame line, the PNG."""
     family = font_family()
+    if series_count > 1:
+        ax.legend(prop={"family": family, "size": 9}, frameon=False)
     if title:
         ax.set_title(title, fontfamily=family, fontsize=12)
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontfamily(family)
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
+    return _render(fig)
 
 
 def bar_chart(categories: Sequence[str], series: dict[str, Sequence[float]], *, title: str = "", ylabel: str = "",
@@ -60,8 +67,7 @@ def bar_chart(categories: Sequence[str], series: dict[str, Sequence[float]], *, 
               width_in: float = 7.0, height_in: float = 3.6) -> bytes:
     """Grouped (or stacked) bars, one group per category, one bar per series."""
     family = font_family()
-    fig = _figure(width_in, height_in)
-    ax = fig.add_subplot()
+    fig, ax = _axes(width_in, height_in)
     n = max(len(series), 1)
     positions = list(range(len(categories)))
     bottom = [0.0] * len(categories)
@@ -84,17 +90,13 @@ def bar_chart(categories: Sequence[str], series: dict[str, Sequence[float]], *, 
         ax.set_xticks(positions, categories, rotation=30 if max((len(c) for c in categories), default=0) > 4 else 0, ha="right" if max((len(c) for c in categories), default=0) > 4 else "center")
         if ylabel:
             ax.set_ylabel(ylabel, fontfamily=family)
-    if len(series) > 1:
-        ax.legend(prop={"family": family, "size": 9}, frameon=False)
-    _style(ax, title)
-    return _render(fig)
+    return _finish(fig, ax, title, len(series))
 
 
 def pie_chart(labels: Sequence[str], values: Sequence[float], *, title: str = "", colours: Sequence[str] | None = None,
               width_in: float = 4.5, height_in: float = 3.6) -> bytes:
     family = font_family()
-    fig = _figure(width_in, height_in)
-    ax = fig.add_subplot()
+    fig, ax = _axes(width_in, height_in)
     shown = [(l, v, c) for l, v, c in zip(labels, values, colours or PALETTE * 4) if v > 0]
     if shown:
         ax.pie([v for _, v, _ in shown], labels=[f"{l} {int(v) if float(v).is_integer() else v}" for l, v, _ in shown],
@@ -112,15 +114,11 @@ def pie_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
 def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float]], *, title: str = "", ylabel: str = "",
                width_in: float = 7.0, height_in: float = 3.4) -> bytes:
     family = font_family()
-    fig = _figure(width_in, height_in)
-    ax = fig.add_subplot()
+    fig, ax = _axes(width_in, height_in)
     for i, (name, values) in enumerate(series.items()):
         ax.plot(list(range(len(x_labels))), values, marker="o", markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
     step = max(1, len(x_labels) // 10)
     ax.set_xticks(list(range(0, len(x_labels), step)), [x_labels[i] for i in range(0, len(x_labels), step)])
     if ylabel:
         ax.set_ylabel(ylabel, fontfamily=family)
-    if len(series) > 1:
-        ax.legend(prop={"family": family, "size": 9}, frameon=False)
-    _style(ax, title)
-    return _render(fig)
+    return _finish(fig, ax, title, len(series))

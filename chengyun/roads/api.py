@@ -4,11 +4,13 @@ import datetime as dt
 import json
 from typing import Literal, Optional
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 
 from . import services
 from .models import HazardFinding, HazardSurvey, RoadSegment
@@ -29,6 +31,11 @@ class SegmentOut(Schema):
     risk_factors: dict
 
 
+def _narrowed(qs: QuerySet, **lookups: Optional[str]) -> QuerySet:
+    """`qs` narrowed by each query parameter the request gave (an absent or empty one narrows nothing)."""
+    return qs.filter(**{lookup: value for lookup, value in lookups.items() if value})
+
+
 def _segment(s: RoadSegment) -> dict:
     return {"code": s.code, "name": s.name, "road_class": s.road_class, "traffic": s.traffic, "width_m": s.width_m,
             "length_m": s.length_m, "street": s.street.code if s.street_id else None, "risk_score": s.risk_score,
@@ -38,13 +45,7 @@ def _segment(s: RoadSegment) -> dict:
 @router.get("/segments", response=Page[SegmentOut], summary="道路路段")
 def segments(request, street: Optional[str] = None, road_class: Optional[str] = None, q: Optional[str] = None, page: PageParams = Query(...)):
     qs = policy.visible(request.user, RoadSegment.objects.select_related("street"))
-    if street:
-        qs = qs.filter(street__code=street)
-    if road_class:
-        qs = qs.filter(road_class=road_class)
-    if q:
-        qs = qs.filter(name__icontains=q)
-    return paginate(qs, page, _segment)
+    return paginate(_narrowed(qs, street__code=street, road_class=road_class, name__icontains=q), page, _segment)
 
 
 @router.get("/segments.geojson", summary="路段线形与塌陷风险（GeoJSON）")
@@ -58,12 +59,7 @@ def segments_geojson(request):
 
 @router.get("/risk", response=Page[SegmentOut], summary="塌陷风险排名（输入变化时自动重算）")
 def risk(request, street: Optional[str] = None, level: Optional[str] = None, page: PageParams = Query(...)):
-    qs = policy.visible(request.user, services.ranked())
-    if street:
-        qs = qs.filter(street__code=street)
-    if level:
-        qs = qs.filter(risk_level=level)
-    return paginate(qs, page, _segment)
+    return paginate(_narrowed(policy.visible(request.user, services.ranked()), street__code=street, risk_level=level), page, _segment)
 
 
 class FindingOut(Schema):
@@ -89,13 +85,7 @@ def _finding(f: HazardFinding) -> dict:
 @router.get("/findings", response=Page[FindingOut], summary="隐患点（探地雷达）")
 def findings(request, segment: Optional[str] = None, kind: Optional[str] = None, status: Optional[str] = None, page: PageParams = Query(...)):
     qs = policy.visible(request.user, HazardFinding.objects.select_related("segment"))
-    if segment:
-        qs = qs.filter(segment__code=segment)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if status:
-        qs = qs.filter(status=status)
-    return paginate(qs, page, _finding)
+    return paginate(_narrowed(qs, segment__code=segment, kind=kind, status=status), page, _finding)
 
 
 class FindingIn(Schema):
@@ -114,7 +104,8 @@ class FindingIn(Schema):
 
 @router.post("/findings", response={201: FindingOut}, summary="录入隐患点")
 def add_finding(request, body: FindingIn):
-    survey = policy.get_visible(request.user, HazardSurvey.objects.all(), code=body.survey) if body.survey else None
+    # The survey is a reference in the body: unknown (or out of the user's sight) is a 422 naming the field.
+    survey = referenced(policy.visible(request.user, HazardSurvey.objects.all()), body.survey, what="隐患排查", field="survey", lookup="code")
     f = services.add_finding(request.user, survey, segment_code=body.segment, kind=body.kind, depth_m=body.depth_m, length_m=body.length_m,
                              width_m=body.width_m, height_m=body.height_m, lng=body.lng, lat=body.lat, found_on=body.found_on, note=body.note)
     return Status(201, _finding(f))

@@ -33,6 +33,7 @@ from chengyun.core import audit
 from chengyun.core.errors import Conflict, Invalid
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from .models import HazardFinding, HazardSurvey, RiskRun, RoadSegment, SurveyedSegment
 
@@ -154,11 +155,7 @@ def import_segments(features: Sequence[Any], *, user: Any = None, dry_run: bool 
             if old is None:
                 new.append(RoadSegment(code=r["code"], **values))
             else:
-                before = audit.snapshot(old)
-                for k, v in values.items():
-                    setattr(old, k, v)
-                old.save()
-                audit.updated(old, before, verb="import_segments")
+                audit.save_changes(old, values, verb="import_segments")
                 report.updated += 1
         RoadSegment.objects.bulk_create(new, batch_size=2000)
         audit.bulk_created(new, verb="import_segments")
@@ -212,9 +209,7 @@ def add_finding(user: Any, survey: HazardSurvey | None, *, segment_code: str, ki
             policy.require_write(user, survey, "只有实施单位人员可以录入隐患点")
         else:
             policy.require_role(user, {R.SYSADMIN, R.DEPT_HANDLER})
-    seg = RoadSegment.objects.filter(code=segment_code).first()
-    if seg is None:
-        raise Invalid(f"路段 {segment_code} 不存在", code="unknown_segment", detail={"field": "segment"})
+    seg = referenced(RoadSegment.objects, segment_code, what="路段", field="segment", lookup="code", optional=False, code="unknown_segment")
     _check_finding(kind=kind, depth_m=depth_m, length_m=length_m, width_m=width_m, height_m=height_m, lng=lng, lat=lat)
     with transaction.atomic():
         code = code or f"{seg.code}-H{(HazardFinding.objects.filter(segment=seg).count() + 1):02d}"

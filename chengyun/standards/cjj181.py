@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -190,7 +190,6 @@ _AREA: Final[dict[str, float]] = {}
 for _key, (_text, _value) in zip(_AREA_KEYS, _PARAMS["K"], strict=True):
     _area = _text.split("或")[0].strip()
     _AREA[_key] = _AREA[_text] = _AREA[_area] = _AREA[_area.split("、")[0]] = float(_value)
-_AREA_VALUES: Final = frozenset(_AREA.values())
 
 # T 土质影响参数: each row lists several soils separated by "、"; the first row adds "或 F=0".
 _SOIL_KEYS: Final = {
@@ -214,7 +213,6 @@ for _text, _value in _PARAMS["T"]:
         _SOIL[_soil.strip()] = float(_value)
 for _key, _soil in _SOIL_KEYS.items():
     _SOIL[_key] = _SOIL[_soil]  # KeyError here means the tsv and this module disagree
-_SOIL_VALUES: Final = frozenset(_SOIL.values())
 del _row, _key, _text, _value, _area, _soil
 
 # E 管道重要性参数: four diameter bands, largest first; the limits are in the key text.
@@ -225,31 +223,31 @@ if [_NUMBER.findall(k) for k, _ in _E_ROWS] != [["1500"], ["1000", "1500"], ["60
 _E_OVER_1500, _E_1000_1500, _E_600_1000, _E_UNDER_600 = (float(v) for _, v in _E_ROWS)
 
 
-def _area_value(area: str | int | float | None) -> float:
-    if area is None:
-        return _AREA["other"]
-    if isinstance(area, str):
-        value = _AREA.get(area.strip())
+def _table_factor(given: str | int | float | None, table: Mapping[str, float], keys: Mapping[str, str], default: str,
+                  what: str, symbol: str, spelling: Callable[[str], str] = str.strip) -> float:
+    """A factor given by name (a key or the standard's wording, as `spelling` normalises it) or as
+    one of the table's own values; None is the `default` row."""
+    if given is None:
+        return table[default]
+    if isinstance(given, str):
+        value = table.get(spelling(given))
         if value is None:
-            raise ValueError(f"unknown CJJ 181 area (地区) {area!r}; use e.g. {list(_AREA_KEYS)}")
+            raise ValueError(f"unknown CJJ 181 {what} {given!r}; use e.g. {list(keys)}")
         return value
-    if not isinstance(area, bool) and float(area) in _AREA_VALUES:
-        return float(area)
-    raise ValueError(f"area importance K must be one of {sorted(_AREA_VALUES)}, got {area!r}")
+    values = frozenset(table.values())
+    if not isinstance(given, bool) and float(given) in values:
+        return float(given)
+    raise ValueError(f"{symbol} must be one of {sorted(values)}, got {given!r}")
+
+
+def _area_value(area: str | int | float | None) -> float:
+    return _table_factor(area, _AREA, _AREA_KEYS, "other", "area (地区)", "area importance K")
 
 
 def _soil_value(soil: str | int | float | None) -> float:
-    if soil is None:
-        return _SOIL["general"]
-    if isinstance(soil, str):
-        # 粘 is the common pre-standard spelling of 黏 (红粘土 = 红黏土).
-        value = _SOIL.get(soil.strip().replace("粘", "黏"))
-        if value is None:
-            raise ValueError(f"unknown CJJ 181 soil (土质) {soil!r}; use e.g. {list(_SOIL_KEYS)}")
-        return value
-    if not isinstance(soil, bool) and float(soil) in _SOIL_VALUES:
-        return float(soil)
-    raise ValueError(f"soil factor T must be one of {sorted(_SOIL_VALUES)}, got {soil!r}")
+    # 粘 is the common pre-standard spelling of 黏 (红粘土 = 红黏土).
+    return _table_factor(soil, _SOIL, _SOIL_KEYS, "general", "soil (土质)", "soil factor T",
+                         spelling=lambda text: text.strip().replace("粘", "黏"))
 
 
 def _diameter_value(diameter_mm: float | None) -> float:

@@ -11,15 +11,15 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.geo.models import Street, Unit
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 from chengyun.people.models import Person
 
 from . import importers, metrics, services
 from .filters import EntryFilter, ProjectFilter, TaskFilter
-from .models import (AgendaItem, Category, DailyEntry, Decision, KeyTask, Meeting, Milestone, StalledProject)
+from .models import (Category, DailyEntry, Decision, KeyTask, Meeting, Milestone, StalledProject)
 
 router = Router(tags=["督查督办"])
 
@@ -136,20 +136,12 @@ class TaskPatch(Schema):
     cooperating_units: Optional[list[str]] = None
 
 
-def _unit_by_code(code: str) -> Unit:
-    u = Unit.objects.filter(code=code).first()
-    if u is None:
-        raise Invalid(f"单位编码 {code} 不存在", code="unknown_unit")
-    return u
+def _unit_by_code(code: str, field: str) -> Unit:
+    return referenced(Unit.objects, code, what="单位编码", field=field, lookup="code", optional=False, code="unknown_unit")
 
 
-def _person(pk: Optional[int]) -> Optional[Person]:
-    if pk is None:
-        return None
-    p = Person.objects.filter(pk=pk).first()
-    if p is None:
-        raise Invalid(f"人员 {pk} 不存在", code="unknown_person")
-    return p
+def _person(pk: Optional[int], field: str = "responsible_leader_id") -> Optional[Person]:
+    return referenced(Person.objects, pk, what="人员", field=field, code="unknown_person")
 
 
 def _tasks(request):
@@ -170,9 +162,9 @@ def list_tasks(request, filters: TaskFilter = Query(...), page: PageParams = Que
 @router.post("/tasks", response={201: TaskDetailOut}, summary="下达重点任务")
 def create_task(request, body: TaskIn):
     task = services.create_task(
-        request.user, title=body.title, source=body.source, category=body.category, lead_unit=_unit_by_code(body.lead_unit),
+        request.user, title=body.title, source=body.source, category=body.category, lead_unit=_unit_by_code(body.lead_unit, "lead_unit"),
         deadline=body.deadline, start_date=body.start_date, description=body.description,
-        responsible_leader=_person(body.responsible_leader_id), cooperating_units=[_unit_by_code(c) for c in body.cooperating_units],
+        responsible_leader=_person(body.responsible_leader_id), cooperating_units=[_unit_by_code(c, "cooperating_units") for c in body.cooperating_units],
         milestones=[(m.name, m.planned_date, m.weight) for m in body.milestones], links=body.links,
         metric_key=body.metric_key, metric_street=body.metric_street)
     return Status(201, task_detail(request, task))
@@ -200,11 +192,11 @@ def patch_task(request, task_id: int, body: TaskPatch):
     changes: dict[str, Any] = {}
     for k, v in body.dict(exclude_unset=True).items():
         if k == "lead_unit":
-            changes[k] = _unit_by_code(v)
+            changes[k] = _unit_by_code(v, k)
         elif k == "responsible_leader_id":
             changes["responsible_leader"] = _person(v)
         elif k == "cooperating_units":
-            changes[k] = [_unit_by_code(c) for c in v or []]
+            changes[k] = [_unit_by_code(c, k) for c in v or []]
         else:
             changes[k] = v
     return task_detail(request, services.update_task(request.user, task, **changes))
@@ -446,13 +438,9 @@ class DecisionIn(Schema):
 @router.post("/meetings/{meeting_id}/decisions", response={201: DecisionOut}, summary="议定事项（生成督办事项）")
 def add_decision(request, meeting_id: int, body: DecisionIn):
     meeting = _meeting(request, meeting_id)
-    item = None
-    if body.item_id is not None:
-        item = AgendaItem.objects.filter(pk=body.item_id, meeting=meeting).first()
-        if item is None:
-            raise Invalid("议题不属于该会议", code="bad_item")
+    item = referenced(meeting.items.all(), body.item_id, what="本次会议的议题", field="item_id", code="bad_item")
     related = _task(request, body.related_task_id) if body.related_task_id else None
-    d = services.add_decision(request.user, meeting, text=body.text, owner_unit=_unit_by_code(body.owner_unit),
+    d = services.add_decision(request.user, meeting, text=body.text, owner_unit=_unit_by_code(body.owner_unit, "owner_unit"),
                               deadline=body.deadline, item=item, related_task=related)
     return Status(201, decision_out(d))
 
@@ -595,13 +583,9 @@ def create_project(request, body: ProjectIn):
     data = body.dict()
     street = data.pop("street")
     fields = {k: data.pop(k) for k in ("blocker_note", "address", "contractor", "funding_gap", "stalled_since")}
-    if street:
-        s = Street.objects.filter(code=street).first()
-        if s is None:
-            raise Invalid(f"街道编码 {street} 不存在", code="unknown_street")
-        fields["street"] = s
+    fields["street"] = referenced(Street.objects, street, what="街道编码", field="street", lookup="code", code="unknown_street")
     p = services.create_stalled_project(request.user, name=data["name"], developer=data["developer"],
-                                        lead_unit=_unit_by_code(data["lead_unit"]), households=data["households"],
+                                        lead_unit=_unit_by_code(data["lead_unit"], "lead_unit"), households=data["households"],
                                         blockers=data["blockers"], **fields)
     return Status(201, project_detail(p))
 

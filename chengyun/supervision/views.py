@@ -17,11 +17,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chengyun.core.calendar import get_calendar
+from chengyun.core.dates import parse_date
 from chengyun.core.errors import DomainError, Forbidden, NotFound
 from chengyun.geo.models import Unit
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import importers, reporting, services
 from .filters import ProjectFilter, TaskFilter
@@ -150,9 +152,7 @@ def task_action(request, pk: int):
     task = services.get_task(request.user, pk)
     action = request.POST.get("action", "")
     if action == "complete_milestone":
-        m = task.milestones.filter(pk=request.POST.get("milestone")).first()
-        if m is None:
-            raise Http404()
+        m = referenced(task.milestones.all(), request.POST.get("milestone"), what="节点", field="milestone", optional=False)
         services.complete_milestone(request.user, m)
         messages.success(request, f"已确认节点“{m.name}”完成")
     else:
@@ -235,11 +235,7 @@ def _docx(data: bytes, title: str) -> HttpResponse:
 @page
 def meetings(request):
     if request.method == "POST":
-        try:
-            day = dt.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            messages.error(request, "会议日期格式有误")
-            return redirect("supervision:meetings")
+        day = parse_date(request.POST.get("date"), "会议日期格式有误", field="date")
         m = services.create_meeting(request.user, date=day, chair=request.POST.get("chair", ""), location=request.POST.get("location", ""))
         messages.success(request, f"已生成议程：{len(m.items.all())} 个议题")
         return redirect("supervision:meeting", pk=m.pk)
@@ -263,16 +259,13 @@ def meeting_detail(request, pk: int):
                                     location=request.POST.get("location", ""), summary=request.POST.get("summary", ""), discussions=discussions)
             messages.success(request, "会议记录已保存")
         elif what == "decision":
-            unit = Unit.objects.filter(code=request.POST.get("owner_unit")).first()
+            unit = referenced(Unit.objects, request.POST.get("owner_unit"), what="责任单位", field="owner_unit", lookup="code",
+                              code="unknown_unit")
             if unit is None:
                 messages.error(request, "请选择责任单位")
                 return redirect("supervision:meeting", pk=pk)
-            try:
-                deadline = dt.date.fromisoformat(request.POST.get("deadline", ""))
-            except ValueError:
-                messages.error(request, "完成时限格式有误")
-                return redirect("supervision:meeting", pk=pk)
-            item = meeting.items.filter(pk=request.POST.get("item") or None).first() if request.POST.get("item") else None
+            deadline = parse_date(request.POST.get("deadline"), "完成时限格式有误", field="deadline")
+            item = referenced(meeting.items.all(), request.POST.get("item"), what="本次会议的议题", field="item", code="bad_item")
             d = services.add_decision(request.user, meeting, text=request.POST.get("text", ""), owner_unit=unit, deadline=deadline, item=item)
             messages.success(request, f"已形成督办事项 {d.action_task.code}")
         return redirect("supervision:meeting", pk=pk)
@@ -291,13 +284,8 @@ def projects(request):
     return render(request, "supervision/projects.html", {"page": paged, "values": values})
 
 
-def _post_date(request, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.POST.get(name, ""))
-    except ValueError:
-        from chengyun.core.errors import Invalid
-
-        raise Invalid("日期格式有误", code="bad_date") from None
+def _post_date(request, name: str, optional: bool = False) -> dt.date | None:
+    return parse_date(request.POST.get(name), "日期格式有误", field=name, optional=optional)
 
 
 @page
@@ -337,7 +325,7 @@ def task_new(request):
     leaders = Person.objects.filter(roles__code=R.DISTRICT_LEADER, active=True).distinct().order_by("name")
     if request.method == "POST":
         post = request.POST
-        unit = Unit.objects.filter(code=post.get("lead_unit")).first()
+        unit = referenced(Unit.objects, post.get("lead_unit"), what="牵头单位", field="lead_unit", lookup="code", code="unknown_unit")
         if unit is None:
             raise Invalid("请选择牵头单位", code="lead_unit_required")
         milestones = []
@@ -347,11 +335,13 @@ def task_new(request):
                 milestones.append((bits[0], importers._date(bits[1]), int(bits[2]) if len(bits) > 2 and bits[2] else 1))
             except (IndexError, ValueError):
                 raise Invalid(f"第{n}个节点应写作 名称|计划日期|权重", code="bad_milestone") from None
+        leader = referenced(leaders, post.get("leader"), what="分管区领导", field="leader")
+        cooperating = [referenced(Unit.objects, code, what="协办单位", field="cooperating", lookup="code", code="unknown_unit")
+                       for code in post.getlist("cooperating") if code.strip()]
         task = services.create_task(
             request.user, title=post.get("title", ""), source=post.get("source", ""), category=post.get("category", ""), lead_unit=unit,
-            deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date") if post.get("start_date") else None,
-            description=post.get("description", ""), responsible_leader=leaders.filter(pk=post.get("leader") or None).first(),
-            cooperating_units=list(Unit.objects.filter(code__in=post.getlist("cooperating"))), milestones=milestones)
+            deadline=_post_date(request, "deadline"), start_date=_post_date(request, "start_date", optional=True),
+            description=post.get("description", ""), responsible_leader=leader, cooperating_units=cooperating, milestones=milestones)
         messages.success(request, f"已下达：{task.code} {task.title}")
         return redirect("supervision:task", pk=task.pk)
     return render(request, "supervision/task_new.html", {

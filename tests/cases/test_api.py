@@ -176,3 +176,28 @@ def test_svg_and_bomb_uploads_refused(client, crew, file_case):
     r = client.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [_file(bomb, "p.png")]})
     assert r.status_code == 422 and r.json()["code"] == "image_too_large"
     assert not case.attachments.exists()
+
+
+def test_an_unknown_condition_unit_or_merge_target_is_a_422_naming_the_field(api_client, crew):
+    from chengyun.cases.models import FilingCondition
+
+    case_id = api_client.as_user(crew["grid"]).post("cases/", report_body()).json()["id"]
+    case = Case.objects.get(pk=case_id)
+    acc = api_client.as_user(crew["acceptor"])
+    assert acc.post(f"cases/{case_id}/accept", {}).status_code == 200
+    foreign = FilingCondition.objects.exclude(category=case.category).first()
+    r = acc.post(f"cases/{case_id}/file", {"condition_id": foreign.pk})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("bad_condition", {"field": "condition_id"}), r.content
+    assert acc.post(f"cases/{case_id}/file", {"condition_id": case.category.conditions.first().pk}).status_code == 200
+    dispatcher = api_client.as_user(crew["dispatcher"])
+    r = dispatcher.post(f"cases/{case_id}/dispatch", {"unit_code": "NOPE"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("bad_unit", {"field": "unit_code"})
+    assert r.json()["message"] == "责任单位 NOPE 不存在"
+    Unit.objects.filter(code="D02").update(active=False)
+    r = dispatcher.post(f"cases/{case_id}/dispatch", {"unit_code": "D02"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("bad_unit", {"field": "unit_id"})
+    for target in (case.number, "20990101000001"):
+        r = dispatcher.post(f"cases/{case_id}/merge", {"target": target})
+        assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("bad_target", {"field": "target"})
+    case.refresh_from_db()
+    assert case.status == W.FILED and case.unit_id is None

@@ -93,6 +93,8 @@ def test_catalogue_and_calendar_pages(client, crew):
     from chengyun.core.models import CalendarOverride
 
     assert CalendarOverride.objects.get(date="2027-01-02").is_workday
+    r = client.post("/cases/calendar/", {"date": "2027-02-30", "is_workday": "1"}, follow=True)
+    assert "日期格式有误，应为 YYYY-MM-DD" in r.content.decode() and CalendarOverride.objects.count() == 1
 
 
 def test_responsibility_page_sets_the_dispatch_suggestion(client, crew, file_case):
@@ -104,3 +106,18 @@ def test_responsibility_page_sets_the_dispatch_suggestion(client, crew, file_cas
     r = client.post("/cases/responsibilities/", {"category": "0113", "street": G1[:9], "unit": "D02"}, follow=True)
     assert "已保存" in r.content.decode() and "区住房和城乡建设局" in r.content.decode()
     assert file_case().suggested_unit.code == "D02"
+
+
+def test_responsibility_page_refuses_an_unknown_street_or_community(client, crew):
+    from chengyun.cases.models import Responsibility
+
+    client.force_login(crew["shift"])
+    before = Responsibility.objects.count()
+    # Dropped, an unknown street or community would have made the row district-wide.
+    for field, value, message in (("street", "999999999", "街道 999999999 不存在"), ("community", "999999999999", "社区 999999999999 不存在"),
+                                  ("unit", "NOPE", "责任单位 NOPE 不存在")):
+        r = client.post("/cases/responsibilities/", {"category": "0113", "unit": "D02", field: value}, follow=True)
+        assert message in r.content.decode()
+    r = client.post("/cases/responsibilities/", {"category": "0113", "unit": ""}, follow=True)
+    assert "请选择责任单位" in r.content.decode()
+    assert Responsibility.objects.count() == before

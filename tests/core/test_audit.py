@@ -67,3 +67,15 @@ def test_auditor_searches_by_object_person_and_time(make_user, api_client):
     c.force_login(make_user(R.AUDITOR))
     page = c.get("/people/audit/", {"object_type": "geo.unit"}).content.decode()
     assert "修改联系人" in page and handler.first_name in page  # the verb set_contacts, named for the reader
+
+
+def test_save_changes_writes_the_values_and_records_only_a_real_change(units):
+    from chengyun.core import audit as core_audit
+
+    unit = units["D01"]
+    entry = core_audit.save_changes(unit, {"name": "区城市管理综合执法局"}, verb="rename")
+    unit.refresh_from_db()
+    assert unit.name == "区城市管理综合执法局" and entry.verb == "rename"
+    assert entry.before == {"name": "区城市管理局"} and entry.after == {"name": "区城市管理综合执法局"}
+    assert core_audit.save_changes(unit, {"name": "区城市管理综合执法局"}) is None
+    assert AuditEntry.objects.filter(action="update", object_id=str(unit.pk)).count() == 1

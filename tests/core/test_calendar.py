@@ -46,6 +46,8 @@ def test_override_changes_deadlines_and_is_audited(make_user, api_client):
     assert days["2030-01-08"] == {"date": "2030-01-08", "is_workday": False, "overridden": True}
     assert AuditEntry.objects.filter(object_type="core.calendaroverride", action="create").count() == 1
     assert api_client.delete("calendar/overrides/2030-01-08").status_code == 204
+    for r in (api_client.put("calendar/overrides/2030-01-32", {"is_workday": False}), api_client.delete("calendar/overrides/明天")):
+        assert r.status_code == 422 and (r.json()["code"], r.json()["message"]) == ("bad_date", "日期应为 YYYY-MM-DD")
     assert deadline(api_client, start, 4, "work_hour") == "2030-01-08T10:00:00+08:00"
 
 

@@ -138,6 +138,9 @@ def test_misconnection_api(misconnected, no_water, make_user, api_client):
     assert api.post(f"drainage/misconnections/{pk}/dismiss", {"note": "复核无误"}).json()["status"] == "dismissed"
     conflict = api.post(f"drainage/misconnections/{pk}/dismiss", {"note": "再次"})
     assert conflict.status_code == 409 and conflict.json()["code"] == "bad_transition"
+    r = api.post(f"drainage/misconnections/{pk}/task", {"lead_unit": "NOPE", "deadline": "2026-12-31"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("unknown_unit", {"field": "lead_unit"})
+    assert r.json()["message"] == "牵头单位 NOPE 不存在"
 
 
 def test_real_case_and_task_when_those_apps_are_installed(misconnected, no_water, make_user, units):
@@ -159,3 +162,15 @@ def test_real_case_and_task_when_those_apps_are_installed(misconnected, no_water
 
     task = KeyTask.objects.get(pk=t.task_id)
     assert task.category.code == "sewage_overflow" and task.lead_unit == units["D02"] and "X4" in task.title
+
+
+def test_the_task_form_names_an_unknown_lead_unit(misconnected, no_water, make_user, client):
+    services.detect_misconnections(None)
+    m = Misconnection.objects.get(kind="rain_to_sewage")
+    client.force_login(make_user("ops_shift_leader"))
+    # It used to be read as no unit at all and answered "需要填写：lead_unit".
+    r = client.post(f"/drainage/misconnections/{m.pk}/task", {"lead_unit": "NOPE", "deadline": "2026-12-31"}, follow=True)
+    assert "牵头单位 NOPE 不存在" in r.content.decode()
+    r = client.post(f"/drainage/misconnections/{m.pk}/task", {"lead_unit": "D02", "deadline": "2026-13-01"}, follow=True)
+    assert "日期格式有误" in r.content.decode()
+    assert Misconnection.objects.get(pk=m.pk).status == "open"

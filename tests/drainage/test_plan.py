@@ -126,3 +126,24 @@ def test_separation_project_progress_by_length(network, units):
     services.record_progress(None, project, ["P2", "S1"], done_on=dt.date(2026, 6, 1))
     project.refresh_from_db()
     assert project.status == "done"
+
+
+def test_an_unknown_street_of_a_new_project_is_a_422_naming_the_field(network, units, make_user, api_client):
+    from support import DIVISION
+
+    from chengyun.drainage.models import SeparationProject
+
+    api = api_client.as_user(make_user("dept_handler", unit="D02"))
+    # An unknown street used to be dropped and the project stored with no street.
+    r = api.post("drainage/projects", {"code": "YWFL-T2", "name": "测试分流", "pipes": ["P1"], "street": "999999999"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("unknown_street", {"field": "street"}), r.content
+    assert r.json()["message"] == "街道 999999999 不存在" and not SeparationProject.objects.exists()
+    r = api.post("drainage/projects", {"code": "YWFL-T2", "name": "测试分流", "pipes": ["P1"], "street": f"{DIVISION}001"})
+    assert r.status_code == 201 and SeparationProject.objects.get().street.code == f"{DIVISION}001"
+
+
+def test_an_overflow_at_an_unknown_node_is_a_422_naming_the_field(network):
+    with pytest.raises(Invalid) as e:
+        services.record_overflow(None, "NOPE", occurred_at=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+    assert (e.value.code, e.value.detail, e.value.message) == ("unknown_node", {"field": "node_code"}, "节点 NOPE 不存在")
+    assert not OverflowRecord.objects.exists()

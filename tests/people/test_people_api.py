@@ -30,7 +30,8 @@ def test_bad_input_is_named(make_user, api_client):
     r = api_client.post("people/", {"name": "王", "unit": "S01", "roles": [R.STREET_CHIEF], "grids": ["630109999999999"]})
     assert r.status_code == 422 and r.json()["code"] == "unknown_area" and "630109999999999" in r.json()["message"]
     r = api_client.post("people/", {"name": "王", "unit": "NOPE", "roles": [R.STREET_CHIEF]})
-    assert r.status_code == 422 and r.json()["code"] == "unknown_unit"
+    assert r.status_code == 422 and r.json()["code"] == "unknown_unit" and r.json()["detail"] == {"field": "unit"}
+    assert r.json()["message"] == "单位编码 NOPE 不存在"
     r = api_client.post("people/", {"unit": "S01", "roles": [R.STREET_CHIEF]})
     assert r.status_code == 422 and "name" in r.json()["message"]
     assert Person.objects.count() == count

@@ -139,8 +139,42 @@ def test_roads_api_and_pages(roads, pipes_beneath, make_user, api_client, client
     bad = api_client.post("roads/findings", {"segment": "RC", "kind": "void", "depth_m": -1, "length_m": 1, "width_m": 1,
                                              "lng": X0, "lat": Y0, "found_on": "2026-05-01"})
     assert bad.status_code == 422 and bad.json()["detail"] == {"field": "depth_m"}
+    # A survey the body names that does not exist used to be a 404, as if the endpoint were missing.
+    bad = api_client.post("roads/findings", {"survey": "GPR-NOPE", "segment": "RC", "kind": "void", "depth_m": 0.8, "length_m": 1.2,
+                                             "width_m": 1.0, "lng": X0, "lat": Y0, "found_on": "2026-05-01"})
+    assert bad.status_code == 422 and (bad.json()["code"], bad.json()["detail"]) == ("unknown_survey", {"field": "survey"})
+    assert bad.json()["message"] == "隐患排查 GPR-NOPE 不存在"
+    bad = api_client.post("roads/findings", {"segment": "NOPE", "kind": "void", "depth_m": 0.8, "length_m": 1.2, "width_m": 1.0,
+                                             "lng": X0, "lat": Y0, "found_on": "2026-05-01"})
+    assert bad.status_code == 422 and (bad.json()["code"], bad.json()["detail"]) == ("unknown_segment", {"field": "segment"})
     geo = api_client.get("roads/segments.geojson").json()
     assert len(geo["features"]) == 4
     client.force_login(user)
     for url in ("/roads/", "/roads/surveys/", "/roads/segments/RA/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_list_endpoints_narrow_by_each_parameter_given(roads, make_user, api_client):
+    api = api_client.as_user(make_user("district_leader"))
+
+    def codes(path, **params):
+        return sorted(r["code"] for r in api.get(path, params).json()["results"])
+
+    assert codes("roads/segments") == ["RA", "RB", "RC", "RD"]
+    assert codes("roads/segments", street="630109002") == ["RD"]
+    assert codes("roads/segments", road_class="branch") == ["RB", "RD"]
+    assert codes("roads/segments", road_class="branch", q="祁连") == ["RB"]
+    assert codes("roads/segments", street="", q="") == ["RA", "RB", "RC", "RD"]
+    assert codes("roads/risk", street="630109001") == ["RA", "RB", "RC"]
+    services.add_finding(None, None, segment_code="RA", kind="cavity", depth_m=0.4, length_m=2.0, width_m=1.5, height_m=0.5,
+                         lng=X0 + STEP, lat=Y0 + 2 * STEP, found_on=dt.date(2026, 4, 2))
+    services.add_finding(None, None, segment_code="RB", kind="loose", depth_m=2.5, length_m=1.0, width_m=1.0,
+                         lng=X0 + STEP, lat=Y0 + 6 * STEP, found_on=dt.date(2026, 4, 2))
+    services.recompute_risk()
+    levels = dict(RoadSegment.objects.values_list("code", "risk_level"))
+    assert levels["RA"] and levels["RA"] != levels["RD"]
+    assert "RA" in codes("roads/risk", level=levels["RA"]) and "RD" not in codes("roads/risk", level=levels["RA"])
+    assert codes("roads/risk", level=levels["RA"], street="630109002") == []
+    assert codes("roads/findings") == ["RA-H01", "RB-H01"]
+    assert codes("roads/findings", segment="RB") == ["RB-H01"] and codes("roads/findings", kind="cavity", status="open") == ["RA-H01"]
+    assert codes("roads/findings", kind="void") == []

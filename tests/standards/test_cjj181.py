@@ -377,6 +377,9 @@ def test_to_dict_and_frozen() -> None:
         ({"area": "downtown"}, [], "downtown"),
         ({"area": 5}, [], "5"),
         ({"soil": "沙子"}, [], "沙子"),
+        ({"soil": 99}, [], r"soil factor T must be one of \[.*\], got 99"),
+        ({"area": True}, [], r"area importance K must be one of \[.*\], got True"),
+        ({"soil": "流沙"}, [], r"unknown CJJ 181 soil \(土质\) '流沙'; use e.g. \['general'"),
         ({"diameter_mm": 0}, [], "diameter_mm"),
     ],
 )

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from chengyun.supervision.models import DailyEntry, KeyTask
+from chengyun.supervision.models import DailyEntry, Decision, KeyTask
 
 DAY = dt.date(2026, 3, 10)  # the fixtures' working Tuesday (conftest.DAY)
 
@@ -98,7 +98,7 @@ def test_patch_task(api_client, ops, road_task):
     assert r.status_code == 200, r.content
     assert r.json()["deadline"] == "2026-07-31" and [u["code"] for u in r.json()["cooperating_units"]] == ["D02", "S01"]
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"metric_street": "999"})
-    assert r.status_code == 422 and r.json()["code"] == "unknown_street"
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("unknown_street", {"field": "metric_street"})
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-02-01"})
     assert r.status_code == 422 and r.json()["code"] == "deadline_before_start"
     r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"deadline": "2026-05-01"})  # before 隐患整治 (5-31)
@@ -118,3 +118,29 @@ def test_cooperating_unit_sees_the_task_but_reports_only_as_lead(api_client, roa
     assert r.status_code == 403, r.content
     assert helper.patch(f"supervision/tasks/{road_task.pk}", {"title": "改名"}).status_code == 403
     assert DailyEntry.objects.count() == 0
+
+
+def test_an_unknown_reference_in_a_body_is_a_422_naming_the_field(api_client, ops, road_task, units, fixed_today):
+    fixed_today(dt.date(2026, 4, 2))
+    api_client.as_user(ops)
+    task = {"title": "x", "source": "leader", "category": "other", "lead_unit": "D01", "deadline": "2026-06-30"}
+    for field, value, code in (("lead_unit", "NOPE", "unknown_unit"), ("cooperating_units", ["D02", "NOPE"], "unknown_unit"),
+                               ("metric_street", "999", "unknown_street"), ("responsible_leader_id", 987654, "unknown_person")):
+        r = api_client.post("supervision/tasks", {**task, field: value})
+        assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == (code, {"field": field}), r.content
+    assert r.json()["message"] == "人员 987654 不存在"
+    r = api_client.patch(f"supervision/tasks/{road_task.pk}", {"cooperating_units": ["NOPE"]})
+    assert r.status_code == 422 and r.json()["detail"] == {"field": "cooperating_units"}
+    assert r.json()["message"] == "单位编码 NOPE 不存在"
+    first = api_client.post("supervision/meetings", {"date": "2026-04-02", "chair": "副区长"}).json()
+    second = api_client.post("supervision/meetings", {"date": "2026-04-03", "chair": "副区长"}).json()
+    decision = {"text": "x", "owner_unit": "D02", "deadline": "2026-04-10"}
+    # An agenda item of another meeting is not one of this meeting's items.
+    r = api_client.post(f"supervision/meetings/{second['id']}/decisions", {**decision, "item_id": first["items"][0]["id"]})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("bad_item", {"field": "item_id"})
+    r = api_client.post(f"supervision/meetings/{second['id']}/decisions", {**decision, "owner_unit": "NOPE"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("unknown_unit", {"field": "owner_unit"})
+    r = api_client.post("supervision/projects", {"name": "锦华苑二期", "developer": "锦华置业", "lead_unit": "D02", "street": "999"})
+    assert r.status_code == 422 and (r.json()["code"], r.json()["detail"]) == ("unknown_street", {"field": "street"})
+    assert r.json()["message"] == "街道编码 999 不存在"
+    assert KeyTask.objects.count() == 1 and not Decision.objects.exists()

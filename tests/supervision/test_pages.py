@@ -46,8 +46,11 @@ def test_daily_board_and_brief(client, ops, road_task):
     day = "2026-03-10"
     r = client.get("/supervision/daily/", {"date": day})
     assert r.status_code == 200 and "未报" in r.content.decode()
+    # Both pages step through the days with the same picker.
+    assert 'href="?date=2026-03-09"' in r.content.decode() and 'href="?date=2026-03-11"' in r.content.decode()
     r = client.get("/supervision/daily/brief/", {"date": day})
     assert r.status_code == 200 and "日调度简报" in r.content.decode()
+    assert 'href="?date=2026-03-09"' in r.content.decode() and 'value="2026-03-10"' in r.content.decode()
     r = client.get("/supervision/daily/brief/", {"date": day, "format": "docx"})
     assert r["Content-Type"].startswith("application/vnd.openxmlformats") and r.content[:2] == b"PK"
 
@@ -167,3 +170,54 @@ def test_ops_can_filter_the_entry_form_by_unit(client, ops, road_task, monkeypat
     page = client.get("/supervision/daily/entry/", {"unit": "D01"}).content.decode()
     assert road_task.title in page and "代为填报" in page
     assert road_task.title not in client.get("/supervision/daily/entry/", {"unit": "D02"}).content.decode().split("</form>", 1)[1]
+
+
+def test_a_form_naming_an_unknown_record_goes_back_with_the_field_named_and_writes_nothing(client, ops, road_task, units, fixed_today):
+    from chengyun.supervision.models import KeyTask
+
+    fixed_today(dt.date(2026, 4, 2))
+    client.force_login(ops)
+    client.post("/supervision/meetings/", {"date": "2026-04-02", "chair": "副区长"})
+    meeting = Meeting.objects.get()
+    back = {"HTTP_REFERER": f"/supervision/meetings/{meeting.pk}/", "follow": True}
+    decision = {"what": "decision", "text": "x", "owner_unit": "D01", "deadline": "2026-04-09"}
+    # An agenda item that is not this meeting's, or not a number, used to be dropped (or a 500).
+    for item in ("987654", "abc"):
+        r = client.post(f"/supervision/meetings/{meeting.pk}/", {**decision, "item": item}, **back)
+        assert r.status_code == 200 and f"本次会议的议题 {item} 不存在" in r.content.decode()
+    r = client.post(f"/supervision/meetings/{meeting.pk}/", {**decision, "owner_unit": "NOPE"}, **back)
+    assert "责任单位 NOPE 不存在" in r.content.decode()
+    r = client.post(f"/supervision/meetings/{meeting.pk}/", {**decision, "owner_unit": ""}, **back)
+    assert "请选择责任单位" in r.content.decode()
+    assert not Decision.objects.exists()
+    new = {"title": "x", "source": "leader", "category": "other", "lead_unit": "D01", "deadline": "2026-06-30"}
+    back = {"HTTP_REFERER": "/supervision/tasks/new/", "follow": True}
+    # A leader who is not among the district leaders offered used to be dropped silently.
+    r = client.post("/supervision/tasks/new/", {**new, "leader": ops.person.pk}, **back)
+    assert f"分管区领导 {ops.person.pk} 不存在" in r.content.decode()
+    r = client.post("/supervision/tasks/new/", {**new, "cooperating": ["S01", "NOPE"]}, **back)
+    assert "协办单位 NOPE 不存在" in r.content.decode()
+    r = client.post("/supervision/tasks/new/", {**new, "lead_unit": "NOPE"}, **back)
+    assert "牵头单位 NOPE 不存在" in r.content.decode()
+    r = client.post("/supervision/tasks/new/", {**new, "lead_unit": ""}, **back)
+    assert "请选择牵头单位" in r.content.decode()
+    assert KeyTask.objects.count() == 1
+    # Completing a milestone the task does not have (or one not a number) is a message, not a 404 or a 500.
+    for milestone in ("987654", "abc"):
+        r = client.post(f"/supervision/tasks/{road_task.pk}/action", {"action": "complete_milestone", "milestone": milestone},
+                        HTTP_REFERER=f"/supervision/tasks/{road_task.pk}/", follow=True)
+        assert r.status_code == 200 and f"节点 {milestone} 不存在" in r.content.decode()
+    assert not road_task.milestones.filter(done_on__isnull=False).exists()
+
+
+def test_a_date_the_meeting_pages_cannot_read_goes_back_with_each_pages_message(client, ops, road_task, units, fixed_today):
+    fixed_today(dt.date(2026, 4, 2))
+    client.force_login(ops)
+    r = client.post("/supervision/meetings/", {"date": "2026-04-31", "chair": "副区长"}, HTTP_REFERER="/supervision/meetings/", follow=True)
+    assert "会议日期格式有误" in r.content.decode() and not Meeting.objects.exists()
+    client.post("/supervision/meetings/", {"date": "2026-04-02", "chair": "副区长"})
+    meeting = Meeting.objects.get()
+    r = client.post(f"/supervision/meetings/{meeting.pk}/", {"what": "decision", "text": "x", "owner_unit": "D01", "deadline": "下周"},
+                    HTTP_REFERER=f"/supervision/meetings/{meeting.pk}/", follow=True)
+    assert r.redirect_chain[-1][0] == f"/supervision/meetings/{meeting.pk}/" and "完成时限格式有误" in r.content.decode()
+    assert not Decision.objects.exists()

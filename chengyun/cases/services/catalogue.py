@@ -86,11 +86,7 @@ def import_catalogue(user: Any, data: bytes, filename: str = "", *, dry_run: boo
                 report.created.append(label)
                 old_conditions = {}
             else:
-                before = audit.snapshot(cat)
-                for k, v in values.items():
-                    setattr(cat, k, v)
-                cat.save()
-                if audit.updated(cat, before, verb="import_catalogue"):
+                if audit.save_changes(cat, values, verb="import_catalogue"):
                     report.updated.append(label)
                 old_conditions = {c.text: c for c in cat.conditions.all()}
             kept = set()

@@ -13,6 +13,7 @@ from chengyun.core.workcalendar import UNITS
 from chengyun.geo.models import Unit
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from .. import workflow
 from ..models import Attachment, Case, CaseEvent, FilingCondition
@@ -138,19 +139,15 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
         case.verified = bool(verified)
         data["verified"] = case.verified
     elif a == "file":
-        try:
-            cond = FilingCondition.objects.get(pk=int(fields["condition_id"]), category=case.category)
-        except (FilingCondition.DoesNotExist, ValueError, TypeError):
-            raise Invalid("立案条件不属于该案件的小类", code="bad_condition", detail={"field": "condition_id"}) from None
+        cond = referenced(FilingCondition.objects.filter(category=case.category), fields["condition_id"], what="该案件小类的立案条件",
+                          field="condition_id", optional=False, code="bad_condition")
         case.condition = cond
         case.filed_at = now
         data["condition"] = cond.text
         data["limit"] = cond.limit_text
     elif a == "dispatch":
-        try:
-            unit = Unit.objects.get(pk=int(fields["unit_id"]), active=True)
-        except (Unit.DoesNotExist, ValueError, TypeError):
-            raise Invalid("责任单位不存在或已停用", code="bad_unit", detail={"field": "unit_id"}) from None
+        unit = referenced(Unit.objects.filter(active=True), fields["unit_id"], what="在用的责任单位", field="unit_id", optional=False,
+                          code="bad_unit")
         if case.condition is None:
             raise Conflict("案件尚未确定立案条件，不能派遣", code="no_condition")
         case.unit = unit
@@ -230,9 +227,8 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
         if case.unit_id:
             extra_notify.append((_users_with_roles({R.DEPT_HANDLER}, person__unit_id=case.unit_id), f"案件 {case.number} 被督办"))
     elif a == "merge":
-        target = Case.objects.select_for_update().filter(number=str(fields["target"]).strip()).first()
-        if target is None or target.pk == case.pk:
-            raise Invalid("合并目标案件不存在", code="bad_target", detail={"field": "target"})
+        target = referenced(Case.objects.select_for_update().exclude(pk=case.pk), str(fields["target"]), what="合并目标案件", field="target",
+                            lookup="number", optional=False, code="bad_target")
         if target.status in workflow.TERMINAL:
             raise Conflict(f"目标案件 {target.number} 已{target.status_label}，不能合并", code="target_closed")
         tbefore = audit.snapshot(target)

@@ -21,10 +21,11 @@ from pyproj import Geod
 from shapely.geometry import LineString, mapping, shape
 
 from chengyun.core import audit
-from chengyun.core.errors import Invalid, NotFound
+from chengyun.core.errors import Invalid
 from chengyun.core.importing import ImportOutcome
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 from chengyun.standards import cjj181
 
 from .. import index
@@ -485,9 +486,7 @@ def add_sources(user: Any, rows: Iterable[dict]) -> list[Source]:
 
 
 def record_overflow(user: Any, node_code: str, *, occurred_at: dt.datetime, source: str = "", note: str = "") -> OverflowRecord:
-    node = Node.objects.filter(code=node_code).first()
-    if node is None:
-        raise NotFound(f"节点 {node_code} 不存在")
+    node = referenced(Node.objects, node_code, what="节点", field="node_code", lookup="code", optional=False, code="unknown_node")
     if user is not None:
         policy.require_role(user, R.ALL_ROLES, "请先登录")
     with transaction.atomic():

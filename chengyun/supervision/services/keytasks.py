@@ -13,6 +13,7 @@ from chengyun.core import audit
 from chengyun.core.errors import Conflict, Invalid
 from chengyun.geo.models import Street, Unit
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 from chengyun.people.models import Person
 
 from .. import metrics
@@ -92,6 +93,11 @@ def _next_code(year: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
+def _check_metric_street(code: str) -> None:
+    """The street a metric is read for is kept as its code; an unknown code is refused, naming the field."""
+    referenced(Street.objects, code, what="街道编码", field="metric_street", lookup="code", code="unknown_street")
+
+
 def _check_metric(metric_key: str) -> None:
     if metric_key and metrics.get(metric_key) is None:
         known = "、".join(m.key for m in metrics.all_metrics()) or "无"
@@ -123,8 +129,7 @@ def create_task(user: Any, *, title: str, source: str, category: Any, lead_unit:
     for s in specs:
         _check_milestone(s.name, s.planned_date, s.weight, start, deadline)
     _check_metric(metric_key)
-    if metric_street and not Street.objects.filter(code=metric_street).exists():
-        raise Invalid(f"街道编码 {metric_street} 不存在", code="unknown_street")
+    _check_metric_street(metric_street)
     with transaction.atomic():
         task = KeyTask(title=title[:200], source=src, category=cat, description=description, lead_unit=lead_unit,
                        responsible_leader=responsible_leader, start_date=start, deadline=deadline,
@@ -177,8 +182,7 @@ def update_task(user: Any, task: KeyTask, **changes: Any) -> KeyTask:
                     raise Invalid("请填写任务名称", code="title_required")
             elif name == "metric_street":
                 value = value or ""
-                if value and not Street.objects.filter(code=value).exists():
-                    raise Invalid(f"街道编码 {value} 不存在", code="unknown_street")
+                _check_metric_street(value)
             if name == "cooperating_units":
                 task.cooperating_units.set(value)
             else:
