@@ -22,7 +22,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chengyun.core import audit
-from chengyun.core.errors import Invalid, NotFound
+from chengyun.core.errors import Invalid
+from chengyun.people.lookup import referenced
 from chengyun.people import policy
 
 from .models import Node, OverflowRecord
@@ -93,9 +94,7 @@ def enter_overflow(user: Any, node_code: str, *, occurred_at: dt.datetime | None
                    peak_lps: float | None = None, note: str = "", source: str = "巡查") -> OverflowRecord:
     """An overflow seen where nothing measures it, entered by the network's owner unit (or the
     ops center). It has no alert; ``from_alert`` is false."""
-    node = Node.objects.filter(code=(node_code or "").strip()).first()
-    if node is None:
-        raise NotFound(f"节点 {node_code} 不存在", code="unknown_node")
+    node = referenced(Node.objects, node_code, what="节点", field="node", lookup="code", optional=False, code="unknown_node")
     if user is not None:
         policy.require_create(user, OverflowRecord, unit_id=node.owner_id, message="只有管网权属单位或城运中心可以登记冒溢")
     if occurred_at is None:

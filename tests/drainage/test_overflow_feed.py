@@ -128,7 +128,8 @@ def test_manual_entry_and_the_api_say_where_a_record_came_from(cso, api_client, 
     assert len(rows) == 1 and rows[0]["from_alert"] and rows[0]["alert_url"].startswith("/water/alerts/") and rows[0]["open"]
     assert client.get(f"drainage/overflows/{manual['id']}").json()["source"] == "巡查"
     # Bad input: 4xx naming the field, nothing written.
-    assert client.post("drainage/overflows", {"node": "NOPE", "occurred_at": "2026-11-19T21:30:00"}).status_code == 404
+    unknown = client.post("drainage/overflows", {"node": "NOPE", "occurred_at": "2026-11-19T21:30:00"})
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_node" and unknown.json()["detail"]["field"] == "node"
     bad = client.post("drainage/overflows", {"node": "W1", "occurred_at": "2026-11-19T21:30:00", "ended_at": "2026-11-19T20:00:00"})
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "ended_at"
     # Another unit's handler may read but not enter.
