@@ -101,6 +101,7 @@ CHENGYUN_APPS = [
     "chengyun.water",
     "chengyun.demo",
     "chengyun.drainage", "chengyun.roads",
+    "chengyun.renewal",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
