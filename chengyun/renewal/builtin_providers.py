@@ -83,3 +83,9 @@ def compounds_without_management(year: int, unit_kind: str) -> dict[str, float]:
 def register_all() -> None:
     providers.register("drainage.severe_waterlogging_points", "严重易涝积水点数量（排水管网冒溢记录）", severe_waterlogging_points)
     providers.register("geo.compounds_without_management", "未实施物业管理的小区数量（小区登记）", compounds_without_management)
+    from .services.layers import coverage_provider
+
+    providers.register("layers.park_coverage", "公园绿化活动场地服务半径覆盖率（图层计算）", coverage_provider("park"))
+    providers.register("layers.fire_station_coverage", "城市消防站服务半径覆盖率（图层计算）", coverage_provider("fire_station"))
+    providers.register("layers.middle_school_coverage", "中学服务半径覆盖率（图层计算）", coverage_provider("middle_school"))
+    providers.register("layers.life_circle_coverage", "十五分钟生活圈达标率（图层计算）", coverage_provider("life_circle"))
