@@ -13,7 +13,6 @@ class RenewalConfig(AppConfig):
     api_prefix = "renewal"
     nav = [
         NavItem(_("城市体检"), "renewal:dashboard", order=48),
-        NavItem(_("体检问题台账"), "renewal:problems", order=49),
     ]
 
     def ready(self) -> None:

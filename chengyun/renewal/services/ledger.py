@@ -31,8 +31,9 @@ FINEST_FIRST = ("building", "compound", "community", "street", "district")
 
 
 def default_deadline(year: int) -> dt.date:
+    """The last day of the month `RENEWAL_PROBLEM_DEADLINE_MONTHS` (default 12) after the check year."""
     months = int(getattr(settings, "RENEWAL_PROBLEM_DEADLINE_MONTHS", 12))
-    y, m = divmod(12 + months - 1, 12)
+    y, m = divmod(12 + months, 12)  # the month after the deadline month, 0-based
     return dt.date(year + y, m + 1, 1) - dt.timedelta(days=1)
 
 
@@ -222,8 +223,11 @@ def to_key_task(user: Any, problem: Problem, *, lead_unit: Unit | None = None, d
     if lead is None:
         raise Invalid("请选择牵头单位", code="lead_unit_required", detail={"field": "lead_unit"})
     with transaction.atomic():
+        if deadline is None:
+            # A task cannot end before it starts: an overdue problem gets a month from today.
+            deadline = max(problem.deadline or default_deadline(problem.year), supervision.today() + dt.timedelta(days=30))
         task = supervision.create_task(user, title=title or f"体检问题整改：{problem.title}", source="checkup", category="checkup",
-                                       lead_unit=lead, deadline=deadline or problem.deadline or default_deadline(problem.year),
+                                       lead_unit=lead, deadline=deadline,
                                        description=problem.description, links=[("renewal.problem", problem.code)])
         before = audit.snapshot(problem)
         problem.supervision_task = task.code
