@@ -42,3 +42,9 @@ class RenewalConfig(AppConfig):
         from . import builtin_providers
 
         builtin_providers.register_all()
+
+        from chengyun.reports import kinds
+
+        from . import reporting
+
+        kinds.register(reporting.HEALTH_CHECK)
