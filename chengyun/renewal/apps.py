@@ -11,6 +11,8 @@ class RenewalConfig(AppConfig):
     verbose_name = _("城市体检与更新")
     api_router = "chengyun.renewal.api.router"
     api_prefix = "renewal"
+    demo_generator = "chengyun.renewal.demo.generate"
+    demo_order = 62  # after drainage (60): the waterlogging indicator reads its overflow records
     nav = [
         NavItem(_("城市体检"), "renewal:dashboard", order=48),
     ]
