@@ -6,9 +6,10 @@
   if (!el) { return; }
   var select = document.getElementById("choropleth-indicator");
   var unitSelect = document.getElementById("choropleth-unit");
-  var map = L.map(el, { preferCanvas: true });
+  var map = L.map(el);
   if (el.dataset.tileUrl) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
   var layer = null;
+  var labels = L.layerGroup().addTo(map);
   var colours = { met: "#66bb6a", unmet: "#e57373" };
   function fmt(v) { return v === null || v === undefined ? "—" : (Math.round(v * 100) / 100).toString(); }
   function load() {
@@ -16,6 +17,7 @@
       "&unit_kind=" + encodeURIComponent(unitSelect.value);
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       if (layer) { map.removeLayer(layer); }
+      labels.clearLayers();
       var unit = fc.indicator.unit || "";
       layer = L.geoJSON(fc, {
         style: function (f) {
@@ -27,9 +29,9 @@
             (p.previous !== null ? " " + gettext("上年") + " " + fmt(p.previous) + unit : "") + (p.arrow ? " " + p.arrow : "");
           l.bindTooltip(text);
           if (p.arrow) {
-            l.bindTooltip(p.arrow, { permanent: true, direction: "center", className: "choropleth-label" });
-            l.on("mouseover", function () { l.setTooltipContent(text); });
-            l.on("mouseout", function () { l.setTooltipContent(p.arrow); });
+            // The year-on-year arrow sits at the area's centre (▲ better, ▼ worse, ＝ same).
+            var icon = L.divIcon({ className: "choropleth-label tr-" + p.trend, html: p.arrow, iconSize: [20, 20] });
+            L.marker(l.getBounds().getCenter(), { icon: icon, interactive: false, keyboard: false }).addTo(labels);
           }
         }
       }).addTo(map);
