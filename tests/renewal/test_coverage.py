@@ -156,3 +156,19 @@ def test_layer_upload_api_reads_geojson_and_zipped_shapefile(office, client, tmp
                                               "code": "FAC2", "name": "设施", "kind": "facility"})
     assert r.status_code == 422 and r.json()["detail"]["errors"][0]["field"] == "facility_kind"
     assert client.get("/api/v1/renewal/layers").json()[0]["code"] in ("FAC", "PARK")
+
+
+def test_coverage_is_computed_once_per_layer_state(spatial_layers, office, monkeypatch):
+    calls = []
+    real = layers.parcel_covered_area
+    monkeypatch.setattr(layers, "parcel_covered_area", lambda *a: calls.append(a[0]) or real(*a))
+    layers._computed.clear()
+    provide = layers.coverage_provider("park")
+    for kind in ("community", "street", "district"):
+        provide(2025, kind)
+    assert calls == ["park"]
+    # A re-upload of the park layer (the small park grows past 2,000 m²) is seen at once.
+    _load(office, "PARK", "park", [(box(101.705, 36.505, 101.706, 36.506), {"code": "G1"}),
+                                   (box(101.7312, 36.505, 101.7313, 36.5059), {"code": "G2", "area_m2": 2500})])
+    assert provide(2025, "community")[f"{DIVISION}002001"] == 100.0
+    assert calls == ["park", "park"]

@@ -161,3 +161,29 @@ def test_problem_api_flow(year_2025, office, api_client):
     r = api_client.post(f"renewal/problems/{pid}/return", {"note": ""})
     assert r.status_code == 422 and r.json()["detail"]["field"] == "note"
     assert api_client.post(f"renewal/problems/{pid}/close", {"note": "复核通过"}).json()["state"] == workflow.CLOSED
+
+
+def test_case_task_and_photo_endpoints(year_2025, office, make_user, api_client, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ledger.generate_from_measurements(office, 2025)
+    p = Problem.objects.get(community__code=C11)
+    Problem.objects.filter(pk=p.pk).update(lng=101.705, lat=36.505)
+    r = api_client.as_user(office).post(f"renewal/problems/{p.id}/case", {"category_code": "0136"})
+    assert r.status_code == 201
+    case = Case.objects.get(number=r.json()["case"])
+    assert case.source == "healthcheck"
+    assert AuditEntry.objects.filter(object_type="renewal.problemremedy", action="create").exists()
+    r = api_client.post(f"renewal/problems/{p.id}/task", {})
+    assert r.status_code == 403  # the office is not the ops centre
+    leader = make_user(R.DISTRICT_LEADER)
+    r = api_client.as_user(leader).post(f"renewal/problems/{p.id}/task", {"lead_unit": "D02"})
+    assert r.status_code == 201 and r.json()["task"].startswith("DB")
+    client.force_login(office)
+    r = client.post(f"/api/v1/renewal/problems/{p.id}/photos", {"files": [SimpleUploadedFile("a.jpg", _jpeg(), "image/jpeg")]})
+    assert r.status_code == 201 and p.photos.count() == 1
+    assert AuditEntry.objects.filter(object_type="renewal.problemphoto", action="create").count() == 1
+    outsider = make_user(R.COMMUNITY_GRID_WORKER, unit="S02", communities=[C21])
+    client.force_login(outsider)
+    r = client.post(f"/api/v1/renewal/problems/{p.id}/photos", {"files": [SimpleUploadedFile("a.jpg", _jpeg(), "image/jpeg")]})
+    assert r.status_code == 404 and p.photos.count() == 1

@@ -290,17 +290,44 @@ def by_unit(parcels: Parcels, covered: np.ndarray, unit_kind: str) -> dict[str, 
     return out
 
 
+# One computation serves the community, street and district values of a "compute" run; it is
+# kept until a layer changes (a re-upload moves uploaded_at) or the radii settings change.
+_computed: dict[str, tuple[Any, tuple[Parcels, np.ndarray]]] = {}
+
+
+def _layers_stamp() -> tuple:
+    from django.db.models import Count, Max, Sum
+
+    agg = Layer.objects.aggregate(n=Count("id"), last=Max("uploaded_at"), features=Sum("feature_count"))
+    return agg["n"], agg["last"], agg["features"], repr(sorted(config().items()))
+
+
+def covered_by_parcel(indicator: str) -> tuple[Parcels, np.ndarray] | None:
+    """(parcels, covered area per parcel) for "park", "fire_station", "middle_school" or "life_circle"."""
+    stamp = _layers_stamp()
+    hit = _computed.get(indicator)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    parcels = residential_parcels()
+    if parcels is None:
+        return None
+    if indicator == "life_circle":
+        served, _ = life_circle_served(parcels)
+        covered = np.where(served, parcels.areas, 0.0)
+    else:
+        covered = parcel_covered_area(indicator, parcels)
+    _computed[indicator] = (stamp, (parcels, covered))
+    return parcels, covered
+
+
 def coverage_provider(indicator: str):
     def provide(year: int, unit_kind: str) -> dict[str, float]:
-        parcels = residential_parcels()
-        if parcels is None or unit_kind not in ("community", "street", "district"):
+        if unit_kind not in ("community", "street", "district"):
             return {}
-        if indicator == "life_circle":
-            served, _ = life_circle_served(parcels)
-            covered = np.where(served, parcels.areas, 0.0)
-        else:
-            covered = parcel_covered_area(indicator, parcels)
-        return by_unit(parcels, covered, unit_kind)
+        found = covered_by_parcel(indicator)
+        if found is None:
+            return {}
+        return by_unit(found[0], found[1], unit_kind)
 
     return provide
 
