@@ -21,8 +21,8 @@ TARGETS = {"IND-COMM-012": 60, "IND-BLOCK-001": 90, "IND-BLOCK-002": 80, "IND-BL
            "IND-CITY-019": 95, "IND-CITY-021": 60}
 CITY_VALUES = {"IND-CITY-001": 2.1, "IND-CITY-002": 0.18, "IND-CITY-003": 6.9, "IND-CITY-004": 12.4, "IND-CITY-009": 0.0,
                "IND-CITY-012": 6, "IND-CITY-018": 72.5}
-FACILITIES = {"fire_station": 3, "middle_school": 5, "primary_school": 8, "kindergarten": 10, "elderly_care": 8, "clinic": 8,
-              "community_service": 12, "market": 9, "sports": 6, "culture": 5}
+FACILITIES = {"fire_station": 3, "middle_school": 8, "primary_school": 10, "kindergarten": 12, "elderly_care": 12, "clinic": 12,
+              "community_service": 14, "market": 14, "sports": 10, "culture": 8}
 
 
 def generate(ctx: DemoContext) -> None:

@@ -121,3 +121,12 @@ def test_responsible_department_changes_only_its_targets(office, units, make_use
     assert (ind.target_value, ind.name) == (2, "存在楼道安全隐患的住宅数量")
     with pytest.raises(Invalid):
         indicators.update_indicator(office, ind, computed_by="no.such.provider")
+
+
+def test_department_by_specialty_prefers_the_district_department(office, units):
+    from chengyun.geo.models import Unit
+
+    Unit.objects.create(code="C03", name="绿源园林养护有限公司", kind=Unit.Kind.CONTRACTOR, specialty="园林")
+    garden = Unit.objects.create(code="D06", name="区园林绿化服务中心", kind=Unit.Kind.DEPARTMENT, specialty="园林")
+    s = indicators.load_national_set(office, 2025)
+    assert s.indicators.get(code="IND-BLOCK-005").responsible_unit == garden

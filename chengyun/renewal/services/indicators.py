@@ -35,9 +35,16 @@ def _department(value: Any) -> Unit | None:
     text = str(value or "").strip()
     if not text:
         return None
-    return (Unit.objects.filter(code=text).first() or Unit.objects.filter(name=text).first()
-            or Unit.objects.filter(short_name=text).first()
-            or Unit.objects.filter(specialty=text, active=True).order_by("kind", "code").first())
+    found = Unit.objects.filter(code=text).first() or Unit.objects.filter(name=text).first() or Unit.objects.filter(short_name=text).first()
+    if found is not None:
+        return found
+    # By specialty: the district department first (园林 → 园林绿化服务中心, not the contractor), then a utility.
+    by_specialty = Unit.objects.filter(specialty=text, active=True)
+    for kind in (Unit.Kind.DEPARTMENT, Unit.Kind.UTILITY, Unit.Kind.OPS_CENTER):
+        hit = by_specialty.filter(kind=kind).order_by("code").first()
+        if hit is not None:
+            return hit
+    return by_specialty.order_by("code").first()
 
 
 def create_set(user: Any, *, year: int, name: str, note: str = "") -> IndicatorSet:
