@@ -115,6 +115,7 @@ CHENGYUN_APPS = [
     "chengyun.demo",
     "chengyun.drainage", "chengyun.roads",
     "chengyun.ops",
+    "chengyun.renewal",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",

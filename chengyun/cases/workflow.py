@@ -77,6 +77,7 @@ SOURCES: dict[str, str] = {
     "hotline": "12345 热线",
     "leader": "领导交办",
     "sensor": "感知设备告警",
+    "healthcheck": "城市体检",
 }
 # Reports from people outside the district's own patrols are checked on site before filing.
 NEEDS_VERIFICATION = frozenset({"public", "hotline", "drone"})
@@ -90,6 +91,8 @@ SOURCE_ROLES: dict[str, frozenset[str] | None] = {
     "hotline": frozenset({R.OPS_ACCEPTOR, R.OPS_SHIFT_LEADER}),
     "leader": frozenset({R.DISTRICT_LEADER, R.OPS_SHIFT_LEADER}),
     "sensor": frozenset({R.SYSADMIN}),
+    # A health-check problem turned into a case by the people who work the problem ledger.
+    "healthcheck": frozenset({R.DEPT_HANDLER, R.STREET_CHIEF, R.COMMUNITY_GRID_WORKER, R.OPS_GRID_WORKER}),
 }
 
 # -- transitions -----------------------------------------------------------------------------

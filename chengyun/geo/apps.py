@@ -23,7 +23,7 @@ class GeoConfig(AppConfig):
         from chengyun.people import policy
         from chengyun.people import roles as R
 
-        from .models import Community, District, Grid, Street, Unit, UnitContact
+        from .models import Community, Compound, District, Grid, Street, Unit, UnitContact
 
         boundaries = policy.Rule(read=R.ALL_ROLES, everyone_reads=True)
         for model in (District, Street, Community, Grid):
@@ -31,3 +31,8 @@ class GeoConfig(AppConfig):
         # Everyone reads the unit directory; a unit's own people keep its address and contacts.
         policy.register(Unit, policy.Rule(read=R.ALL_ROLES, write=R.ALL_ROLES, unit="id", everyone_reads=True))
         policy.register(UnitContact, policy.Rule(read=R.ALL_ROLES, write=R.ALL_ROLES, unit="unit_id", everyone_reads=True))
+        # The compound register is reference data everyone reads; the people of its community
+        # or street (and administrators) keep it.
+        policy.register(Compound, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.STREET_CHIEF, R.COMMUNITY_GRID_WORKER}),
+                                              area={"community": "community_id", "street": "community__street_id"},
+                                              everyone_reads=True))

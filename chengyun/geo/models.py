@@ -120,3 +120,44 @@ class UnitContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.phone}"
+
+
+class Compound(models.Model):
+    """住宅小区: the platform-wide register of residential compounds.
+
+    Shared by every module that works per compound (city health check, renewal, property
+    management); it says what a compound is, not what any one module does with it.
+    """
+
+    class ManagementMode(models.TextChoices):
+        PROFESSIONAL = "professional", _("专业物业")
+        COMMUNITY_CLEANING = "community_cleaning", _("社区保洁")
+        COMMUNITY_QUASI = "community_quasi", _("社区准物业")
+        NONE = "none", _("无物业")
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("小区名称"), max_length=100)
+    community = models.ForeignKey(Community, verbose_name=_("所属社区"), on_delete=models.PROTECT, related_name="compounds")
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    built_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
+    buildings = models.PositiveIntegerField(_("楼栋数"), default=0)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    floor_area_m2 = models.FloatField(_("建筑面积（平方米）"), default=0)
+    management_mode = models.CharField(_("物业管理方式"), max_length=20, choices=ManagementMode.choices, default=ManagementMode.NONE)
+    property_company = models.CharField(_("物业服务企业"), max_length=100, blank=True)
+    geometry = models.TextField(_("范围（GeoJSON）"), blank=True)
+    lng = models.FloatField(_("中心点经度"), null=True, blank=True)
+    lat = models.FloatField(_("中心点纬度"), null=True, blank=True)
+    active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("住宅小区")
+        verbose_name_plural = _("住宅小区")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def shape(self):
+        return shape(json.loads(self.geometry)) if self.geometry else None
