@@ -43,3 +43,4 @@ class RenewalConfig(AppConfig):
         from . import builtin_providers
 
         builtin_providers.register_all()
+        from .portfolio_setup import register_portfolio_policy; register_portfolio_policy()  # noqa: E702 — the portfolio half
