@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from chengyun.core.errors import Invalid, NotFound
@@ -107,7 +107,7 @@ def create_project(request, payload: ProjectIn):
     data = payload.dict()
     targets, funding = data.pop("targets"), data.pop("funding")
     p = portfolio.create_project(request.user, targets=targets, funding=funding, **data)
-    return 201, project_out(Project.objects.get(pk=p.pk), detail=True)
+    return Status(201, project_out(Project.objects.get(pk=p.pk), detail=True))
 
 
 @router.get("/projects/{project_id}", response=dict, summary="更新项目详情")
@@ -161,7 +161,7 @@ class ProgressIn(Schema):
 @router.post("/projects/{project_id}/progress", response={201: dict}, summary="报告项目进展")
 def post_progress(request, project_id: int, payload: ProgressIn):
     r = portfolio.report_progress(request.user, _project(request, project_id), **payload.dict())
-    return 201, {"id": r.id, "percent": r.percent, "reported_on": r.reported_on}
+    return Status(201, {"id": r.id, "percent": r.percent, "reported_on": r.reported_on})
 
 
 class ProblemLinkIn(Schema):
@@ -174,7 +174,7 @@ def post_problem(request, project_id: int, payload: ProblemLinkIn):
     problem = access.get_visible(request.user, Problem.objects.all(), code=payload.problem)
     remedy = portfolio.link_problem(request.user, p, problem)
     problem.refresh_from_db()
-    return 201, {"problem": problem.code, "state": problem.state, "accepted": remedy.accepted_at is not None}
+    return Status(201, {"problem": problem.code, "state": problem.state, "accepted": remedy.accepted_at is not None})
 
 
 class CompoundsIn(Schema):
@@ -197,7 +197,7 @@ class AssetIn(Schema):
 @router.post("/projects/{project_id}/assets", response={201: dict}, summary="关联资产（排水管段、管线图层要素）")
 def post_asset(request, project_id: int, payload: AssetIn):
     a = portfolio.link_asset(request.user, _project(request, project_id), **payload.dict())
-    return 201, {"kind": a.kind, "code": a.code, "length_m": a.length_m}
+    return Status(201, {"kind": a.kind, "code": a.code, "length_m": a.length_m})
 
 
 class SuperviseIn(Schema):
@@ -215,7 +215,7 @@ def post_supervise(request, project_id: int, payload: SuperviseIn):
         if unit is None:
             raise Invalid(f"单位 {payload.lead_unit} 不存在", code="unknown_unit", detail={"field": "lead_unit"})
     task = portfolio.supervise(request.user, _project(request, project_id), deadline=payload.deadline, lead_unit=unit)
-    return 201, {"task": task.code, "metric_key": task.metric_key}
+    return Status(201, {"task": task.code, "metric_key": task.metric_key})
 
 
 class ConsultationIn(Schema):
@@ -230,7 +230,7 @@ class ConsultationIn(Schema):
 @router.post("/projects/{project_id}/consultations", response={201: dict}, summary="三问于民：记录居民征询")
 def post_consultation(request, project_id: int, payload: ConsultationIn):
     c = participation.record_consultation(request.user, _project(request, project_id), **payload.dict())
-    return 201, {"id": c.id, "stage": c.stage, "favourable_rate": c.favourable_rate}
+    return Status(201, {"id": c.id, "stage": c.stage, "favourable_rate": c.favourable_rate})
 
 
 class SupervisorIn(Schema):
@@ -243,7 +243,7 @@ class SupervisorIn(Schema):
 @router.post("/projects/{project_id}/supervisors", response={201: dict}, summary="聘任居民监督员")
 def post_supervisor(request, project_id: int, payload: SupervisorIn):
     s = participation.appoint_supervisor(request.user, _project(request, project_id), **payload.dict())
-    return 201, {"id": s.id, "name": s.name}
+    return Status(201, {"id": s.id, "name": s.name})
 
 
 class TransitionIn(Schema):
@@ -327,7 +327,7 @@ def create_lift(request, payload: LiftIn):
         if project is None:
             raise Invalid(f"更新项目 {payload.project} 不存在", code="unknown_project", detail={"field": "project"})
     lift = lifts.create_lift(request.user, project=project, **data)
-    return 201, lift_out(lift, detail=True)
+    return Status(201, lift_out(lift, detail=True))
 
 
 @router.get("/lift-projects/{lift_id}", response=dict, summary="加装电梯项目详情")
@@ -371,7 +371,7 @@ class ObjectionIn(Schema):
 @router.post("/lift-projects/{lift_id}/objections", response={201: dict}, summary="公示期异议")
 def post_objection(request, lift_id: int, payload: ObjectionIn):
     o = lifts.add_objection(request.user, _lift(request, lift_id), **payload.dict())
-    return 201, {"id": o.id}
+    return Status(201, {"id": o.id})
 
 
 class MediationIn(Schema):
