@@ -72,8 +72,3 @@ def problem_action(request, problem_id: int, action: str, payload: ActionIn):
     problem = access.get_visible(request.user, Problem.objects.all(), pk=problem_id)
     problem = services.transition(request.user, problem, action, note=payload.note)
     return {"id": problem.id, "code": problem.code, "state": problem.state}
-
-
-from .api_portfolio import router as portfolio_router  # noqa: E402 — the portfolio half
-
-router.add_router("", portfolio_router)

@@ -10,6 +10,7 @@ from . import project_types as pt
 from . import project_workflow as pw
 
 PER_AREA = ("community", "street", "district")
+_mounted = False
 
 
 def register_portfolio_policy() -> None:
@@ -43,10 +44,32 @@ def register_portfolio_policy() -> None:
 
 
 def register_hooks() -> None:
+    from django.apps import apps
+    from django.utils.translation import gettext_lazy as _
+
+    from chengyun.core.registry import NavItem
+
     from . import providers
+    from .api import router
+    from .api_portfolio import router as portfolio_router
     from .services import portfolio, register_project_resolver
 
+    # Mounted here rather than in api.py so the two halves of the app merge without touching
+    # each other's files: /api/v1/renewal/projects etc. sit beside the health-check endpoints.
+    global _mounted
+    if not _mounted:
+        router.add_router("", portfolio_router)
+        _mounted = True
+    config = apps.get_app_config("renewal")
+    if not any(item.url_name == "renewal:projects" for item in config.nav):
+        config.nav = [*config.nav, NavItem(_("城市更新项目库"), "renewal:projects", order=50)]
     register_project_resolver(portfolio.resolve)
+    try:  # the health-check report's chapter 城市更新项目库 (renewal.reporting, when present)
+        from . import reporting
+    except ImportError:
+        pass
+    else:
+        reporting.register_projects(portfolio.report_source)
     providers.register("renewal.old_gas_mains_renewal_rate", "老旧燃气管网改造完成率（更新项目库）", old_gas_mains_renewal_rate)
     providers.register("renewal.parking_space_gap", "停车泊位缺口数（泊位供给与需求）", parking_space_gap)
     providers.register("renewal.charger_gap", "新能源汽车充电桩缺口数（泊位与充电桩）", charger_gap)

@@ -6,3 +6,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("problems/", views.problems, name="problems"),
 ]
+
+from . import views_portfolio  # noqa: E402 — the portfolio half's pages
+
+urlpatterns += views_portfolio.urlpatterns

@@ -250,3 +250,18 @@ def test_report_rows_for_the_health_check_report(district, units):
     assert rows[0]["type_label"] == "燃气管网/设施更新" and rows[0]["targets"] == {2026: 1, 2027: 2}
     assert rows[0]["funding"]["central_budget"] == 300
     assert len(portfolio.report_rows()) == 2
+
+
+def test_report_source_rows_for_chapter_four(problem, office):
+    p = project("gas", name="燃气二期")
+    portfolio.link_problem(office, p, problem)
+    rows = portfolio.report_source(2026)
+    assert rows == [{"code": p.code, "name": "燃气二期", "type": "燃气管网/设施更新", "state": "谋划储备",
+                     "responsible_unit": "区住房和城乡建设局", "linked_problems": 1}]
+
+
+def test_portfolio_is_mounted_in_the_renewal_api_and_nav():
+    from django.apps import apps
+    from django.urls import reverse
+
+    assert reverse("api:api-root") and any(i.url_name == "renewal:projects" for i in apps.get_app_config("renewal").nav)

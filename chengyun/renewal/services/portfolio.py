@@ -562,7 +562,7 @@ def report_rows(year: int | None = None) -> list[dict[str, Any]]:
         info = pt.TYPES[p.type]
         main = info.main_metric
         rows.append({
-            "code": p.code, "name": p.name, "type": p.type, "type_label": str(info.label), "state": p.state,
+            "id": p.pk, "code": p.code, "name": p.name, "type": p.type, "type_label": str(info.label), "state": p.state,
             "state_label": str(pw.STATES[p.state]), "responsible_unit": p.responsible_unit.name if p.responsible_unit_id else "",
             "street": p.street.name if p.street_id else "", "start_year": p.start_year, "end_year": p.end_year,
             "scale": f"{p.metrics.get(main, 0)} {pt.METRICS[main].unit}",
@@ -571,6 +571,19 @@ def report_rows(year: int | None = None) -> list[dict[str, Any]]:
             "funding": {src: float(sum(f.amount_wan for f in p.funding.all() if f.source == src)) for src in pt.FUNDING_SOURCES},
         })
     return rows
+
+
+def report_source(year: int) -> list[dict[str, Any]]:
+    """The rows renewal.reporting.register_projects expects for chapter 四 (城市更新项目库):
+    code, name, type, state, responsible_unit, linked_problems — labels, ready to print."""
+    counts: dict[str, int] = {}
+    for key in ProblemRemedy.objects.filter(kind=ProblemRemedy.Kind.PROJECT).values_list("project_key", flat=True):
+        counts[key] = counts.get(key, 0) + 1
+    out = []
+    for r in report_rows(year):
+        out.append({"code": r["code"], "name": r["name"], "type": r["type_label"], "state": r["state_label"],
+                    "responsible_unit": r["responsible_unit"], "linked_problems": counts.get(f"renewal.project:{r['id']}", 0)})
+    return out
 
 
 def key_of(value: Any) -> str:
