@@ -120,6 +120,15 @@ class ProjectEvent(models.Model):
         verbose_name_plural = _("项目流转记录")
         ordering = ["project", "at", "id"]
 
+    @property
+    def to_label(self) -> str:
+        return str(pw.STATES.get(self.to_state, self.to_state))
+
+    @property
+    def action_label(self) -> str:
+        t = pw.TRANSITIONS.get(self.action)
+        return str(t.label) if t else self.action
+
 
 class ProjectAsset(models.Model):
     """An asset the project renews: a drainage pipe by its code, or a main (gas, water supply…)
