@@ -55,6 +55,20 @@ LIFT_VOTES = [
 ]
 
 
+# The app's demo generator as the registry sees it (set by portfolio_setup): the health-check
+# demo the app config declared, then this one.
+CHAINED = "chengyun.renewal.demo_portfolio.generate_with_health_check"
+HEALTH_CHECK_DEMO: str | None = None
+
+
+def generate_with_health_check(ctx: DemoContext) -> None:
+    from django.utils.module_loading import import_string
+
+    if HEALTH_CHECK_DEMO:
+        import_string(HEALTH_CHECK_DEMO)(ctx)
+    generate(ctx)
+
+
 def generate(ctx: DemoContext) -> None:
     from chengyun.geo.models import Community, Compound
 

@@ -63,6 +63,13 @@ def register_hooks() -> None:
     config = apps.get_app_config("renewal")
     if not any(item.url_name == "renewal:projects" for item in config.nav):
         config.nav = [*config.nav, NavItem(_("城市更新项目库"), "renewal:projects", order=50)]
+    # One demo generator per app: run the health-check demo (whatever the config names), then
+    # the portfolio's on the compounds and problems it made.
+    from . import demo_portfolio
+
+    if getattr(config, "demo_generator", None) != demo_portfolio.CHAINED:
+        demo_portfolio.HEALTH_CHECK_DEMO = getattr(config, "demo_generator", None)
+        config.demo_generator = demo_portfolio.CHAINED
     register_project_resolver(portfolio.resolve)
     try:  # the health-check report's chapter 城市更新项目库 (renewal.reporting, when present)
         from . import reporting

@@ -45,3 +45,15 @@ def test_portfolio_demo():
     before = Project.objects.count()
     demo_portfolio.generate(ctx)
     assert Project.objects.count() == before and "已存在" in logs[-1]
+
+
+def test_the_app_demo_generator_runs_the_health_check_demo_then_the_portfolio(monkeypatch):
+    from chengyun.core.registry import demo_generators
+
+    fns = dict(demo_generators())
+    assert fns["renewal"] is demo_portfolio.generate_with_health_check
+    calls = []
+    monkeypatch.setattr(demo_portfolio, "HEALTH_CHECK_DEMO", "builtins.print")
+    monkeypatch.setattr(demo_portfolio, "generate", lambda ctx: calls.append("portfolio"))
+    demo_portfolio.generate_with_health_check("ctx")
+    assert calls == ["portfolio"]
