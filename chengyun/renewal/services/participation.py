@@ -17,7 +17,18 @@ from chengyun.core.errors import Conflict, Invalid
 from .. import project_types as pt
 from .. import project_workflow as pw
 from ..models import Project, ResidentConsultation, ResidentSupervisor
-from .portfolio import require_project_write
+from .access import is_office
+
+
+def _require_local(user: Any, project: Project, model: type, message: str) -> None:
+    """Residents' participation is run by the community and street of the project and its
+    responsible unit (the model's policy Rule), or the renewal office."""
+    if user is None or is_office(user):
+        return
+    from chengyun.people import policy
+
+    policy.require_create(user, model, community_id=project.community_id, street_id=project.street_id,
+                          unit_id=project.responsible_unit_id, message=message)
 
 
 def eligible_built_before() -> int:
@@ -51,7 +62,7 @@ STAGE_STATES = {
 
 def record_consultation(user: Any, project: Project, *, stage: str, held_on: dt.date, households_reached: Any, responses: Any,
                         favourable: Any, summary: str = "") -> ResidentConsultation:
-    require_project_write(user, project, "您无权记录该项目的居民征询")
+    _require_local(user, project, ResidentConsultation, "您无权记录该项目的居民征询")
     _old_compound(project)
     if stage not in pt.CONSULTATION_STAGES:
         raise Invalid(f"未知的征询环节：{stage}", code="bad_stage", detail={"field": "stage"})
@@ -75,7 +86,7 @@ def record_consultation(user: Any, project: Project, *, stage: str, held_on: dt.
 
 
 def appoint_supervisor(user: Any, project: Project, *, name: str, appointed_on: dt.date, phone: str = "", building: str = "") -> ResidentSupervisor:
-    require_project_write(user, project, "您无权为该项目聘任居民监督员")
+    _require_local(user, project, ResidentSupervisor, "您无权为该项目聘任居民监督员")
     _old_compound(project)
     name = str(name or "").strip()
     if not name:
