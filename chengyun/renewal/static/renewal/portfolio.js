@@ -1,14 +1,13 @@
 /* Project portfolio page: map of projects, Gantt by year, funding by source (vendored Leaflet + ECharts). */
 (function () {
   "use strict";
-  var t = window.gettext || function (s) { return s; };
   var mapEl = document.getElementById("pf-map");
   if (!mapEl) { return; }
   var STATE_COLOURS = { reserve: "#7e8ea3", approved: "#5c6bc0", funded: "#8e24aa", tendering: "#f9a825",
     construction: "#ef6c00", accepted: "#2e7d32", operation: "#1b5e20", withdrawn: "#bdbdbd" };
 
   function drawMap(projects) {
-    var map = L.map(mapEl, { preferCanvas: true });
+    var map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25 });
     if (mapEl.dataset.tileUrl) { L.tileLayer(mapEl.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
     var layer = L.featureGroup();
     projects.forEach(function (p) {
@@ -42,7 +41,7 @@
       series: [
         // An invisible bar up to the start year (clipped by the axis minimum) carries the plan bar.
         { type: "bar", stack: "g", silent: true, itemStyle: { color: "transparent" }, data: rows.map(function (p) { return p.start_year; }) },
-        { type: "bar", stack: "g", name: t("计划期"), barWidth: 10,
+        { type: "bar", stack: "g", name: gettext("计划期"), barWidth: 10,
           data: rows.map(function (p) { return { value: p.end_year - p.start_year + 1, itemStyle: { color: STATE_COLOURS[p.state] } }; }) }
       ]
     });
@@ -65,7 +64,7 @@
     chart.setOption({
       tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
       grid: { left: 8, right: 8, top: 10, bottom: 40, containLabel: true },
-      xAxis: { type: "category", data: ys }, yAxis: { type: "value", name: t("万元") },
+      xAxis: { type: "category", data: ys }, yAxis: { type: "value", name: gettext("万元") },
       series: Object.keys(bySource).map(function (s) { return { name: s, type: "bar", stack: "f", data: ys.map(function (y) { return Math.round((bySource[s][y] || 0) * 100) / 100; }) }; })
     });
     window.addEventListener("resize", function () { chart.resize(); });
