@@ -265,3 +265,13 @@ def test_portfolio_is_mounted_in_the_renewal_api_and_nav():
     from django.urls import reverse
 
     assert reverse("api:api-root") and any(i.url_name == "renewal:projects" for i in apps.get_app_config("renewal").nav)
+
+
+def test_plan_period_cannot_shrink_below_its_targets(district, units):
+    p = project("gas")  # targets 2026 and 2027
+    with pytest.raises(Invalid) as e:
+        portfolio.update_project(None, p, end_year=2026)
+    assert e.value.code == "target_out_of_plan"
+    p.refresh_from_db()
+    assert p.end_year == 2028
+    assert portfolio.update_project(None, p, end_year=2027).end_year == 2027

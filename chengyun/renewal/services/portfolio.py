@@ -224,6 +224,10 @@ def update_project(user: Any, project: Project, **changes: Any) -> Project:
     end = values.get("end_year", project.end_year)
     if end < start:
         raise Invalid(f"计划完成年度 {end} 早于开始年度 {start}", code="bad_year", detail={"field": "end_year"})
+    outside = sorted(t.year for t in project.targets.all() if not start <= t.year <= end)
+    if outside:
+        raise Invalid(f"年度目标 {'、'.join(map(str, outside))} 将超出计划期（{start}—{end}），请先调整年度目标", code="target_out_of_plan",
+                      detail={"field": "end_year"})
     with transaction.atomic():
         before = audit.snapshot(project)
         for k, v in values.items():

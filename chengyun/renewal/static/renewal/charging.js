@@ -42,6 +42,8 @@
       L.marker([s.lat, s.lng], { icon: L.divIcon({ className: "", html: '<div style="width:12px;height:12px;background:' + c + ';border:2px solid #fff"></div>' }) })
         .bindTooltip((s.name || s.id) + "：" + gettext("容量") + " " + s.capacity + "，" + gettext("服务") + " " + s.served).addTo(layer);
     });
+    mapEl.dataset.view = view;
+    mapEl.dataset.markers = String(layer.getLayers().length);
     if (!fitted) { var b = layer.getBounds(); if (b.isValid()) { map.fitBounds(b, { padding: [20, 20] }); fitted = true; } }
   }
 

@@ -18,6 +18,7 @@
         .addTo(layer);
     });
     layer.addTo(map);
+    mapEl.dataset.markers = String(layer.getLayers().length);
     var b = layer.getBounds();
     if (b.isValid()) { map.fitBounds(b, { padding: [20, 20] }); } else { map.setView([36.62, 101.78], 13); }
     mapEl.classList.add("loaded");
