@@ -12,17 +12,6 @@ from chengyun.renewal import services, workflow
 from chengyun.renewal.models import ProblemRemedy
 
 
-@pytest.fixture(autouse=True)
-def _every_project_key_is_a_completed_project(monkeypatch):
-    """The ledger's contract on its own: the portfolio's real resolver (registered from
-    apps.ready) is exercised in test_portfolio_projects.py."""
-    from types import SimpleNamespace
-
-    from chengyun.renewal.services import problems
-
-    monkeypatch.setattr(problems, "_project_resolver", lambda key: SimpleNamespace(label=key, url="", completed=True))
-
-
 def test_project_remedy_accepted_then_rechecked_closes(problem, office, make_user):
     remedy = services.link_remedy(office, problem, project_key="renewal.project:7")
     problem.refresh_from_db()
