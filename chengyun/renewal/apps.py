@@ -22,6 +22,7 @@ class RenewalConfig(AppConfig):
         from chengyun.people import roles as R
 
         from . import models as m
+        from .portfolio_setup import register_portfolio_policy; register_portfolio_policy()  # noqa: E702 — the portfolio half
 
         # Indicator sets and layers are the district's reference data: everyone reads them; the
         # health-check office (services.access) and administrators keep them, a department its own.

@@ -11,3 +11,7 @@ urlpatterns = [
     path("problems/new/", problem_views.finding_new, name="finding_new"),
     path("problems/<int:problem_id>/", problem_views.problem_detail, name="problem"),
 ]
+
+from . import views_portfolio  # noqa: E402 — the portfolio half's pages
+
+urlpatterns += views_portfolio.urlpatterns

@@ -32,3 +32,17 @@ def problem(indicator_set):
     return Problem.objects.create(code="WT2025-0001", year=2025, origin="finding", indicator=indicator_set.indicators.get(),
                                   problem_type="楼道堆物", title="3号楼楼道堆物", community=comm, street=comm.street,
                                   lng=101.705, lat=36.505, location_kind="point")
+
+
+@pytest.fixture(autouse=True)
+def _ledger_tests_see_every_project_key_as_completed(request, monkeypatch):
+    """The health-check half's tests exercise the ledger on its own, with project keys that name
+    no real project; the portfolio's resolver (registered from apps.ready) would refuse them.
+    They get a stand-in: every key is a completed project. test_portfolio_* use the real one."""
+    if request.module.__name__.rsplit(".", 1)[-1].startswith("test_portfolio_"):
+        return
+    from types import SimpleNamespace
+
+    from chengyun.renewal.services import problems
+
+    monkeypatch.setattr(problems, "_project_resolver", lambda key: SimpleNamespace(label=key, url="", completed=True))
