@@ -26,6 +26,7 @@ ROUTER_SCOPES: dict[str, str] = {
     "water": "water",
     "drainage": "drainage",
     "roads": "roads",
+    "renewal": "renewal",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

@@ -225,7 +225,7 @@ def to_key_task(user: Any, problem: Problem, *, lead_unit: Unit | None = None, d
     with transaction.atomic():
         if deadline is None:
             # A task cannot end before it starts: an overdue problem gets a month from today.
-            deadline = max(problem.deadline or default_deadline(problem.year), supervision.today() + dt.timedelta(days=30))
+            deadline = max(problem.deadline or default_deadline(problem.year), supervision.dates.today() + dt.timedelta(days=30))
         task = supervision.create_task(user, title=title or f"体检问题整改：{problem.title}", source="checkup", category="checkup",
                                        lead_unit=lead, deadline=deadline,
                                        description=problem.description, links=[("renewal.problem", problem.code)])
