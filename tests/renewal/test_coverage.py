@@ -230,7 +230,7 @@ def test_coverage_is_computed_once_per_layer_state(spatial_layers, office, monke
     assert calls == ["park", "park"]
 
 
-def test_park_coverage_goes_by_the_roads_where_a_road_layer_is_loaded(spatial_layers, office):
+def test_park_coverage_goes_by_the_roads_where_a_road_layer_is_loaded(spatial_layers, office, client):
     # A second big park G3 (~8,900 m²) 344–455 m north of P2 over open ground, fronting a road
     # R3 that joins P2's road R1 only 800 m east: covered in a straight line, not along the roads.
     _load(office, "PARK", "park", [(box(101.705, 36.505, 101.706, 36.506), {"code": "G1"}),
@@ -252,3 +252,6 @@ def test_park_coverage_goes_by_the_roads_where_a_road_layer_is_loaded(spatial_la
     # The computed indicator (the "compute" path and the demo) now goes by the roads.
     assert provide(2025, "community") == {f"{DIVISION}001001": 100.0, f"{DIVISION}002001": 0.0}
     assert provide(2025, "district") == {DIVISION: pytest.approx(50.0, abs=0.05)}
+    client.force_login(office)
+    page = client.get("/renewal/layers/").content.decode()
+    assert "公园绿化活动场地服务半径覆盖率</td><td>100.0%</td><td>50.0%</td>" in page
