@@ -15,6 +15,10 @@ error below 1e-5 across a district), then:
   the radius of at least one facility of every required kind, by straight line (STRtree
   ``dwithin``) or by network distance over the road graph (one multi-source Dijkstra per kind,
   scipy.sparse.csgraph, facilities and parcels attached to their nearest road node).
+- Park coverage by network: a park is a polygon, so its access points are points every few
+  metres along its outer boundary (boundary_points), each attached to its nearest road node
+  like a facility; one multi-source Dijkstra per park size class with that class's radius, and
+  a parcel counts (whole) when its representative point's road node is within the radius.
 """
 from __future__ import annotations
 
@@ -112,6 +116,16 @@ def park_radii(park_areas_m2: np.ndarray, tiers: Sequence[tuple[float, float]]) 
     return out
 
 
+def boundary_points(polygons: np.ndarray, spacing: float) -> np.ndarray:
+    """Points at most `spacing` m apart along the outer boundary of each polygon (every part of a
+    multipolygon; holes — a lake, a building — are not ways in). Every vertex is one of them."""
+    polygons = np.asarray(polygons, dtype=object)
+    if len(polygons) == 0:
+        return np.array([], dtype=object)
+    rings = shapely.segmentize(shapely.get_exterior_ring(shapely.get_parts(polygons)), spacing)
+    return shapely.points(shapely.get_coordinates(rings))
+
+
 def within_straight(points: np.ndarray, facilities: np.ndarray, radius: float) -> np.ndarray:
     """Whether each point lies within `radius` (m) of any facility, straight-line."""
     served = np.zeros(len(points), dtype=bool)
@@ -174,8 +188,13 @@ class RoadGraph:
         if len(facilities) == 0:
             return np.full(n, np.inf)
         idx, access = self.nearest(facilities)
+        # Several facilities (or a park's boundary points) can share a road node: keep the
+        # shortest walk to it, as the sparse constructor would otherwise add them up.
+        nodes = np.unique(idx)
+        walk = np.full(n, np.inf)
+        np.minimum.at(walk, idx, access)
         # Row n is the virtual source; access 0 would be dropped by the sparse format, so nudge it.
-        row = csr_matrix((np.maximum(access, 1e-9), (np.zeros(len(idx), dtype=int), idx)), shape=(1, n))
+        row = csr_matrix((np.maximum(walk[nodes], 1e-9), (np.zeros(len(nodes), dtype=int), nodes)), shape=(1, n))
         full = bmat([[self.matrix, None], [row, csr_matrix((1, 1))]], format="csr")
         dist = dijkstra(full, directed=True, indices=n)
         return dist[:n]
@@ -189,3 +208,19 @@ def within_network(points: np.ndarray, facilities: np.ndarray, radius: float, gr
     dist = graph.distance_from(facilities)
     idx, access = graph.nearest(points)
     return dist[idx] + access <= radius
+
+
+def parks_within(points: np.ndarray, parks: np.ndarray, radii: np.ndarray, graph: RoadGraph | None = None,
+                 spacing: float = 25.0) -> np.ndarray:
+    """Whether each point is within its size class's radius of a park (`radii` per park, from
+    park_radii; 0 = does not count): straight-line, or — given a road graph — along the roads
+    from the park's boundary points (`spacing` m apart), one multi-source Dijkstra per class."""
+    parks, radii = np.asarray(parks, dtype=object), np.asarray(radii, dtype=float)
+    served = np.zeros(len(points), dtype=bool)
+    for radius in np.unique(radii[radii > 0]):
+        members = parks[radii == radius]
+        if graph is None:
+            served |= within_straight(points, members, float(radius))
+        else:
+            served |= within_network(points, boundary_points(members, spacing), float(radius), graph)
+    return served

@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 import pytest
-from shapely.geometry import LineString, Point, box, mapping
+from shapely.geometry import LineString, Point, Polygon, box, mapping
 
+from chengyun.core.errors import Invalid
 from chengyun.core.models import AuditEntry
 from chengyun.geo.importers import read_geojson
 from chengyun.people import roles as R
@@ -53,6 +54,61 @@ def test_network_distance_follows_the_roads():
     assert coverage.within_network(homes, facility, 1900, graph).tolist() == [False, True, True]
     assert coverage.within_network(homes, facility, 305, graph).tolist() == [False, False, False]
     assert coverage.within_straight(homes, facility, 305).tolist() == [False, False, True]
+
+
+def test_facilities_sharing_a_road_node_walk_the_shorter_way():
+    graph = coverage.RoadGraph.from_lines(np.array([LineString([(0, 0), (1000, 0)])], dtype=object))
+    # Both schools join the road at (0, 0): the shorter walk (0 m) counts, not 0 + 10 m.
+    schools = np.array([Point(0, 0), Point(0, 10)], dtype=object)
+    assert coverage.within_network(np.array([Point(500, 0)], dtype=object), schools, 505, graph).tolist() == [True]
+
+
+def test_park_boundary_points_follow_the_outer_ring_only():
+    park = Polygon([(0, 0), (100, 0), (100, 60), (0, 60)], holes=[[(40, 20), (60, 20), (60, 40), (40, 40)]])
+    pts = coverage.boundary_points(np.array([park], dtype=object), 25.0)
+    xy = {(round(p.x, 6), round(p.y, 6)) for p in pts}
+    # 100 m sides in four 25 m steps, 60 m sides in three 20 m steps; the hole gives no way in.
+    assert xy == {(x, y) for x in (0, 25, 50, 75, 100) for y in (0, 60)} | {(x, y) for x in (0, 100) for y in (20, 40)}
+
+
+def test_park_coverage_by_network_distance_per_size_class():
+    """Hand-computed (metres). Road A runs along y = 0 from x = −1000 to 2000 (a node every 50 m);
+    road B goes north at x = 1000 to y = 300 and road C back west along y = 300 to x = 0.
+    Park G (10,000 m², 500 m class) sits on road A at x 0–100; park S (3,000 m², 300 m class)
+    10 m north of road A at x −300…−250; park T (400 m²) counts for nothing."""
+    roads = np.array([LineString([(-1000, 0), (2000, 0)]), LineString([(1000, 0), (1000, 300)]),
+                      LineString([(1000, 300), (0, 300)])], dtype=object)
+    graph = coverage.RoadGraph.from_lines(roads)
+    parks = np.array([box(0, 0, 100, 100), box(-300, 10, -250, 70), box(-700, 30, -680, 50)], dtype=object)
+    radii = coverage.park_radii(np.array([p.area for p in parks]), [(5000, 500), (2000, 300)])
+    assert radii.tolist() == [500, 300, 0]
+    parcels = np.array([
+        box(25, 240, 75, 290),    # north of G across open ground: point (50, 265) on road C
+        box(450, 0, 650, 10),     # east of G along road A: point (550, 5)
+        box(-520, 0, -500, 20),   # west, near S: point (−510, 10)
+        box(-670, 0, -650, 20),   # further west, beside T: point (−660, 10)
+    ], dtype=object)
+    points = np.array([p.representative_point() for p in parcels], dtype=object)
+    assert [(p.x, p.y) for p in points] == [(50, 265), (550, 5), (-510, 10), (-660, 10)]
+    straight = coverage.parks_within(points, parks, radii)
+    network = coverage.parks_within(points, parks, radii, graph, spacing=25.0)
+    # Parcel 1: 165 m from G in a straight line, but the road from G goes east 900, north 300,
+    # west 950 and 35 m to the point: 2,185 m. Straight says covered, network says not.
+    assert straight[0] and not network[0]
+    # Parcel 2: 450 m along road A from G's corner node (100, 0), then 5 m: 455 ≤ 500, so the
+    # whole parcel counts by network, while by straight line only x ≤ 600 of it is within 500 m
+    # (1,500 of its 2,000 m²) — network covers more than straight-line here.
+    assert network[1]
+    covered = coverage.area_coverage(parcels, parks[radii > 0], radii[radii > 0])
+    assert covered[1] == pytest.approx(1500) and covered[0] == pytest.approx(2500)
+    # Parcel 3: from S's corner (−300, 10) 10 m to node (−300, 0), 200 m west, √200 m to the
+    # point: 224.1 ≤ 300. From G it would be 500 + √200 > 500: S's own class covers it.
+    # Parcel 4: 374.1 from S (> 300, though < 500) and 664.1 from G; T is too small to count.
+    assert network.tolist() == [False, True, True, False]
+    assert straight.tolist() == [True, True, True, False]
+    dist_s = graph.distance_from(coverage.boundary_points(parks[1:2], 25.0))
+    node, walk = graph.nearest(points)
+    assert (dist_s[node] + walk)[2:] == pytest.approx([10 + 200 + math.sqrt(200), 10 + 350 + math.sqrt(200)])
 
 
 def _fc(features):
@@ -172,3 +228,30 @@ def test_coverage_is_computed_once_per_layer_state(spatial_layers, office, monke
                                    (box(101.7312, 36.505, 101.7313, 36.5059), {"code": "G2", "area_m2": 2500})])
     assert provide(2025, "community")[f"{DIVISION}002001"] == 100.0
     assert calls == ["park", "park"]
+
+
+def test_park_coverage_goes_by_the_roads_where_a_road_layer_is_loaded(spatial_layers, office, client):
+    # A second big park G3 (~8,900 m²) 344–455 m north of P2 over open ground, fronting a road
+    # R3 that joins P2's road R1 only 800 m east: covered in a straight line, not along the roads.
+    _load(office, "PARK", "park", [(box(101.705, 36.505, 101.706, 36.506), {"code": "G1"}),
+                                   (box(101.7312, 36.505, 101.7313, 36.5059), {"code": "G2", "area_m2": 1000}),
+                                   (box(101.7300, 36.5091, 101.7310, 36.5100), {"code": "G3"})])
+    parcels = layers.residential_parcels()
+    assert layers.point_served("park", parcels, "straight").tolist() == [True, True]
+    assert layers.coverage_summary("straight")["values"]["park"] == pytest.approx(100.0, abs=0.05)
+    with pytest.raises(Invalid):
+        layers.point_served("park", parcels, "network")
+    provide = layers.coverage_provider("park")
+    assert provide(2025, "community") == {f"{DIVISION}001001": 100.0, f"{DIVISION}002001": 100.0}
+    _load(office, "ROAD", "road", [(LineString([(101.700, 36.5055), (101.739, 36.5055)]), {"code": "R1"}),
+                                   (LineString([(101.739, 36.5055), (101.739, 36.5090)]), {"code": "R2"}),
+                                   (LineString([(101.739, 36.5090), (101.7300, 36.5090)]), {"code": "R3"})])
+    # G1 lies on R1 ~200 m from P1: still covered. P2 is now ~1.9 km away along the roads.
+    assert layers.point_served("park", parcels, "network").tolist() == [True, False]
+    assert layers.coverage_summary("network")["values"]["park"] == pytest.approx(50.0, abs=0.05)
+    # The computed indicator (the "compute" path and the demo) now goes by the roads.
+    assert provide(2025, "community") == {f"{DIVISION}001001": 100.0, f"{DIVISION}002001": 0.0}
+    assert provide(2025, "district") == {DIVISION: pytest.approx(50.0, abs=0.05)}
+    client.force_login(office)
+    page = client.get("/renewal/layers/").content.decode()
+    assert "公园绿化活动场地服务半径覆盖率</td><td>100.0%</td><td>50.0%</td>" in page

@@ -30,7 +30,12 @@ def test_demo_health_check():
         measured = set(Measurement.objects.filter(year=year, unit_kind="community").values_list("unit_code", flat=True))
         assert measured == set(Community.objects.values_list("code", flat=True))
     computed = Measurement.objects.filter(year=2025, origin="computed")
-    assert computed.filter(indicator__code="IND-BLOCK-005", unit_kind="district").exists()
+    # The demo loads a road network, so 公园绿化活动场地服务半径覆盖率 is computed along the roads.
+    from chengyun.renewal.services import layers
+
+    park = computed.filter(indicator__code="IND-BLOCK-005", unit_kind="district").get().value
+    by_road, straight = layers.coverage_summary("network")["values"]["park"], layers.coverage_summary("straight")["values"]["park"]
+    assert park == pytest.approx(by_road, abs=0.01) and 0 < by_road < 100 and by_road != straight
     assert computed.filter(indicator__code="IND-COMM-010", unit_kind="district").get().value == Compound.objects.filter(management_mode="none").count()
     assert set(Layer.objects.values_list("kind", flat=True)) == {"residential", "park", "facility", "road"}
     assert Feature.objects.filter(layer__kind="facility", facility_kind="fire_station").count() == 3

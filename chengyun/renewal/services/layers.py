@@ -5,6 +5,11 @@ Radii are settings (defaults in DEFAULTS below): parks ≥ 5,000 m² serve 500 m
 2,000–5,000 m² serve 300 m (the 公园绿地服务半径 rule); a middle school 1,000 m (GB 50180-93);
 a fire station 1,500 m (a 7 km² 辖区 as a circle; configurable); the 15-minute life circle
 1,000 m to one facility of each required kind (GB 50180-2018 gives 800–1,000 m; configurable).
+
+By road network, a park is entered anywhere along its outer boundary: its access points are
+points every `park_access_spacing_m` (25 m, half the road graph's 50 m node spacing, so a park
+fronting a road gets a way in beside each of its nodes) along that boundary, each joined to its
+nearest road node. Where a road layer is loaded the computed park indicator uses this.
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ _GEOD = Geod(ellps="WGS84")
 
 DEFAULTS = {
     "park_tiers": [(5000.0, 500.0), (2000.0, 300.0)],
+    "park_access_spacing_m": 25.0,
     "facility_radius_m": {"fire_station": 1500.0, "middle_school": 1000.0},
     "life_circle_radius_m": 1000.0,
     "life_circle_kinds": ["middle_school", "clinic", "elderly_care", "market", "sports", "culture"],
@@ -250,16 +256,24 @@ def life_circle_served(parcels: Parcels, method: str = "auto") -> tuple[np.ndarr
 
 
 def point_served(indicator: str, parcels: Parcels, method: str) -> np.ndarray:
-    """Per parcel (its representative point), within the facility radius — for network comparisons."""
+    """Per parcel (its representative point), within the radius of a park ("park", by size
+    class) or facility ("fire_station", "middle_school"), straight-line or along the roads."""
     cfg = config()
-    radius = float(cfg["facility_radius_m"][indicator])
-    rows = _features(Layer.Kind.FACILITY, indicator)
-    _, metric, _ = _load(rows, parcels.transformer)
-    pts = shapely.point_on_surface(metric) if len(metric) else metric
+    graph = None
     if method == "network":
         graph = road_graph(parcels.transformer)
         if graph is None:
             raise Invalid("尚未导入道路网图层，不能按路网距离计算", code="no_road_network")
+    if indicator == "park":
+        rows = _features(Layer.Kind.PARK)
+        _, metric, _ = _load(rows, parcels.transformer)
+        radii = coverage.park_radii(np.array([r[2] for r in rows], dtype=float), cfg["park_tiers"])
+        return coverage.parks_within(parcels.points, metric, radii, graph, float(cfg["park_access_spacing_m"]))
+    radius = float(cfg["facility_radius_m"][indicator])
+    rows = _features(Layer.Kind.FACILITY, indicator)
+    _, metric, _ = _load(rows, parcels.transformer)
+    pts = shapely.point_on_surface(metric) if len(metric) else metric
+    if graph is not None:
         return coverage.within_network(parcels.points, pts, radius, graph)
     return coverage.within_straight(parcels.points, pts, radius)
 
@@ -303,7 +317,9 @@ def _layers_stamp() -> tuple:
 
 
 def covered_by_parcel(indicator: str) -> tuple[Parcels, np.ndarray] | None:
-    """(parcels, covered area per parcel) for "park", "fire_station", "middle_school" or "life_circle"."""
+    """(parcels, covered area per parcel) for "park", "fire_station", "middle_school" or "life_circle".
+    The life circle and parks go by road network where a road layer is loaded (a parcel counts
+    whole when its road node is within reach), else straight-line (parks: the area within)."""
     stamp = _layers_stamp()
     hit = _computed.get(indicator)
     if hit is not None and hit[0] == stamp:
@@ -314,6 +330,8 @@ def covered_by_parcel(indicator: str) -> tuple[Parcels, np.ndarray] | None:
     if indicator == "life_circle":
         served, _ = life_circle_served(parcels)
         covered = np.where(served, parcels.areas, 0.0)
+    elif indicator == "park" and Layer.objects.filter(kind=Layer.Kind.ROAD).exists():
+        covered = np.where(point_served("park", parcels, "network"), parcels.areas, 0.0)
     else:
         covered = parcel_covered_area(indicator, parcels)
     _computed[indicator] = (stamp, (parcels, covered))
@@ -368,7 +386,8 @@ def read_upload(name: str, data: bytes) -> list[RawFeature]:
 def coverage_summary(method: str = "straight") -> dict[str, Any]:
     """District-wide coverage (%) now, from the loaded layers. Straight-line: area shares for
     parks, fire stations and middle schools, and the life circle by parcel. Network: by parcel
-    (its representative point) along the roads, for the point facilities and the life circle."""
+    (its representative point) along the roads, for parks, the point facilities and the life
+    circle."""
     parcels = residential_parcels()
     if parcels is None:
         return {"method": method, "parcels": 0, "values": {}}
@@ -379,7 +398,7 @@ def coverage_summary(method: str = "straight") -> dict[str, Any]:
             values[key] = round(100.0 * float(parcel_covered_area(key, parcels).sum()) / total, 2)
         served, _ = life_circle_served(parcels, "straight")
     else:
-        for key in ("fire_station", "middle_school"):
+        for key in ("park", "fire_station", "middle_school"):
             values[key] = round(100.0 * float(parcels.areas[point_served(key, parcels, "network")].sum()) / total, 2)
         served, _ = life_circle_served(parcels, "network")
     values["life_circle"] = round(100.0 * float(parcels.areas[served].sum()) / total, 2)
