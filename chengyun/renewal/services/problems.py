@@ -155,7 +155,7 @@ def accept_remedy(actor: Any, remedy: ProblemRemedy) -> ProblemRemedy:
     if actor is not None:
         require_office(actor, "只有城市体检办公室可以验收整改")
     with transaction.atomic():
-        remedy = ProblemRemedy.objects.select_for_update().select_related("problem", "case").get(pk=remedy.pk)
+        remedy = ProblemRemedy.objects.select_for_update(of=("self",)).select_related("problem", "case").get(pk=remedy.pk)
         problem = remedy.problem
         if remedy.accepted:
             raise Conflict("该整改措施已验收", code="already_accepted")
