@@ -85,6 +85,9 @@ class Op:
     # The roles that actually use the operation's own scope check (e.g. a workflow "unit"
     # scope): documented in the spec, they are the ones refused out of scope.
     ok: frozenset[int] = frozenset({200, 201, 204})
+    # For a Create whose body names an existing object (the task a daily entry reports on):
+    # that object's model; out of the role's sight it is a 404, like any read.
+    parent: str | type | None = None
 
     def rule(self) -> policy.Rule:
         return policy.rule_for(model_of(self.model))
@@ -128,6 +131,8 @@ class Create(Op):
     policy.require_create decides from the rule (or the gate, when the app narrows it)."""
 
     def expected(self, role, scope):
+        if self.parent is not None and not readable(policy.rule_for(model_of(self.parent)), role, scope):
+            return "404"
         if self.gate is not None:
             allowed = role in self.gate_roles() and creatable(self.rule(), role, scope)
         else:
