@@ -112,15 +112,19 @@ def read_shapefile(path: str | Path, encoding: str | None = None) -> list[RawFea
         raise Invalid(f"无法读取 Shapefile：{exc}", code="bad_file") from None
     features = []
     with reader:
-        for i, sr in enumerate(reader.iterShapeRecords(), start=1):
-            props = _normalise(sr.record.as_dict())
-            geom = sr.shape.__geo_interface__ if sr.shape.shapeType != shapefile.NULL else None
-            feature = RawFeature(i, props, geom)
-            try:
-                feature.geometry = _reproject(geom, transformer)
-            except Exception as exc:
-                feature.errors.append(f"geometry: 无法转换坐标（{exc}）")
-            features.append(feature)
+        i = 0
+        try:
+            for i, sr in enumerate(reader.iterShapeRecords(), start=1):
+                props = _normalise(sr.record.as_dict())
+                geom = sr.shape.__geo_interface__ if sr.shape.shapeType != shapefile.NULL else None
+                feature = RawFeature(i, props, geom)
+                try:
+                    feature.geometry = _reproject(geom, transformer)
+                except Exception as exc:
+                    feature.errors.append(f"geometry: 无法转换坐标（{exc}）")
+                features.append(feature)
+        except Exception as exc:  # pyshp raises KeyError, struct.error, … on damaged .shp/.dbf bytes
+            raise Invalid(f"Shapefile 已损坏，第 {i + 1} 个要素无法读取：{exc!r}", code="bad_file") from None
     return features
 
 
