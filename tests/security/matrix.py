@@ -237,7 +237,7 @@ def url_for(path_template: str, params: dict) -> str:
 def prepare(world: World, method: str, path_template: str, op: Op, scope: str, obj: Any) -> Callable[[Client, str | None], Any]:
     """Build the request (url, query, body — which may create objects the body refers to)
     outside the rolled-back part; the returned function sends it as a role."""
-    url = url_for(path_template, op.path(obj) if obj is not None else {})
+    url = url_for(path_template, op.path(obj))
     query = op.query(world, scope, obj) if op.query else {}
     if method != "get" and query:
         from urllib.parse import urlencode
