@@ -88,6 +88,9 @@ class Op:
     # For a Create whose body names an existing object (the task a daily entry reports on):
     # that object's model; out of the role's sight it is a 404, like any read.
     parent: str | type | None = None
+    # A Write whose gate narrows the rule rather than replacing it: the service checks both
+    # (require_write on the object, then require_role for the action).
+    narrows: bool = False
 
     def rule(self) -> policy.Rule:
         return policy.rule_for(model_of(self.model))
@@ -121,9 +124,10 @@ class Write(Op):
         rule = self.rule()
         if not readable(rule, role, scope):
             return "404"
-        if self.gate is not None:
+        if self.gate is not None and not self.narrows:
             return "2xx" if role in self.gate_roles() else "403"
-        return "2xx" if writable(rule, role, scope) else "403"
+        allowed = writable(rule, role, scope) and (self.gate is None or role in self.gate_roles())
+        return "2xx" if allowed else "403"
 
 
 class Create(Op):
