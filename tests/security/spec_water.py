@@ -117,6 +117,18 @@ def device(world, scope):
     return world.once(("wdevice", scope), make)
 
 
+def _chief_candidate(world):
+    """A person with the river-chief role who is not yet appointed."""
+    def make():
+        from chengyun.people.models import Person
+
+        person = Person.objects.create(name="待任河长", unit=world.unit("in"))
+        person.roles.set(["river_chief"])
+        return person
+
+    return world.once(("candidate",), make)
+
+
 CODE = lambda o: {"code": o.code}  # noqa: E731
 SITE = lambda o: {"site_kind": "section", "code": o.code}  # noqa: E731
 ALERT = lambda a: {"alert_id": a.pk}  # noqa: E731
@@ -163,7 +175,7 @@ SPEC = {
     "chengyun_water_api_registry_water_body": Read(model="water.WaterBody", make=river, path=CODE),
     "chengyun_water_api_registry_patch_water_body": Write(model="water.WaterBody", make=river, path=CODE, body=lambda w, s, o: {"name": "改名河"}),
     "chengyun_water_api_registry_chiefs": List(model="water.RiverChief", make=chief, found=by_results("id", "pk"), query=lambda w, s, o: {"limit": 500}),
-    "chengyun_water_api_registry_appoint_chief": Create(model="water.RiverChief", body=lambda w, s, o: {"username": w.users["river_chief"].username, "level": "street"}),
+    "chengyun_water_api_registry_appoint_chief": Create(model="water.RiverChief", body=lambda w, s, o: {"person_id": _chief_candidate(w).pk, "level": "street"}),
     "chengyun_water_api_registry_chief": Read(model="water.RiverChief", make=chief, path=lambda c: {"chief_id": c.pk}),
     "chengyun_water_api_registry_patch_chief": Write(model="water.RiverChief", make=chief, path=lambda c: {"chief_id": c.pk}, body=lambda w, s, o: {"title": "河长"}),
     "chengyun_water_api_registry_reaches": List(model="water.Reach", make=reach, found=by_results("code", "code"), query=lambda w, s, o: {"limit": 500}),
@@ -172,3 +184,76 @@ SPEC = {
     "chengyun_water_api_registry_reach": Read(model="water.Reach", make=reach, path=CODE),
     "chengyun_water_api_registry_patch_reach": Write(model="water.Reach", make=reach, path=CODE, body=lambda w, s, o: {"name": "改名河段"}),
 }
+
+
+# ---------------------------------------------------------------- patrols (a chief's own record) and snapshots
+
+
+def patrol(world, scope, status="ongoing"):
+    """A patrol of another chief on the scope's reach (the matrix users are not its chief)."""
+    def make():
+        from chengyun.water.models import Patrol
+
+        from django.utils import timezone
+
+        c = chief(world, scope)
+        r = reach(world, scope)
+        from chengyun.water.models import Reach
+        Reach.objects.filter(pk=r.pk).update(chief=c)
+        return Patrol.objects.create(chief=c, reach=r, started_at=timezone.now() - dt.timedelta(hours=1), status=status)
+
+    return world.once(("patrol", scope, status), make)
+
+
+def _appointed_river_chief(world):
+    """The river_chief role's user, appointed as a chief: starting a patrol is their own act."""
+    def make():
+        from chengyun.water import services
+        from chengyun.water.models import ChiefLevel
+
+        return services.appoint_chief(None, person=world.users["river_chief"].person, level=ChiefLevel.STREET, title="街道级河长")
+
+    return world.once(("appointed",), make)
+
+
+def _start_body(world, scope, obj):
+    _appointed_river_chief(world)
+    return {}
+
+
+def _river_chiefs():
+    from chengyun.people import roles as R
+
+    return frozenset({R.RIVER_CHIEF})
+
+
+TRACK = [[101.701, 36.501], [101.703, 36.502], [101.705, 36.503], [101.707, 36.504]]
+PATROL = lambda p: {"patrol_id": p.pk}  # noqa: E731
+
+
+def _jpeg():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from spec_cases import jpeg
+
+    return SimpleUploadedFile("s.jpg", jpeg(), "image/jpeg")
+
+
+SPEC.update({
+    "chengyun_water_api_patrols_patrols": List(model="water.Patrol", make=patrol, found=by_results("id", "pk"), query=lambda w, s, o: {"limit": 500}),
+    # Only an appointed chief starts a patrol, for themself (services.patrols._chief_of).
+    "chengyun_water_api_patrols_start_patrol": Open(gate=_river_chiefs, body=_start_body),
+    "chengyun_water_api_patrols_record_patrol": Open(gate=_ops, body=lambda w, s, o: {
+        "chief_id": chief(w, "record").pk, "started_at": "2026-11-02T09:00:00+08:00", "ended_at": "2026-11-02T10:30:00+08:00", "track": TRACK}),
+    "chengyun_water_api_patrols_patrol": Read(model="water.Patrol", make=patrol, path=PATROL),
+    "chengyun_water_api_patrols_finish_patrol": Write(model="water.Patrol", make=patrol, path=PATROL, body=lambda w, s, o: {"track": TRACK}),
+    "chengyun_water_api_patrols_report_problem": Write(model="water.Patrol", make=patrol, path=PATROL,
+                                                       files=lambda w, s, o: ({}, {"kind": "dumping", "description": "河岸堆放垃圾", "lng": str(w.point(s)[0]), "lat": str(w.point(s)[1])})),
+    "chengyun_water_api_patrols_compliance": Open(query=lambda w, s, o: {"year": 2026, "month": 11}),
+    # The chief themself or the ops centre may abandon a patrol.
+    "chengyun_water_api_patrols_cancel_patrol": Write(model="water.Patrol", make=patrol, path=PATROL,
+                                                      gate=lambda: _ops() | _wide_writers("water.Patrol")(), body=lambda w, s, o: {"reason": "轨迹点不足"}),
+    # A camera's own account or the ops centre uploads; a camera out of the caller's sight is a 404.
+    "chengyun_water_api_cameras_upload_snapshot": Write(model="water.Camera", make=camera, path=CODE, gate=_ops,
+                                                        files=lambda w, s, o: ({"image": _jpeg()}, {})),
+})
