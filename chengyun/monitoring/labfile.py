@@ -63,7 +63,10 @@ def read(data: bytes, filename: str = "") -> tuple[list[dict[str, Any]], int]:
             raise Invalid(f"第 {not_objects[0]} 条结果不是对象（应为 {{\"mn\": …, \"factor\": …}}）", code="bad_json",
                           detail={"rows": not_objects[:20]})
         return [_normalise(r) for r in rows], 1
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise Invalid("CSV 文件为空", code="bad_csv")
-    return [_normalise(r) for r in reader], 2
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames:
+            raise Invalid("CSV 文件为空", code="bad_csv")
+        return [_normalise(r) for r in reader], 2
+    except csv.Error as exc:  # e.g. an unterminated quote, a field past the size limit
+        raise Invalid(f"CSV 格式有误：{exc}", code="bad_csv") from None

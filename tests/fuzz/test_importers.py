@@ -239,3 +239,29 @@ def test_road_segment_import(district, units, admin):
         refused_or_done(lambda: services.import_segments(read_geojson(data), user=admin, dry_run=dry_run, owner_code="D01"), "roads")
 
     run()
+
+
+# Inputs hypothesis found that the csv module itself refuses (a bare CR inside an unquoted field;
+# a field past csv.field_size_limit): each CSV reader turns them into its documented refusal.
+CSV_TRAPS = [b"code,type\nC1,rain\rP2\n", b"code,type\nC1,\"" + b"x" * 140_000 + b"\"\n"]
+
+
+@pytest.mark.parametrize("trap", CSV_TRAPS, ids=["cr-in-field", "huge-field"])
+def test_every_csv_reader_refuses_what_csv_cannot_read(trap, district, admin):
+    from chengyun.cases import services as cases
+    from chengyun.drainage.importers import read_inspection_table, read_network_upload
+    from chengyun.monitoring import labfile
+
+    readers = [lambda: read_network_upload(trap, "pipes.csv"), lambda: read_inspection_table(trap, "r.csv"),
+               lambda: cases.import_catalogue(admin, trap, "standard.csv", dry_run=True), lambda: cases.import_hotline(admin, trap, "h.csv"),
+               lambda: labfile.read(trap, "lab.csv")]
+    outcomes = []
+    for read in readers:  # any exception but the documented refusal fails the test here
+        try:
+            read()
+            outcomes.append("read")
+        except DomainError:
+            outcomes.append("refused")
+    assert len(outcomes) == len(readers)
+    if trap == CSV_TRAPS[1]:
+        assert set(outcomes) == {"refused"}, outcomes
