@@ -69,13 +69,15 @@ def read_geojson(data: bytes | str) -> list[RawFeature]:
         raise Invalid("GeoJSON 顶层必须是 FeatureCollection 或 Feature", code="bad_file")
     crs = None
     if isinstance(doc.get("crs"), dict):  # legacy (pre-RFC 7946) named CRS
-        name = (doc["crs"].get("properties") or {}).get("name", "")
+        props = doc["crs"].get("properties")
+        name = props.get("name", "") if isinstance(props, dict) else ""
+        name = name if isinstance(name, str) else ""
         try:
             crs = CRS.from_user_input(name.replace("urn:ogc:def:crs:", "").replace("::", ":")) if name and "CRS84" not in name else None
         except Exception:
             raise Invalid(f"无法识别的坐标参考系：{name}", code="bad_crs") from None
     transformer = _transformer_for(crs)
-    raw = doc["features"] if doc["type"] == "FeatureCollection" else [doc]
+    raw = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
     if not isinstance(raw, list):
         raise Invalid("features 必须是数组", code="bad_file")
     features = []
