@@ -82,8 +82,7 @@ class Op:
     files: Callable[["World", str, Any], tuple[dict, dict]] | None = None
     # Roles the app admits to this operation on top of the model's rule (None: the rule alone).
     gate: frozenset[str] | Callable[[], frozenset[str]] | None = None
-    # The roles that actually use the operation's own scope check (e.g. a workflow "unit"
-    # scope): documented in the spec, they are the ones refused out of scope.
+    # The statuses that count as success for this operation.
     ok: frozenset[int] = frozenset({200, 201, 204})
     # For a Create whose body names an existing object (the task a daily entry reports on):
     # that object's model; out of the role's sight it is a 404, like any read.
@@ -100,10 +99,8 @@ class Op:
             return R.ALL_ROLES
         return self.gate() if callable(self.gate) else self.gate
 
+    # Whether the operation is about one object in or out of scope (Open operations are not).
     scoped = True
-
-    def expected(self, role: str, scope: str) -> str:
-        raise NotImplementedError
 
 
 class Read(Op):
