@@ -199,9 +199,12 @@ def read_csv(data: bytes | str) -> list[dict[str, str]]:
             raise TableError(str(exc)) from None
     else:
         text = data
-    reader = csv.DictReader(io.StringIO(text))
-    _check_header(reader.fieldnames or [])
-    return list(reader)
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        _check_header(reader.fieldnames or [])
+        return list(reader)
+    except csv.Error as exc:  # e.g. an unterminated quote, a field past the size limit
+        raise TableError(f"CSV 格式有误：{exc}") from None
 
 
 def read_xlsx(data: bytes) -> list[dict[str, str]]:

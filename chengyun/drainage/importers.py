@@ -68,11 +68,16 @@ def _clean(props: dict[str, Any]) -> dict[str, Any]:
 
 def read_csv_network(data: bytes, name: str) -> list[NetFeature]:
     text = _decode(data, name)
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "code" not in [f.strip() for f in reader.fieldnames]:
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        fieldnames = reader.fieldnames
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. an unterminated quote, a field past the size limit
+        raise Invalid(f"{name}：CSV 格式有误（{exc}）", code="bad_file") from None
+    if not fieldnames or "code" not in [f.strip() for f in fieldnames]:
         raise Invalid(f"{name}：CSV 第一行应为列名，且包含 code 列", code="bad_file")
     features = []
-    for i, row in enumerate(reader, start=1):
+    for i, row in enumerate(rows, start=1):
         props = _clean({k: v for k, v in row.items() if k is not None})
         geom = None
         errors = []
@@ -166,7 +171,10 @@ def read_inspection_table(data: bytes, name: str) -> list[InspectionRow]:
         except UnreadableTable as exc:
             raise Invalid(f"{name}：无法读取 Excel 文件（{exc}）", code="bad_file") from None
     elif suffix == ".csv":
-        rows = list(csv.reader(io.StringIO(_decode(data, name))))
+        try:
+            rows = list(csv.reader(io.StringIO(_decode(data, name), newline="")))
+        except csv.Error as exc:
+            raise Invalid(f"{name}：CSV 格式有误（{exc}）", code="bad_file") from None
     else:
         raise Invalid(f"不支持的文件类型：{suffix}（支持 .csv、.xlsx）", code="bad_file")
     if not rows:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from django.db.models import Q
 from django.http import HttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from chengyun.core.apischema import ErrorOut
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
 from chengyun.people.models import Person
@@ -165,7 +166,7 @@ class ImportOut(Schema):
     warnings: list[str]
 
 
-@router.post("/boundaries/import", response={200: ImportOut, 422: ImportOut}, summary="导入边界（GeoJSON），先试运行")
+@router.post("/boundaries/import", response={200: ImportOut, 422: Union[ImportOut, ErrorOut]}, summary="导入边界（GeoJSON），先试运行")
 def import_boundaries(request, level: Literal["district", "street", "community", "grid"], dry_run: bool = True, file: UploadedFile = File(...)):
     report = services.import_boundaries(read_geojson(file.read()), level, dry_run=dry_run, user=request.user)
     return Status(200 if report.ok else 422, report.to_dict())

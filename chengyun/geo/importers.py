@@ -69,13 +69,15 @@ def read_geojson(data: bytes | str) -> list[RawFeature]:
         raise Invalid("GeoJSON 顶层必须是 FeatureCollection 或 Feature", code="bad_file")
     crs = None
     if isinstance(doc.get("crs"), dict):  # legacy (pre-RFC 7946) named CRS
-        name = (doc["crs"].get("properties") or {}).get("name", "")
+        props = doc["crs"].get("properties")
+        name = props.get("name", "") if isinstance(props, dict) else ""
+        name = name if isinstance(name, str) else ""
         try:
             crs = CRS.from_user_input(name.replace("urn:ogc:def:crs:", "").replace("::", ":")) if name and "CRS84" not in name else None
         except Exception:
             raise Invalid(f"无法识别的坐标参考系：{name}", code="bad_crs") from None
     transformer = _transformer_for(crs)
-    raw = doc["features"] if doc["type"] == "FeatureCollection" else [doc]
+    raw = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
     if not isinstance(raw, list):
         raise Invalid("features 必须是数组", code="bad_file")
     features = []
@@ -115,15 +117,19 @@ def read_shapefile(path: str | Path, encoding: str | None = None) -> list[RawFea
         raise Invalid(f"无法读取 Shapefile：{exc}", code="bad_file") from None
     features = []
     with reader:
-        for i, sr in enumerate(reader.iterShapeRecords(), start=1):
-            props = _normalise(sr.record.as_dict())
-            geom = sr.shape.__geo_interface__ if sr.shape.shapeType != shapefile.NULL else None
-            feature = RawFeature(i, props, geom)
-            try:
-                feature.geometry = _reproject(geom, transformer)
-            except Exception as exc:
-                feature.errors.append(f"geometry: 无法转换坐标（{exc}）")
-            features.append(feature)
+        i = 0
+        try:
+            for i, sr in enumerate(reader.iterShapeRecords(), start=1):
+                props = _normalise(sr.record.as_dict())
+                geom = sr.shape.__geo_interface__ if sr.shape.shapeType != shapefile.NULL else None
+                feature = RawFeature(i, props, geom)
+                try:
+                    feature.geometry = _reproject(geom, transformer)
+                except Exception as exc:
+                    feature.errors.append(f"geometry: 无法转换坐标（{exc}）")
+                features.append(feature)
+        except Exception as exc:  # pyshp raises KeyError, struct.error, … on damaged .shp/.dbf bytes
+            raise Invalid(f"Shapefile 已损坏，第 {i + 1} 个要素无法读取：{exc!r}", code="bad_file") from None
     return features
 
 

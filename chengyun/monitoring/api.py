@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from chengyun.core.apischema import ErrorOut
 from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
@@ -57,7 +58,7 @@ class DevicePatch(Schema):
     tolerate_swapped_modbus_crc: Optional[bool] = None
 
 
-class LinkIn(Schema):
+class DeviceLinkIn(Schema):
     site_kind: Literal["", "section", "outfall"]
     site_code: str = ""
 
@@ -121,7 +122,7 @@ def update_device(request, mn: str, payload: DevicePatch):
 
 
 @router.put("/devices/{mn}/link", response=DeviceOut, summary="关联到断面或排污口（留空则解除）")
-def link_device(request, mn: str, payload: LinkIn):
+def link_device(request, mn: str, payload: DeviceLinkIn):
     policy.get_visible(request.user, Device.objects.all(), mn=mn)
     return device_out(services.link_device(request.user, mn, payload.site_kind, payload.site_code, judge_history=True), True)
 
@@ -200,7 +201,7 @@ class LabRefusalOut(Schema):
     detail: LabRowsOut
 
 
-@router.post("/lab-results", response={200: LabImportOut, 422: LabRefusalOut},
+@router.post("/lab-results", response={200: LabImportOut, 422: Union[LabRefusalOut, ErrorOut]},
              summary="上传手工监测结果（CSV 或 JSON；全部有效才入库，错误列出行号与字段）",
              openapi_extra={"requestBody": {"content": {
                  "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
@@ -210,6 +211,9 @@ def upload_lab_results(request):
     upload = request.FILES.get("file")
     if upload is not None:
         rows, first = labfile.read(upload.read(), upload.name or "")
+    elif (request.content_type or "").startswith("multipart/"):
+        # A form without its file: the stream is already parsed, there is no JSON body to read.
+        raise Invalid("请上传文件（file 字段）或在请求体中提交 JSON", code="no_file")
     elif request.body:
         rows, first = labfile.read(request.body, "upload.json" if "json" in (request.content_type or "") else "")
     else:

@@ -56,8 +56,17 @@ def read(data: bytes, filename: str = "") -> tuple[list[dict[str, Any]], int]:
         rows = payload.get("rows") if isinstance(payload, dict) else payload
         if not isinstance(rows, list):
             raise Invalid("JSON 应为结果数组，或 {\"rows\": [...]}", code="bad_json")
-        return [_normalise(r) if isinstance(r, dict) else r for r in rows], 1
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise Invalid("CSV 文件为空", code="bad_csv")
-    return [_normalise(r) for r in reader], 2
+        # Each result is one object; anything else (a bare value, a nested array) is refused
+        # naming its position rather than reaching the import as a row it cannot read.
+        not_objects = [i + 1 for i, r in enumerate(rows) if not isinstance(r, dict)]
+        if not_objects:
+            raise Invalid(f"第 {not_objects[0]} 条结果不是对象（应为 {{\"mn\": …, \"factor\": …}}）", code="bad_json",
+                          detail={"rows": not_objects[:20]})
+        return [_normalise(r) for r in rows], 1
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames:
+            raise Invalid("CSV 文件为空", code="bad_csv")
+        return [_normalise(r) for r in reader], 2
+    except csv.Error as exc:  # e.g. an unterminated quote, a field past the size limit
+        raise Invalid(f"CSV 格式有误：{exc}", code="bad_csv") from None

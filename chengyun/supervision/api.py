@@ -40,7 +40,7 @@ class MilestoneOut(Schema):
     done_on: Optional[dt.date]
 
 
-class LinkOut(Schema):
+class TaskLinkOut(Schema):
     kind: str
     code: str
     label: str
@@ -72,7 +72,7 @@ class TaskDetailOut(TaskOut):
     description: str
     cooperating_units: list[UnitRef]
     milestones: list[MilestoneOut]
-    links: list[LinkOut]
+    links: list[TaskLinkOut]
     actions: list[str]
 
 
@@ -107,7 +107,7 @@ class MilestoneIn(Schema):
     weight: int = Field(1, ge=1, le=100)
 
 
-class TaskIn(Schema):
+class KeyTaskIn(Schema):
     title: str
     source: str = Field(description="来源编码或名称：superior/leader/rectification/meeting/checkup")
     category: str = Field(description="类别编码或名称")
@@ -160,7 +160,7 @@ def list_tasks(request, filters: TaskFilter = Query(...), page: PageParams = Que
 
 
 @router.post("/tasks", response={201: TaskDetailOut}, summary="下达重点任务")
-def create_task(request, body: TaskIn):
+def create_task(request, body: KeyTaskIn):
     task = services.create_task(
         request.user, title=body.title, source=body.source, category=body.category, lead_unit=_unit_by_code(body.lead_unit, "lead_unit"),
         deadline=body.deadline, start_date=body.start_date, description=body.description,
@@ -170,12 +170,12 @@ def create_task(request, body: TaskIn):
     return Status(201, task_detail(request, task))
 
 
-class ImportOut(Schema):
+class TaskImportOut(Schema):
     created: int
     tasks: list[str]
 
 
-@router.post("/tasks/import", response={201: ImportOut}, summary="从 Excel 导入任务清单（全部成功才写入）")
+@router.post("/tasks/import", response={201: TaskImportOut}, summary="从 Excel 导入任务清单（全部成功才写入）")
 def import_tasks(request, file: UploadedFile = File(...)):
     tasks = importers.import_tasks(request.user, file.read())
     return Status(201, {"created": len(tasks), "tasks": [t.code for t in tasks]})
@@ -202,13 +202,13 @@ def patch_task(request, task_id: int, body: TaskPatch):
     return task_detail(request, services.update_task(request.user, task, **changes))
 
 
-class TransitionIn(Schema):
+class TaskTransitionIn(Schema):
     action: Literal["complete", "cancel", "reopen"]
     note: str = ""
 
 
 @router.post("/tasks/{task_id}/transitions", response=TaskDetailOut, summary="销号、撤销或重新督办")
-def transition(request, task_id: int, body: TransitionIn):
+def transition(request, task_id: int, body: TaskTransitionIn):
     return task_detail(request, services.transition(request.user, _task(request, task_id), body.action, note=body.note))
 
 
@@ -258,14 +258,14 @@ def status_history(request, task_id: int):
     return list(_task(request, task_id).status_history.order_by("on", "id"))
 
 
-class LinkIn(Schema):
+class TaskLinkIn(Schema):
     kind: str
     code: str
     label: str = ""
 
 
-@router.post("/tasks/{task_id}/links", response={201: LinkOut}, summary="关联案件、项目或设施")
-def add_link(request, task_id: int, body: LinkIn):
+@router.post("/tasks/{task_id}/links", response={201: TaskLinkOut}, summary="关联案件、项目或设施")
+def add_link(request, task_id: int, body: TaskLinkIn):
     link = services.add_link(request.user, _task(request, task_id), body.kind, body.code, body.label)
     return Status(201, {"kind": link.kind, "code": link.code, "label": link.label, "url": services.link_url(link)})
 
@@ -411,7 +411,7 @@ def get_meeting(request, meeting_id: int):
     return meeting_detail(_meeting(request, meeting_id))
 
 
-class RecordIn(Schema):
+class MeetingRecordIn(Schema):
     chair: Optional[str] = None
     attendees: Optional[str] = None
     location: Optional[str] = None
@@ -421,7 +421,7 @@ class RecordIn(Schema):
 
 
 @router.post("/meetings/{meeting_id}/record", response=MeetingDetailOut, summary="记录会商")
-def record_meeting(request, meeting_id: int, body: RecordIn):
+def record_meeting(request, meeting_id: int, body: MeetingRecordIn):
     m = services.record_meeting(request.user, _meeting(request, meeting_id), chair=body.chair, attendees=body.attendees,
                                 location=body.location, summary=body.summary, discussions=body.discussions, held=body.held)
     return meeting_detail(m)
@@ -457,7 +457,7 @@ def list_decisions(request, open_only: bool = False, unit: Optional[str] = None,
 
 # -- reference -----------------------------------------------------------------------------------
 
-class CategoryOut(Schema):
+class TaskCategoryOut(Schema):
     code: str
     name: str
     order: int
@@ -469,12 +469,12 @@ class CategoryIn(Schema):
     order: int = 100
 
 
-@router.get("/categories", response=list[CategoryOut], summary="任务类别")
+@router.get("/categories", response=list[TaskCategoryOut], summary="任务类别")
 def categories(request):
     return list(Category.objects.filter(active=True))
 
 
-@router.post("/categories", response={201: CategoryOut}, summary="增加任务类别")
+@router.post("/categories", response={201: TaskCategoryOut}, summary="增加任务类别")
 def create_category(request, body: CategoryIn):
     return Status(201, services.create_category(request.user, code=body.code, name=body.name, order=body.order))
 
@@ -516,7 +516,7 @@ class JudicialOut(Schema):
     note: str
 
 
-class ProjectOut(Schema):
+class StalledProjectOut(Schema):
     id: int
     name: str
     address: str
@@ -534,7 +534,7 @@ class ProjectOut(Schema):
     task: Optional[TaskOut]
 
 
-class ProjectDetailOut(ProjectOut):
+class ProjectDetailOut(StalledProjectOut):
     measures: list[MeasureOut]
     mediations: list[MediationOut]
     judicial: list[JudicialOut]
@@ -559,7 +559,7 @@ def _project(request, project_id: int) -> StalledProject:
     return policy.get_visible(request.user, StalledProject.objects.select_related("lead_unit", "street", "task"), pk=project_id)
 
 
-class ProjectIn(Schema):
+class StalledProjectIn(Schema):
     name: str
     developer: str
     lead_unit: str
@@ -573,13 +573,13 @@ class ProjectIn(Schema):
     stalled_since: Optional[dt.date] = None
 
 
-@router.get("/projects", response=Page[ProjectOut], summary="半拉子工程台账")
+@router.get("/projects", response=Page[StalledProjectOut], summary="半拉子工程台账")
 def list_projects(request, filters: ProjectFilter = Query(...), page: PageParams = Query(...)):
     return paginate(filters.filter(_projects(request)).order_by("name"), page, project_out)
 
 
 @router.post("/projects", response={201: ProjectDetailOut}, summary="登记半拉子工程")
-def create_project(request, body: ProjectIn):
+def create_project(request, body: StalledProjectIn):
     data = body.dict()
     street = data.pop("street")
     fields = {k: data.pop(k) for k in ("blocker_note", "address", "contractor", "funding_gap", "stalled_since")}

@@ -132,14 +132,20 @@ def test_snapshot_images_follow_the_outfall_scope(camera, water, client, setting
     assert client.get(url).status_code == 404
 
 
-def test_snapshot_refuses_other_tokens_and_non_images(camera, water, client, settings, tmp_path):
+def test_snapshot_refuses_other_tokens_and_non_images(camera, water, client, settings, tmp_path, make_user):
     from chengyun.people.services import create_token
 
     settings.MEDIA_ROOT = str(tmp_path)
+    # The street-1 chief does not see this street-2 outfall's camera: it looks missing (404).
     _, chief_key = create_token(None, water.chief_user.username)
     upload = io.BytesIO(JPEG)
     upload.name = "snap.jpg"
     r = client.post("/api/v1/water/cameras/CAM01/snapshots", {"image": upload}, HTTP_AUTHORIZATION=f"Bearer {chief_key}")
+    assert r.status_code == 404
+    # A street-2 worker sees it but is not its camera: refused as the wrong device.
+    _, other_key = create_token(None, make_user("street_chief", unit="S02", streets=["630109002"]).username)
+    upload.seek(0)
+    r = client.post("/api/v1/water/cameras/CAM01/snapshots", {"image": upload}, HTTP_AUTHORIZATION=f"Bearer {other_key}")
     assert r.status_code == 403 and r.json()["code"] == "wrong_device"
     text = io.BytesIO(b"hello, not an image")
     text.name = "x.jpg"

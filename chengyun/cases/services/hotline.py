@@ -62,7 +62,10 @@ def _read_table(data: bytes, filename: str) -> list[dict[str, str]]:
         text = tables.decode_text(data)
     except tables.UnreadableTable as exc:
         raise Invalid(str(exc), code="bad_encoding") from None
-    return list(csv.DictReader(io.StringIO(text)))
+    try:
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. an unterminated quote, a field past the size limit
+        raise Invalid(f"CSV 格式有误：{exc}", code="bad_table") from None
 
 
 def import_hotline(user: Any, data: bytes, filename: str = "") -> HotlineReport:

@@ -41,6 +41,10 @@ def upload_snapshot(user: Any, camera_code: str, *, image, taken_at: dt.datetime
         raise NotFound(f"监控点 {camera_code} 不存在或已停用")
     # The camera's own account, the ops center, or the system (user None, e.g. an importer).
     if user is not None and camera.account_id != user.pk and not policy.principal(user).has(OPS):
+        # A camera the caller cannot see looks missing (404), as every out-of-scope record does;
+        # a 403 here would tell them it exists.
+        if not policy.can_read(user, camera):
+            raise NotFound(f"监控点 {camera_code} 不存在或已停用")
         raise Forbidden("该令牌不属于此监控点", code="wrong_device")
     if image is None:
         raise Invalid("缺少图片文件", code="missing_fields", detail={"field": "image"})

@@ -1,0 +1,7 @@
+"""Fuzz tests import their shared strategies (fuzzing.py) by name (--import-mode=importlib)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
