@@ -165,28 +165,23 @@ class MQTTDevices:
         self.client.loop_start()
         self.mns, self.rate = mns, rate
         self.sent: dict[int, tuple[str, datetime]] = {}
-        self.acked: list[tuple[str, datetime]] = []
-        self.lock = threading.Lock()
+        self.acked_mids: list[int] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._publish_loop, daemon=True)
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
-        with self.lock:
-            if mid in self.sent:
-                self.acked.append(self.sent[mid])
+        # No lock of ours here: paho calls this holding its own, which publish() also takes.
+        self.acked_mids.append(mid)
 
     def _publish_loop(self) -> None:
-        from chengyun.monitoring.mqtt_ingest import data_topic
-
         i = 0
         while not self.stop.is_set():
             for mn in self.mns:
                 at = BASE_TIME + timedelta(minutes=i)
                 payload = json.dumps({"pw": PASSWORD, "cn": "2011", "data_time": at.isoformat(), "qn": at.strftime("%Y%m%d%H%M%S000"),
                                       "factors": {f: 5 + i % 7 * 0.1 for f in FACTORS}})
-                with self.lock:
-                    info = self.client.publish(data_topic(mn), payload, qos=1)
-                    self.sent[info.mid] = (mn, at)
+                info = self.client.publish(f"chengyun/v1/devices/{mn}/data", payload, qos=1)
+                self.sent[info.mid] = (mn, at)
             i += 1
             time.sleep(1 / self.rate)
 
@@ -197,10 +192,14 @@ class MQTTDevices:
         self.stop.set()
         self.thread.join()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.acked) < len(self.sent):
+        while time.monotonic() < deadline and len(set(self.acked_mids)) < len(self.sent):
             time.sleep(0.5)
         self.client.loop_stop()
         self.client.disconnect()
+
+    @property
+    def acked(self) -> list[tuple[str, datetime]]:
+        return [self.sent[m] for m in list(self.acked_mids) if m in self.sent]
 
     def tally(self, layout: Layout) -> dict:
         stored = stored_times(layout, self.mns, "mqtt")
@@ -208,6 +207,12 @@ class MQTTDevices:
         return {"channel": "mqtt", "sent": len(self.sent), "acked": len(set(self.acked)),
                 "stored": sum(len(s) for s in stored.values()), "lost": lost,
                 "unacked_at_end": len(self.sent) - len(set(self.acked))}
+
+
+def join_all(threads, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(timeout=max(0.1, deadline - time.monotonic()))
 
 
 def wait_until(predicate, timeout: float, step: float = 0.5) -> bool:
@@ -255,6 +260,7 @@ def kill9(pids: list[int], what: str) -> None:
 
 
 def restarted(layout: Layout, marker: str, old: list[int], timeout: float = 60) -> list[int]:
+    """New processes of the service, none of them one that was there before the kill."""
     ok = wait_until(lambda: (p := layout.service_pids(marker)) and not set(p) & set(old), timeout)
     return layout.service_pids(marker) if ok else []
 
@@ -276,27 +282,31 @@ def fault_kill(args) -> list[dict]:
                 d.start()
             mqtt = MQTTDevices(mosquitto.url, mqtt_mns, rate=10)
             mqtt.start()
-            enqueue_probes(layout, "kill", args.jobs)
             recovered = {}
+            enqueuer = threading.Thread(target=enqueue_probes, args=(layout, "kill", args.jobs))
+            enqueuer.start()
             time.sleep(args.seconds / 4)
-            # One HJ 212 worker process (the one that got a connection handed over), then the listener itself.
-            workers = [p for p in layout.service_pids("hj212-server") if "--handoff-fd" in Path(f"/proc/{p}/cmdline").read_text(errors="replace").replace("\0", " ")]
+            # One HJ 212 worker process, then the listener that hands connections to the workers.
+            before = layout.service_pids("hj212-server")
+            workers = layout.service_pids("--handoff-fd")
             kill9(workers[:1], "one HJ 212 receiver worker")
-            recovered["hj212 worker"] = bool(restarted(layout, "--handoff-fd", workers[:1]))
+            recovered["hj212 worker"] = bool(restarted(layout, "--handoff-fd", before))
             time.sleep(args.seconds / 4)
-            listener = [p for p in layout.service_pids("hj212-server") if p not in layout.service_pids("--handoff-fd")]
+            before = layout.service_pids("hj212-server")
+            listener = sorted(set(before) - set(layout.service_pids("--handoff-fd")))
             kill9(listener, "the HJ 212 listener (supervisor of its workers)")
-            recovered["hj212 listener"] = bool(restarted(layout, "hj212-server", listener + layout.service_pids("--handoff-fd")))
+            recovered["hj212 listener"] = bool(restarted(layout, "hj212-server", before))
             old = layout.service_pids("mqtt-ingest")
             kill9(old, "the MQTT ingester")
             recovered["mqtt-ingest"] = bool(restarted(layout, "mqtt-ingest", old))
+            enqueuer.join()
             old = layout.service_pids("run_huey")
+            say(f"probe jobs done before the worker is killed: {probes_done(layout, 'kill')} of {args.jobs}")
             kill9(old, "the Huey worker")
             recovered["huey worker"] = bool(restarted(layout, "run_huey", old))
             time.sleep(args.seconds / 4)
             stop.set()
-            for d in devices:
-                d.join(timeout=120)
+            join_all(devices, 120)
             mqtt.finish()
             settle_stored(layout, lambda: hj212_tally(layout, devices)["stored"] + mqtt.tally(layout)["stored"])
             wait_until(lambda: probes_done(layout, "kill") >= args.jobs, 60)
@@ -305,6 +315,9 @@ def fault_kill(args) -> list[dict]:
             done = probes_done(layout, "kill")
             results.append({"channel": "jobs", "sent": args.jobs, "acked": args.jobs, "stored": done, "lost": args.jobs - done})
             ready = layout.wait_ready(60) is not None
+            for line in layout.tail(20000).splitlines():
+                if "已重启" in line or "已退出" in line:
+                    say("supervisor: " + line.strip())
             results.append({"channel": "recovery", **{k: "restarted" if v else "NOT restarted" for k, v in recovered.items()},
                             "ready_after": ready, "lost": sum(not v for v in recovered.values())})
     finally:
@@ -380,8 +393,7 @@ def fault_postgres(args) -> list[dict]:
             web.update(ok=0, errors=0)
             time.sleep(args.seconds / 3)
             stop.set()
-            for d in devices:
-                d.join(timeout=150)
+            join_all(devices, 150)
             web_stop.set()
             poller.join()
             settle_stored(layout, lambda: hj212_tally(layout, devices)["stored"])
@@ -450,7 +462,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("fault", choices=[*FAULTS, "all"])
     parser.add_argument("--devices", type=int, default=20, help="HJ 212 devices streaming during the fault")
-    parser.add_argument("--jobs", type=int, default=300, help="probe jobs enqueued during the fault")
+    parser.add_argument("--jobs", type=int, default=2000, help="probe jobs enqueued during the fault")
     parser.add_argument("--seconds", type=float, default=24, help="length of the stream around the fault")
     args = parser.parse_args(argv)
     lost = 0
