@@ -263,13 +263,19 @@ def pct(values: list[float], p: float) -> float:
 # ---------------------------------------------------------------- setup
 
 
+# The demo generator; on PostgreSQL its renewal step currently stops with "FOR UPDATE cannot be
+# applied to the nullable side of an outer join" (renewal.services.problems.accept_remedy), after
+# the people, the district, the cases and the monitoring data are in: the load uses what is there.
 SEED = """
 from chengyun.demo.context import DemoContext
 from chengyun.demo.generator import generate
-generate(DemoContext(log=lambda *a, **k: None))
+try:
+    generate(DemoContext(log=lambda *a, **k: None))
+except Exception as exc:
+    print('SEED-PARTIAL', type(exc).__name__, str(exc)[:200])
 """
 
-FACTS = """
+FACTS = f"PASSWORD = {DEVICE_PASSWORD!r}\n" + """
 import json
 from chengyun.cases.models import Case
 from chengyun.geo.models import Grid
@@ -280,12 +286,12 @@ grid = worker.grids.first() or Grid.objects.first()
 c = grid.shape.representative_point()
 from chengyun.cases.models import Category
 cat = Category.objects.filter(kind=Category.Kind.EVENT).order_by('code').values_list('code', flat=True).first()
-mns = ['LOAD%04d' % i for i in range(40)]
+mns = ['LOAD' + str(i).zfill(4) for i in range(40)]
 for mn in mns:
-    services.create_device(None, mn=mn, password='%s', st='21', name='负载测试站 ' + mn, factors=['w01001', 'w01009'])
+    services.create_device(None, mn=mn, password=PASSWORD, st='21', name='负载测试站 ' + mn, factors=['w01001', 'w01009'])
 print(json.dumps({'case_ids': list(Case.objects.order_by('-id').values_list('id', flat=True)[:300]), 'point': [c.x, c.y],
                   'category': cat, 'mns': mns}))
-""" % DEVICE_PASSWORD
+"""
 
 
 def main(argv=None) -> int:
@@ -301,7 +307,9 @@ def main(argv=None) -> int:
     failed = 0
     with Layout(workers=args.web_workers, threads=args.threads, hj212_workers=1, extra_env=extra) as layout:
         t = time.monotonic()
-        layout.manage(SEED, timeout=1800)
+        partial = [line for line in layout.manage(SEED, timeout=1800).splitlines() if line.startswith("SEED-PARTIAL")]
+        if partial:
+            print(f"demo generator stopped early: {partial[0]}", flush=True)
         facts = json.loads(layout.manage(FACTS).strip().splitlines()[-1])
         cases = layout.query("SELECT COUNT(*) FROM cases_case")[0][0]
         print(f"demo data generated in {time.monotonic() - t:.0f} s: {cases} cases; layout at {layout.url} "
