@@ -27,8 +27,6 @@ import os
 import random
 import re
 import socket
-import statistics
-import subprocess
 import sys
 import threading
 import time
