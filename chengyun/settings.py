@@ -12,9 +12,12 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django.utils.translation import gettext_lazy as _
 
+from chengyun.ops import config as _ops  # Django-free rules
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CHENGYUN_DATA_DIR", "./var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+if _data_dir_problem := _ops.data_dir_problem(DATA_DIR):  # read-only or full: one line, before any write
+    raise _ops.UnsafeSettings(_data_dir_problem)
 
 VERSION = __import__("chengyun").__version__
 
@@ -286,7 +289,6 @@ REQUEST_MAX_BYTES = int(os.environ.get("CHENGYUN_REQUEST_MAX_BYTES", str(60 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CHENGYUN_FORM_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # ---------------------------------------------------------------- hardening (chengyun.ops)
-from chengyun.ops import config as _ops  # noqa: E402  (Django-free rules)
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -7,7 +7,7 @@ from .channels import send_to_channels
 from .models import Notification
 
 
-@db_task(retries=3, retry_delay=30)
+@db_task(retries=3, retry_delay=30, retry_backoff=2)
 def deliver(notification_ids: list[int]) -> None:
     for n in Notification.objects.filter(pk__in=notification_ids).select_related("recipient"):
         send_to_channels(n)

@@ -11,3 +11,8 @@ class OpsConfig(AppConfig):
     verbose_name = _("运行维护")
     # /healthz, /readyz and /metrics sit at the site root where probes and Prometheus expect them.
     root_urlconf = "chengyun.ops.urls"
+
+    def ready(self):
+        from .jobs import connect
+
+        connect()

@@ -42,6 +42,27 @@ def check_production(*, mode: str, debug: bool, secret_key: str) -> None:
         raise UnsafeSettings("拒绝启动：" + "；".join(problems))
 
 
+def data_dir_problem(path) -> str | None:
+    """Why the data directory cannot hold the database, uploads and queue, or None.
+    Checked before anything writes there, so a read-only or full disk stops the start with one
+    line instead of a traceback halfway through a migration."""
+    import errno
+    import os
+    import tempfile
+
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-") as probe:
+            probe.write(b"x" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        reason = {errno.EROFS: "只读文件系统", errno.EACCES: "没有写权限", errno.EPERM: "没有写权限",
+                  errno.ENOSPC: "磁盘已满", errno.EDQUOT: "超出磁盘配额"}.get(exc.errno, exc.strerror or str(exc))
+        return f"拒绝启动：数据目录 {path} 不可写（{reason}）；请检查挂载方式、权限与剩余空间（CHENGYUN_DATA_DIR）"
+    return None
+
+
 def origin_of(url_template: str) -> str | None:
     """The scheme://host[:port] of a tile URL template (subdomain placeholders become a wildcard)."""
     if not url_template:

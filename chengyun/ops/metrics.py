@@ -53,6 +53,7 @@ class PlatformCollector:
         yield depth
         yield from _ingest_metrics()
         yield from _heartbeat_metrics()
+        yield from _job_failure_metrics()
 
 
 def _ingest_metrics():
@@ -92,6 +93,20 @@ def _heartbeat_metrics():
     for hb in Heartbeat.objects.filter(stopped_at__isnull=True):
         age.add_metric([hb.name, hb.kind], (now - hb.beat_at).total_seconds())
     yield age
+
+
+def _job_failure_metrics():
+    """Jobs that used up their retries in the last 24 hours, per task (chengyun.ops.jobs)."""
+    from django.db.models import Count
+
+    from .models import JobFailure
+
+    failed = GaugeMetricFamily("chengyun_jobs_failed", "Background jobs failed after all retries in the last 24 hours",
+                               labels=["task"])
+    since = timezone.now() - timedelta(hours=24)
+    for row in JobFailure.objects.filter(final=True, failed_at__gte=since).values("task").annotate(n=Count("id")).order_by():
+        failed.add_metric([row["task"]], row["n"])
+    yield failed
 
 
 def registry() -> CollectorRegistry:

@@ -26,3 +26,27 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class JobFailure(models.Model):
+    """One background job run that raised. ``final`` rows are jobs that used up their retries:
+    those are failed for good and counted on /metrics (``chengyun_jobs_failed``); the others
+    record each retry with when the next attempt is due, so backoff is visible after the fact.
+    Written by the Huey error signal (chengyun.ops.jobs), never by users, so not audited."""
+
+    task = models.CharField(_("任务"), max_length=200, db_index=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, db_index=True)
+    arguments = models.TextField(_("参数"), blank=True)
+    error = models.TextField(_("错误"))
+    retries_left = models.IntegerField(_("剩余重试次数"))
+    next_attempt_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
+    final = models.BooleanField(_("最终失败"), default=False, db_index=True)
+    failed_at = models.DateTimeField(_("失败时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("后台任务失败")
+        verbose_name_plural = _("后台任务失败")
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.task_id}"

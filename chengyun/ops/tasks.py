@@ -16,3 +16,17 @@ def worker_beat(token: str = "") -> None:
 @db_periodic_task(crontab(minute="*"))
 def worker_beat_periodic() -> None:
     beat("huey-worker", "queue", detail={"interval": 60})
+
+
+@db_task(retries=6, retry_delay=1, retry_backoff=2)
+def worker_probe(token: str) -> None:
+    """A job whose completion leaves a mark: scripts/faults.py enqueues many and counts how many
+    came back after killing the worker or restarting the database (retried while it is away).
+    The row is born stopped, so readiness and metrics ignore it."""
+    from django.utils import timezone
+
+    from .models import Heartbeat
+
+    now = timezone.now()
+    Heartbeat.objects.get_or_create(name=f"huey-probe {token}", defaults={
+        "kind": "huey-probe", "started_at": now, "beat_at": now, "stopped_at": now})
