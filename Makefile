@@ -41,6 +41,9 @@ bench: install
 	$(BIN)/python bench/network.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/healthcheck_coverage.py
+	$(BIN)/python bench/charging.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var
