@@ -1,0 +1,141 @@
+"""Matrix declarations for /api/v1/renewal/: the health check (indicator sets, indicators,
+layers, the problem ledger) and the renewal portfolio (projects, lifts).
+
+The health-check office (renewal.services.access) is the department handlers of a unit whose
+specialty is in settings.RENEWAL_OFFICE_SPECIALTIES (default 住建) and system administrators.
+The matrix's users all belong to D01 (城管), so of them the office is the system administrator;
+OFFICE computes it from the setting rather than assuming it.
+"""
+from __future__ import annotations
+
+from matrix import UNIT_IN, Create, List, Open, Read, Write, by_results
+from chengyun.people import roles as R
+from chengyun.renewal import workflow as PW
+
+YEAR = 2025
+
+
+def OFFICE() -> frozenset[str]:
+    from chengyun.geo.models import Unit
+    from chengyun.renewal.services.access import office_specialties
+
+    in_office = Unit.objects.filter(code=UNIT_IN, specialty__in=office_specialties()).exists()
+    return frozenset({R.SYSADMIN} | ({R.DEPT_HANDLER} if in_office else set()))
+
+
+def indicator_set(world, scope=None):
+    def make():
+        from chengyun.renewal.models import IndicatorSet
+
+        return IndicatorSet.objects.create(year=YEAR, name="矩阵体检指标")
+
+    return world.once(("indicator_set",), make)
+
+
+def indicator(world, scope):
+    """An indicator the scope's unit is responsible for."""
+    def make():
+        from chengyun.renewal.models import Indicator
+
+        return Indicator.objects.create(indicator_set=indicator_set(world), code=f"IND-M-{scope.upper()}", dimension="housing",
+                                        name=f"矩阵指标{scope}", unit="栋", responsible_unit=world.unit(scope), target_value=0)
+
+    return world.once(("indicator", scope), make)
+
+
+def computed_indicator(world):
+    """An indicator the platform computes (there must be one for the year to compute)."""
+    def make():
+        from chengyun.renewal.models import Indicator
+
+        return Indicator.objects.create(indicator_set=indicator_set(world), code="IND-M-CALC", dimension="housing", name="老旧小区改造完成数",
+                                        unit="个", computed_by="renewal.old_compounds_renewed")
+
+    return world.once(("computed_indicator",), make)
+
+
+def layer(world, scope):
+    def make():
+        from chengyun.renewal.models import Layer
+
+        return Layer.objects.create(code=f"LM{scope.upper()}", name=f"矩阵图层{scope}", kind=Layer.Kind.values[0], unit=world.unit(scope))
+
+    return world.once(("layer", scope), make)
+
+
+def problem(world, scope):
+    """A problem in the scope's street (its first community) that the scope's unit answers for."""
+    def make():
+        from chengyun.renewal.models import Problem
+
+        grid = world.grid(scope)
+        lng, lat = world.point(scope)
+        return Problem.objects.create(code=f"WTM-{scope.upper()}", year=YEAR, origin="finding", indicator=indicator(world, scope),
+                                      problem_type="楼道堆物", title=f"矩阵问题{scope}", community=grid.community, street=grid.community.street,
+                                      responsible_unit=world.unit(scope), lng=lng, lat=lat, location_kind="point")
+
+    return world.once(("problem", scope), make)
+
+
+def project(world, scope):
+    def make():
+        from portfolio_support import project as make_project
+
+        return make_project("old_compound", unit=world.unit(scope).code, community=world.grid(scope).community.code)
+
+    return world.once(("project", scope), make)
+
+
+def lift(world, scope):
+    def make():
+        from portfolio_support import compound
+
+        from chengyun.renewal.services import lifts
+
+        lng, lat = world.point(scope)
+        c = compound(f"XQ-M{scope.upper()}", community=world.grid(scope).community.code, lng=lng, lat=lat)
+        return lifts.create_lift(None, compound=c, building="1", unit_no="1", floors=6, responsible_unit=world.unit(scope).code)
+
+    return world.once(("lift", scope), make)
+
+
+PROBLEM = "renewal.Problem"
+PROBLEM_PATH = lambda p: {"problem_id": p.pk}  # noqa: E731
+PAGE = lambda w, s, o: {"limit": 500}  # noqa: E731
+
+SPEC = {
+    # health check: reference data everyone reads
+    "chengyun_renewal_api_indicator_sets": Open(),
+    "chengyun_renewal_api_indicator_set_export": Read(model="renewal.IndicatorSet", make=indicator_set, path=lambda s: {"set_id": s.pk}),
+    "chengyun_renewal_api_indicators": List(model="renewal.Indicator", make=indicator, found=by_results("id", "pk"), query=PAGE),
+    "chengyun_renewal_api_measurements": Open(),
+    "chengyun_renewal_api_dashboard_data": Open(query=lambda w, s, o: {"year": YEAR}),
+    "chengyun_renewal_api_choropleth": Open(query=lambda w, s, o: {"year": YEAR, "indicator": indicator(w, "in").code}),
+    "chengyun_renewal_api_layers": Open(),
+    "chengyun_renewal_api_layer_geojson": Read(model="renewal.Layer", make=layer, path=lambda x: {"code": x.code}),
+    "chengyun_renewal_api_coverage_now": Open(),
+    "chengyun_renewal_api_problem_types": Open(),
+    # health check: the office's work
+    "chengyun_renewal_api_indicator_set_create": Open(gate=OFFICE, body=lambda w, s, o: {"year": 2030, "name": "矩阵新体系"}),
+    "chengyun_renewal_api_indicator_set_national": Open(gate=OFFICE, body=lambda w, s, o: {"year": 2031}),
+    "chengyun_renewal_api_indicator_create": Open(gate=OFFICE, make=indicator_set, path=lambda s: {"set_id": s.pk}, body=lambda w, s, o: {
+        "code": "IND-M-NEW", "dimension": "housing", "name": "区特色指标", "source": "district"}),
+    "chengyun_renewal_api_measurement_compute": Open(gate=OFFICE, body=lambda w, s, o: {"year": computed_indicator(w).indicator_set.year}),
+    "chengyun_renewal_api_problems_generate": Open(gate=OFFICE, body=lambda w, s, o: {"year": YEAR}),
+    "chengyun_renewal_api_problems_recheck": Open(gate=OFFICE, body=lambda w, s, o: {"year": YEAR}),
+    # an indicator's responsible department keeps it
+    "chengyun_renewal_api_indicator_update": Write(model="renewal.Indicator", make=indicator, path=lambda i: {"indicator_id": i.pk},
+                                                   body=lambda w, s, o: {"target_value": 5}),
+    # the problem ledger: the area's people and the responsible unit
+    "chengyun_renewal_api_problems": List(model=PROBLEM, make=problem, found=by_results("code", "code"), query=PAGE),
+    "chengyun_renewal_api_problem_detail": Read(model=PROBLEM, make=problem, path=PROBLEM_PATH),
+    "chengyun_renewal_api_problem_action": Write(model=PROBLEM, make=problem, path=lambda p: {"problem_id": p.pk, "action": "start"},
+                                                 gate=lambda: PW.TRANSITIONS["start"].roles | OFFICE(), narrows=True, body=lambda w, s, o: {"note": "开始整改"}),
+    # the portfolio: every signed-in person reads projects; lifts are the area's and the unit's
+    "chengyun_renewal_api_portfolio_projects": List(model="renewal.Project", make=project, found=by_results("code", "code"), query=PAGE),
+    "chengyun_renewal_api_portfolio_project_detail": Read(model="renewal.Project", make=project, path=lambda p: {"project_id": p.pk}),
+    "chengyun_renewal_api_portfolio_compounds": Open(),
+    "chengyun_renewal_api_portfolio_parking_gaps": Open(),
+    "chengyun_renewal_api_portfolio_lift_projects": List(model="renewal.LiftProject", make=lift, found=by_results("code", "code"), query=PAGE),
+    "chengyun_renewal_api_portfolio_lift_detail": Read(model="renewal.LiftProject", make=lift, path=lambda x: {"lift_id": x.pk}),
+}
