@@ -101,6 +101,7 @@ def lift(world, scope):
 
 PROBLEM = "renewal.Problem"
 PROBLEM_PATH = lambda p: {"problem_id": p.pk}  # noqa: E731
+PROJECT_PATH = lambda p: {"project_id": p.pk}  # noqa: E731
 PAGE = lambda w, s, o: {"limit": 500}  # noqa: E731
 
 SPEC = {
@@ -138,4 +139,26 @@ SPEC = {
     "chengyun_renewal_api_portfolio_parking_gaps": Open(),
     "chengyun_renewal_api_portfolio_lift_projects": List(model="renewal.LiftProject", make=lift, found=by_results("code", "code"), query=PAGE),
     "chengyun_renewal_api_portfolio_lift_detail": Read(model="renewal.LiftProject", make=lift, path=lambda x: {"lift_id": x.pk}),
+    "chengyun_renewal_api_problem_create": Create(model=PROBLEM, body=lambda w, s, o: {
+        "year": YEAR, "problem_type": "楼道堆物", "title": "现场发现", "lng": w.point(s)[0], "lat": w.point(s)[1],
+        "responsible_unit": w.unit(s).code}),
+    # a project: its responsible unit (and the office) writes it
+    "chengyun_renewal_api_portfolio_create_project": Create(model="renewal.Project", body=lambda w, s, o: {
+        "name": "矩阵新项目", "type": "gas", "start_year": 2026, "end_year": 2026, "metrics": {"main_km": 1},
+        "responsible_unit": w.unit(s).code}),
+    "chengyun_renewal_api_portfolio_patch_project": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
+                                                          body=lambda w, s, o: {"name": "改名后的项目"}),
+    "chengyun_renewal_api_portfolio_put_targets": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
+                                                        body=lambda w, s, o: [{"year": 2026, "quantity": 1}]),
+    "chengyun_renewal_api_portfolio_put_funding": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
+                                                        body=lambda w, s, o: [{"source": "central_budget", "year": 2026, "amount_wan": 100}]),
+    # residents' participation: the project's community and street with its unit
+    "chengyun_renewal_api_portfolio_post_consultation": Create(model="renewal.ResidentConsultation", make=project, path=PROJECT_PATH,
+                                                               body=lambda w, s, o: {"stage": "needs_survey", "held_on": "2026-03-01",
+                                                                                     "households_reached": 100, "responses": 80, "favourable": 70}),
+    "chengyun_renewal_api_portfolio_post_supervisor": Create(model="renewal.ResidentSupervisor", make=project, path=PROJECT_PATH,
+                                                             body=lambda w, s, o: {"name": "王监督", "appointed_on": "2026-03-01"}),
+    # a lift: the compound's community and street with its competent unit
+    "chengyun_renewal_api_portfolio_create_lift": Create(model="renewal.LiftProject", body=lambda w, s, o: {
+        "compound": lift(w, s).compound.code, "building": "2", "unit_no": "1", "floors": 6, "responsible_unit": w.unit(s).code}),
 }
