@@ -94,9 +94,21 @@ def lift(world, scope):
 
         lng, lat = world.point(scope)
         c = compound(f"XQ-M{scope.upper()}", community=world.grid(scope).community.code, lng=lng, lat=lat)
-        return lifts.create_lift(None, compound=c, building="1", unit_no="1", floors=6, responsible_unit=world.unit(scope).code)
+        x = lifts.create_lift(None, compound=c, building="1", unit_no="1", floors=6, responsible_unit=world.unit(scope).code)
+        lifts.set_owners(None, x, ROSTER)
+        return x
 
     return world.once(("lift", scope), make)
+
+
+ROSTER = [{"part": "101", "owner": "甲", "area_m2": 80}, {"part": "201", "owner": "乙", "area_m2": 80}]
+
+
+def _photo():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from spec_cases import jpeg
+
+    return SimpleUploadedFile("p.jpg", jpeg(), "image/jpeg")
 
 
 PROBLEM = "renewal.Problem"
@@ -161,4 +173,12 @@ SPEC = {
     # a lift: the compound's community and street with its competent unit
     "chengyun_renewal_api_portfolio_create_lift": Create(model="renewal.LiftProject", body=lambda w, s, o: {
         "compound": lift(w, s).compound.code, "building": "2", "unit_no": "1", "floors": 6, "responsible_unit": w.unit(s).code}),
+    "chengyun_renewal_api_portfolio_put_owners": Write(model="renewal.LiftProject", make=lift, path=lambda x: {"lift_id": x.pk}, body=lambda w, s, o: ROSTER),
+    "chengyun_renewal_api_portfolio_post_votes": Write(model="renewal.LiftProject", make=lift, path=lambda x: {"lift_id": x.pk},
+                                                       body=lambda w, s, o: [{"owner": "甲", "vote": "agree"}]),
+    # working on a problem: its area's people and responsible unit
+    "chengyun_renewal_api_problem_photos": Write(model=PROBLEM, make=problem, path=PROBLEM_PATH, files=lambda w, s, o: ({"files": _photo()}, {})),
+    "chengyun_renewal_api_problem_link_remedy": Write(model=PROBLEM, make=problem, path=PROBLEM_PATH,
+                                                      body=lambda w, s, o: {"project_key": f"renewal.project:{project(w, s).pk}"}),
+    "chengyun_renewal_api_problem_to_case": Write(model=PROBLEM, make=problem, path=PROBLEM_PATH, body=lambda w, s, o: {"category_code": "0113"}),
 }
