@@ -181,4 +181,16 @@ SPEC = {
     "chengyun_renewal_api_problem_link_remedy": Write(model=PROBLEM, make=problem, path=PROBLEM_PATH,
                                                       body=lambda w, s, o: {"project_key": f"renewal.project:{project(w, s).pk}"}),
     "chengyun_renewal_api_problem_to_case": Write(model=PROBLEM, make=problem, path=PROBLEM_PATH, body=lambda w, s, o: {"category_code": "0113"}),
+    # a value is entered by the indicator's responsible department (or the office)
+    "chengyun_renewal_api_measurement_record": Create(model="renewal.Measurement", parent="renewal.Indicator", body=lambda w, s, o: {
+        "indicator_id": indicator(w, s).pk, "unit_kind": "street", "unit_code": w.street(s).code, "value": 1}),
+    "chengyun_renewal_api_portfolio_post_compounds": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
+                                                           body=lambda w, s, o: {"compounds": [lift(w, s).compound.code]}),
+    # 立项 is the office's decision (project_workflow: office_only), whatever the project's unit
+    "chengyun_renewal_api_portfolio_project_action": Write(model="renewal.Project", make=project, gate=OFFICE,
+                                                           path=lambda p: {"project_id": p.pk, "action": "approve"}, body=lambda w, s, o: {}),
+    # a computation over the data given (or the district's); about no one object
+    "chengyun_renewal_api_portfolio_charging_plan": Open(body=lambda w, s, o: {
+        "k": 1, "demand": [{"lng": w.point(s)[0], "lat": w.point(s)[1], "weight": 10}],
+        "candidates": [{"lng": w.point(s)[0] + 0.001, "lat": w.point(s)[1], "capacity": 8}]}),
 }
