@@ -26,13 +26,9 @@ UNDECLARED: frozenset[str] = frozenset({
     "chengyun_renewal_api_indicator_set_import",
     "chengyun_renewal_api_measurement_import",
     "chengyun_renewal_api_layer_upload",
-    "chengyun_renewal_api_remedy_accept",
     "chengyun_renewal_api_problem_to_task",
     "chengyun_renewal_api_portfolio_post_progress",
     "chengyun_renewal_api_portfolio_post_problem",
     "chengyun_renewal_api_portfolio_post_asset",
     "chengyun_renewal_api_portfolio_post_supervise",
-    "chengyun_renewal_api_portfolio_post_objection",
-    "chengyun_renewal_api_portfolio_post_mediation",
-    "chengyun_renewal_api_portfolio_lift_step",
 })

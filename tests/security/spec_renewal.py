@@ -8,6 +8,8 @@ OFFICE computes it from the setting rather than assuming it.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from matrix import UNIT_IN, Create, List, Open, Read, Write, by_results
 from chengyun.people import roles as R
 from chengyun.renewal import workflow as PW
@@ -63,18 +65,19 @@ def layer(world, scope):
     return world.once(("layer", scope), make)
 
 
-def problem(world, scope):
-    """A problem in the scope's street (its first community) that the scope's unit answers for."""
+def problem(world, scope, tag=""):
+    """A problem in the scope's street (its first community) that the scope's unit answers for
+    (`tag`: another one, for a factory that moves it along its workflow)."""
     def make():
         from chengyun.renewal.models import Problem
 
         grid = world.grid(scope)
         lng, lat = world.point(scope)
-        return Problem.objects.create(code=f"WTM-{scope.upper()}", year=YEAR, origin="finding", indicator=indicator(world, scope),
+        return Problem.objects.create(code=f"WTM-{scope.upper()}{tag}", year=YEAR, origin="finding", indicator=indicator(world, scope),
                                       problem_type="楼道堆物", title=f"矩阵问题{scope}", community=grid.community, street=grid.community.street,
                                       responsible_unit=world.unit(scope), lng=lng, lat=lat, location_kind="point")
 
-    return world.once(("problem", scope), make)
+    return world.once(("problem", scope, tag), make)
 
 
 def project(world, scope):
@@ -86,21 +89,59 @@ def project(world, scope):
     return world.once(("project", scope), make)
 
 
-def lift(world, scope):
+def lift(world, scope, building="1"):
+    """A lift being voted on in the scope's community, with its owner roster (`building`:
+    another one, for a factory that moves it on)."""
     def make():
         from portfolio_support import compound
 
         from chengyun.renewal.services import lifts
 
         lng, lat = world.point(scope)
-        c = compound(f"XQ-M{scope.upper()}", community=world.grid(scope).community.code, lng=lng, lat=lat)
-        x = lifts.create_lift(None, compound=c, building="1", unit_no="1", floors=6, responsible_unit=world.unit(scope).code)
+        c = world.once(("compound", scope), lambda: compound(f"XQ-M{scope.upper()}", community=world.grid(scope).community.code, lng=lng, lat=lat))
+        x = lifts.create_lift(None, compound=c, building=building, unit_no="1", floors=6, responsible_unit=world.unit(scope).code)
         lifts.set_owners(None, x, ROSTER)
         return x
 
-    return world.once(("lift", scope), make)
+    return world.once(("lift", scope, building), make)
 
 
+def voted_lift(world, scope, building="2"):
+    """A lift whose owners all agreed: ready for 公示."""
+    def make():
+        from chengyun.renewal.services import lifts
+
+        x = lift(world, scope, building)
+        lifts.record_votes(None, x, [{"owner": o["owner"], "vote": "agree"} for o in ROSTER])
+        return x
+
+    return world.once(("voted_lift", scope, building), make)
+
+
+def objection(world, scope):
+    """An objection raised during the lift's 公示."""
+    def make():
+        from chengyun.renewal.services import lifts
+
+        x = lifts.start_publicity(None, voted_lift(world, scope, "3"), start=PUBLICITY_START)
+        return lifts.add_objection(None, x, objector="丙", content="影响采光", raised_on=PUBLICITY_START)
+
+    return world.once(("objection", scope), make)
+
+
+def remedy(world, scope):
+    """The problem's remedy: a case already closed, waiting for the office's 整改验收."""
+    def make():
+        from spec_cases import case
+
+        from chengyun.renewal.services import problems
+
+        return problems.link_remedy(None, problem(world, scope, "R"), case=case(world, scope, "closed"))
+
+    return world.once(("remedy", scope), make)
+
+
+PUBLICITY_START = dt.date(2026, 3, 1)
 ROSTER = [{"part": "101", "owner": "甲", "area_m2": 80}, {"part": "201", "owner": "乙", "area_m2": 80}]
 
 
@@ -172,7 +213,7 @@ SPEC = {
                                                              body=lambda w, s, o: {"name": "王监督", "appointed_on": "2026-03-01"}),
     # a lift: the compound's community and street with its competent unit
     "chengyun_renewal_api_portfolio_create_lift": Create(model="renewal.LiftProject", body=lambda w, s, o: {
-        "compound": lift(w, s).compound.code, "building": "2", "unit_no": "1", "floors": 6, "responsible_unit": w.unit(s).code}),
+        "compound": lift(w, s).compound.code, "building": "9", "unit_no": "1", "floors": 6, "responsible_unit": w.unit(s).code}),
     "chengyun_renewal_api_portfolio_put_owners": Write(model="renewal.LiftProject", make=lift, path=lambda x: {"lift_id": x.pk}, body=lambda w, s, o: ROSTER),
     "chengyun_renewal_api_portfolio_post_votes": Write(model="renewal.LiftProject", make=lift, path=lambda x: {"lift_id": x.pk},
                                                        body=lambda w, s, o: [{"owner": "甲", "vote": "agree"}]),
@@ -193,4 +234,16 @@ SPEC = {
     "chengyun_renewal_api_portfolio_charging_plan": Open(body=lambda w, s, o: {
         "k": 1, "demand": [{"lng": w.point(s)[0], "lat": w.point(s)[1], "weight": 10}],
         "candidates": [{"lng": w.point(s)[0] + 0.001, "lat": w.point(s)[1], "capacity": 8}]}),
+    # 加装电梯: the lift's area and competent unit run it, step by step
+    "chengyun_renewal_api_portfolio_lift_step": Write(model="renewal.LiftProject", make=voted_lift,
+                                                      path=lambda x: {"lift_id": x.pk, "step": "publicity"},
+                                                      body=lambda w, s, o: {"on": str(PUBLICITY_START)}),
+    "chengyun_renewal_api_portfolio_post_objection": Write(model="renewal.LiftProject", make=lambda w, s: objection(w, s).lift,
+                                                           path=lambda x: {"lift_id": x.pk}, body=lambda w, s, o: {
+                                                               "objector": "丁", "content": "噪声", "raised_on": str(PUBLICITY_START)}),
+    "chengyun_renewal_api_portfolio_post_mediation": Write(model="renewal.LiftObjection", make=objection, path=lambda x: {"objection_id": x.pk},
+                                                           body=lambda w, s, o: {"result": "协商一致", "resolved": True,
+                                                                                 "on": str(PUBLICITY_START + dt.timedelta(days=3))}),
+    # 整改验收 is the health-check office's
+    "chengyun_renewal_api_remedy_accept": Write(model="renewal.ProblemRemedy", make=remedy, gate=OFFICE, path=lambda r: {"remedy_id": r.pk}),
 }
