@@ -23,12 +23,7 @@ FAMILIES = ["cases", "supervision", "health", "calendar", "people", "geo", "repo
 # endpoint must be declared), and for one in both (declared: take it off this list).
 # The renewal app's imports, uploads and portfolio workflow writes are still to be declared.
 UNDECLARED: frozenset[str] = frozenset({
-    "chengyun_renewal_api_indicator_set_import",
     "chengyun_renewal_api_measurement_import",
-    "chengyun_renewal_api_layer_upload",
     "chengyun_renewal_api_problem_to_task",
-    "chengyun_renewal_api_portfolio_post_progress",
-    "chengyun_renewal_api_portfolio_post_problem",
-    "chengyun_renewal_api_portfolio_post_asset",
     "chengyun_renewal_api_portfolio_post_supervise",
 })

@@ -80,13 +80,24 @@ def problem(world, scope, tag=""):
     return world.once(("problem", scope, tag), make)
 
 
-def project(world, scope):
+def project(world, scope, tag=""):
+    """An old-compound project of the scope's unit in its community, 谋划储备 (`tag`: another one)."""
     def make():
         from portfolio_support import project as make_project
 
         return make_project("old_compound", unit=world.unit(scope).code, community=world.grid(scope).community.code)
 
-    return world.once(("project", scope), make)
+    return world.once(("project", scope, tag), make)
+
+
+def approved_project(world, scope):
+    """A project past 立项: it reports progress."""
+    def make():
+        from chengyun.renewal.services import portfolio
+
+        return portfolio.transition(None, project(world, scope, "approved"), "approve")
+
+    return world.once(("approved_project", scope), make)
 
 
 def lift(world, scope, building="1"):
@@ -150,6 +161,26 @@ def _photo():
     from spec_cases import jpeg
 
     return SimpleUploadedFile("p.jpg", jpeg(), "image/jpeg")
+
+
+def _indicator_sheet(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chengyun.renewal.services import indicators
+
+    return SimpleUploadedFile("indicators.xlsx", indicators.export_xlsx(indicator_set(world)),
+                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _layer_file(world, scope):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lng, lat = world.point(scope)
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "F1", "name": "社区卫生服务站", "facility_kind": "社区卫生服务站"},
+                                                     "geometry": {"type": "Point", "coordinates": [lng, lat]}}]}
+    return SimpleUploadedFile("facilities.geojson", json.dumps(fc, ensure_ascii=False).encode(), "application/geo+json")
 
 
 PROBLEM = "renewal.Problem"
@@ -246,4 +277,22 @@ SPEC = {
                                                                                  "on": str(PUBLICITY_START + dt.timedelta(days=3))}),
     # 整改验收 is the health-check office's
     "chengyun_renewal_api_remedy_accept": Write(model="renewal.ProblemRemedy", make=remedy, gate=OFFICE, path=lambda r: {"remedy_id": r.pk}),
+    "chengyun_renewal_api_indicator_set_import": Open(gate=OFFICE, make=indicator_set, path=lambda x: {"set_id": x.pk},
+                                                      files=lambda w, s, o: ({"file": _indicator_sheet(w)}, {"dry_run": "true"})),
+    # a layer is uploaded for the uploader's unit (the office and administrators for any)
+    "chengyun_renewal_api_layer_upload": Create(model="renewal.Layer", files=lambda w, s, o: ({"file": _layer_file(w, s)}, {
+        "code": "LM-NEW", "name": "公共服务设施", "kind": "facility", "unit": w.unit(s).code, "dry_run": "true"})),
+    "chengyun_renewal_api_portfolio_post_progress": Write(model="renewal.Project", make=approved_project, path=PROJECT_PATH,
+                                                          body=lambda w, s, o: {"percent": 10, "reported_on": "2026-04-01"}),
+    # the problem linked is one every matrix user sees: only the project's writers decide
+    "chengyun_renewal_api_portfolio_post_problem": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
+                                                         body=lambda w, s, o: {"problem": problem(w, "in", "L").code}),
+    "chengyun_renewal_api_portfolio_post_asset": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
+                                                       body=lambda w, s, o: {"kind": "drainage.pipe", "code": _pipe(w, s).code}),
 }
+
+
+def _pipe(world, scope):
+    from spec_drainage import network
+
+    return network(world, scope)
