@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from matrix import UNIT_IN, Create, List, Open, Read, Write, by_results
+from spec_supervision import SOON
 from chengyun.people import roles as R
 from chengyun.renewal import workflow as PW
 
@@ -289,6 +290,11 @@ SPEC = {
                                                          body=lambda w, s, o: {"problem": problem(w, "in", "L").code}),
     "chengyun_renewal_api_portfolio_post_asset": Write(model="renewal.Project", make=project, path=PROJECT_PATH,
                                                        body=lambda w, s, o: {"kind": "drainage.pipe", "code": _pipe(w, s).code}),
+    # 督办: a key task, placed on its lead unit, by those who may set tasks (supervision's rule)
+    "chengyun_renewal_api_portfolio_post_supervise": Create(model="supervision.KeyTask", make=lambda w, s: project(w, s, "supervised"),
+                                                            path=PROJECT_PATH, body=lambda w, s, o: {"deadline": str(SOON), "lead_unit": w.unit(s).code}),
+    "chengyun_renewal_api_problem_to_task": Create(model="supervision.KeyTask", parent=PROBLEM, make=lambda w, s: problem(w, s, "T"),
+                                                   path=PROBLEM_PATH, body=lambda w, s, o: {"deadline": str(SOON), "lead_unit": w.unit(s).code}),
 }
 
 
