@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
+
 from matrix import IN, Create, List, Open, Read, Write, by_feature, by_results
 from chengyun.cases import evaluation, workflow as W
 from chengyun.people import roles as R
@@ -94,6 +96,9 @@ SPEC = {
     "chengyun_cases_api_case_report": Open(body=lambda w, s, o: {
         "source": "public", "category_code": "0113", "lng": w.point(s)[0], "lat": w.point(s)[1], "description": "井盖缺失"}),
     "chengyun_cases_api_case_get": Read(model=CASE, make=case, path=lambda c: {"case_id": c.pk}),
+    # The reporter's full name and phone: the case's readers, narrowed to settings.PERSONAL_DATA_ROLES.
+    "chengyun_cases_api_reporter_reveal": Read(model=CASE, make=case, path=lambda c: {"case_id": c.pk},
+                                               gate=lambda: frozenset(settings.PERSONAL_DATA_ROLES)),
     "chengyun_cases_api_case_duplicates": Read(model=CASE, make=case, path=lambda c: {"case_id": c.pk}),
     "chengyun_cases_api_case_attach": Write(model=CASE, make=case, path=lambda c: {"case_id": c.pk},
                                             files=lambda w, s, o: ({"files": _upload()}, {"stage": "report"})),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from matrix import List, Open, Read, Write, by_results
+from matrix import Create, List, Open, Read, Write, by_results
 from chengyun.people import policy
 from chengyun.people import roles as R
 
@@ -84,6 +84,18 @@ def _upload(name, text):
     return SimpleUploadedFile(name, text.encode("utf-8"), "text/csv")
 
 
+def overflow(world, scope):
+    """An overflow entered by hand at the scope's manhole (owned by the scope's unit)."""
+    def make():
+        from django.utils import timezone
+
+        from chengyun.drainage import overflow_feed
+
+        return overflow_feed.enter_overflow(None, node(world, scope).code, occurred_at=timezone.now() - dt.timedelta(hours=3), note="矩阵")
+
+    return world.once(("overflow", scope), make)
+
+
 MISC = "drainage.Misconnection"
 MISC_PATH = lambda m: {"pk": m.pk}  # noqa: E731
 
@@ -118,4 +130,10 @@ SPEC = {
                                                  body=lambda w, s, o: {"code": "SPNEW", "name": "新分流项目", "pipes": [network(w, "in").code]}),
     "chengyun_drainage_api_project_progress": Write(model="drainage.SeparationProject", make=project, path=lambda p: {"code": p.code},
                                                     body=lambda w, s, o: {"pipes": [network(w, s).code], "done_on": str(TODAY)}),
+    # Overflow records: everyone reads them; the node's owner unit (or the ops center) enters one.
+    "chengyun_drainage_api_overflows_overflows": List(model="drainage.OverflowRecord", make=overflow, found=by_results("id", "pk"),
+                                                      query=lambda w, s, o: {"limit": 500}),
+    "chengyun_drainage_api_overflows_overflow": Read(model="drainage.OverflowRecord", make=overflow, path=lambda r: {"pk": r.pk}),
+    "chengyun_drainage_api_overflows_enter_overflow": Create(model="drainage.OverflowRecord", body=lambda w, s, o: {
+        "node": node(w, s).code, "occurred_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat(), "source": "巡查"}),
 }
