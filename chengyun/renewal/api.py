@@ -242,7 +242,7 @@ def choropleth(request, year: int, indicator: str, unit_kind: str = "community")
 
 # ---------------------------------------------------------------- problems
 
-class ProblemOut(Schema):
+class HealthProblemOut(Schema):
     id: int
     code: str
     year: int
@@ -286,12 +286,12 @@ def problem_queryset(user, filters: ProblemFilter):
     return filters.filter(access.visible(user, qs))
 
 
-@router.get("/problems", response=Page[ProblemOut], summary="问题台账（与台账页同一套筛选条件）")
+@router.get("/problems", response=Page[HealthProblemOut], summary="问题台账（与台账页同一套筛选条件）")
 def problems(request, filters: ProblemFilter = Query(...), page: PageParams = Query(...)):
     return paginate(problem_queryset(request.user, filters), page, problem_dict)
 
 
-class FindingIn(Schema):
+class HealthFindingIn(Schema):
     year: int
     problem_type: str
     description: str = ""
@@ -306,8 +306,8 @@ class FindingIn(Schema):
     indicator: Optional[str] = None
 
 
-@router.post("/problems", response={201: ProblemOut}, summary="登记现场发现的问题")
-def problem_create(request, payload: FindingIn):
+@router.post("/problems", response={201: HealthProblemOut}, summary="登记现场发现的问题")
+def problem_create(request, payload: HealthFindingIn):
     data = payload.dict()
     data["indicator_code"] = data.pop("indicator")
     return Status(201, problem_dict(ledger.create_finding(request.user, **data)))
@@ -332,7 +332,7 @@ def _problem(request, problem_id: int) -> Problem:
     return access.get_visible(request.user, Problem.objects.all(), pk=problem_id)
 
 
-@router.get("/problems/{problem_id}", response=ProblemOut, summary="问题详情")
+@router.get("/problems/{problem_id}", response=HealthProblemOut, summary="问题详情")
 def problem_detail(request, problem_id: int):
     return problem_dict(_problem(request, problem_id))
 
@@ -381,14 +381,14 @@ def problem_to_case(request, problem_id: int, payload: CaseIn):
     return Status(201, {"case": case.number})
 
 
-class TaskIn(Schema):
+class ProblemTaskIn(Schema):
     lead_unit: Optional[str] = None
     deadline: Optional[dt.date] = None
     title: str = ""
 
 
 @router.post("/problems/{problem_id}/task", response={201: dict}, summary="列为督办任务")
-def problem_to_task(request, problem_id: int, payload: TaskIn):
+def problem_to_task(request, problem_id: int, payload: ProblemTaskIn):
     lead = None
     if payload.lead_unit:
         lead = Unit.objects.filter(code=payload.lead_unit).first()

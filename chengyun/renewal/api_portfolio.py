@@ -14,7 +14,7 @@ from chengyun.people import policy
 
 from . import project_types as pt
 from . import project_workflow as pw
-from .filters_portfolio import CompoundFilter, LiftFilter, ProjectFilter
+from .filters_portfolio import CompoundFilter, LiftFilter, RenewalProjectFilter
 from .models import LiftObjection, LiftProject, Problem, Project
 from .services import access, charging, lifts, parking, participation, portfolio
 
@@ -64,7 +64,7 @@ def _project(request, project_id: int) -> Project:
 
 
 @router.get("/projects", response=Page[dict], summary="城市更新项目库（项目 JSON 含 type、state、年度目标与资金）")
-def projects(request, filters: ProjectFilter = Query(...), page: PageParams = Query(...)):
+def projects(request, filters: RenewalProjectFilter = Query(...), page: PageParams = Query(...)):
     return paginate(filters.filter(_projects(request)).order_by("code"), page, project_out)
 
 
@@ -83,7 +83,7 @@ class FundingIn(Schema):
     note: str = ""
 
 
-class ProjectIn(Schema):
+class RenewalProjectIn(Schema):
     name: str
     type: str
     start_year: int
@@ -103,7 +103,7 @@ class ProjectIn(Schema):
 
 
 @router.post("/projects", response={201: dict}, summary="登记更新项目（谋划储备）")
-def create_project(request, payload: ProjectIn):
+def create_project(request, payload: RenewalProjectIn):
     data = payload.dict()
     targets, funding = data.pop("targets"), data.pop("funding")
     p = portfolio.create_project(request.user, targets=targets, funding=funding, **data)
@@ -150,7 +150,7 @@ def put_funding(request, project_id: int, payload: list[FundingIn]):
     return project_out(_project(request, p.pk))
 
 
-class ProgressIn(Schema):
+class RenewalProgressIn(Schema):
     percent: int
     reported_on: Optional[dt.date] = None
     quantity_done: float = 0
@@ -159,7 +159,7 @@ class ProgressIn(Schema):
 
 
 @router.post("/projects/{project_id}/progress", response={201: dict}, summary="报告项目进展")
-def post_progress(request, project_id: int, payload: ProgressIn):
+def post_progress(request, project_id: int, payload: RenewalProgressIn):
     r = portfolio.report_progress(request.user, _project(request, project_id), **payload.dict())
     return Status(201, {"id": r.id, "percent": r.percent, "reported_on": r.reported_on})
 
@@ -200,13 +200,13 @@ def post_asset(request, project_id: int, payload: AssetIn):
     return Status(201, {"kind": a.kind, "code": a.code, "length_m": a.length_m})
 
 
-class SuperviseIn(Schema):
+class RenewalSuperviseIn(Schema):
     deadline: dt.date
     lead_unit: Optional[str] = None
 
 
 @router.post("/projects/{project_id}/supervise", response={201: dict}, summary="列入督办（创建重点任务）")
-def post_supervise(request, project_id: int, payload: SuperviseIn):
+def post_supervise(request, project_id: int, payload: RenewalSuperviseIn):
     from chengyun.geo.models import Unit
 
     unit = None
@@ -246,7 +246,7 @@ def post_supervisor(request, project_id: int, payload: SupervisorIn):
     return Status(201, {"id": s.id, "name": s.name})
 
 
-class TransitionIn(Schema):
+class RenewalTransitionIn(Schema):
     note: str = ""
     on: Optional[dt.date] = None
     representatives: list[str] = Field(default_factory=list)
@@ -255,7 +255,7 @@ class TransitionIn(Schema):
 
 @router.post("/projects/{project_id}/{action}",
              summary="项目流转：approve 立项 / fund 资金落实 / tender 招标 / start 开工 / accept 竣工验收 / handover 移交运维 / withdraw 撤出（阶段不允许时 409）")
-def project_action(request, project_id: int, action: str, payload: TransitionIn):
+def project_action(request, project_id: int, action: str, payload: RenewalTransitionIn):
     p = portfolio.transition(request.user, _project(request, project_id), action, **payload.dict())
     return {"id": p.id, "code": p.code, "state": p.state, "state_label": str(pw.STATES[p.state])}
 
@@ -374,14 +374,14 @@ def post_objection(request, lift_id: int, payload: ObjectionIn):
     return Status(201, {"id": o.id})
 
 
-class MediationIn(Schema):
+class LiftMediationIn(Schema):
     result: str
     resolved: bool
     on: dt.date
 
 
 @router.post("/lift-objections/{objection_id}/mediate", response=dict, summary="异议调解")
-def post_mediation(request, objection_id: int, payload: MediationIn):
+def post_mediation(request, objection_id: int, payload: LiftMediationIn):
     objection = LiftObjection.objects.select_related("lift").filter(pk=objection_id).first()
     if objection is None or not access.visible(request.user, LiftProject.objects.filter(pk=objection.lift_id)).exists():
         raise NotFound()

@@ -8,7 +8,7 @@ from ninja import FilterLookup, FilterSchema
 from pydantic import Field
 
 
-class ProjectFilter(FilterSchema):
+class RenewalProjectFilter(FilterSchema):
     q: Annotated[Optional[str], FilterLookup(["name__icontains", "code__icontains"]), Field(description="名称或编号包含")] = None
     type: Annotated[Optional[str], FilterLookup("type"), Field(description="项目类型编码")] = None
     state: Annotated[Optional[str], FilterLookup("state"), Field(description="项目阶段编码")] = None

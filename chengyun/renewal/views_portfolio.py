@@ -22,7 +22,7 @@ from chengyun.people import policy
 
 from . import project_types as pt
 from . import project_workflow as pw
-from .filters_portfolio import CompoundFilter, LiftFilter, ProjectFilter
+from .filters_portfolio import CompoundFilter, LiftFilter, RenewalProjectFilter
 from .models import LiftProject, ParkingSupply, Project
 from .services import access, lifts, parking, participation, portfolio
 
@@ -42,7 +42,7 @@ def _filter_options() -> dict[str, Any]:
 
 @login_required
 def projects(request):
-    filters, values = filter_from_query(ProjectFilter, request)
+    filters, values = filter_from_query(RenewalProjectFilter, request)
     qs = filters.filter(_projects(request)).order_by("code")
     rows = list(qs)
     funding: dict[str, float] = defaultdict(float)
@@ -106,7 +106,7 @@ def plan_xlsx(request):
     """城市更新计划 .xlsx: the filtered projects with yearly targets and funding by source."""
     from chengyun.reports import xlsx
 
-    filters, _values = filter_from_query(ProjectFilter, request)
+    filters, _values = filter_from_query(RenewalProjectFilter, request)
     rows = list(filters.filter(_projects(request)).order_by("type", "code"))
     years = sorted({t.year for p in rows for t in p.targets.all()} | {2026, 2027, 2028})
     wb = xlsx.new_workbook()
