@@ -29,6 +29,21 @@ schema.app = application
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calling the WSGI app directly fires request_started/finished, whose close_old_connections
+    would close the connection holding the test's transaction (PostgreSQL then refuses every later
+    query); Django's test client disconnects it in the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def ops_token(make_user):
     from chengyun.people import roles as R
