@@ -152,6 +152,10 @@ def plan_xlsx(request, pk: int):
     return resp
 
 
+# Who may import network and inspection files (the page and the sub-menu link ask the same).
+IMPORTERS = frozenset({R.SYSADMIN, R.DEPT_HANDLER})
+
+
 @login_required
 def import_page(request):
     """Upload network files (GeoJSON, CSV, zipped Shapefiles; nodes and pipes together) or an
@@ -161,7 +165,7 @@ def import_page(request):
 
     from . import uploads
 
-    policy.require_role(request.user, {R.SYSADMIN, R.DEPT_HANDLER}, "只有系统管理员或排水权属单位人员可以导入管网数据")
+    policy.require_role(request.user, IMPORTERS, "只有系统管理员或排水权属单位人员可以导入管网数据")
     report = error = staged = None
     kind = request.POST.get("kind", "network")
     owner = request.POST.get("owner", "")

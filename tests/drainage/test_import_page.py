@@ -102,3 +102,11 @@ def test_checked_files_are_imported_from_staging(network, make_user, client, set
     r = client.post("/drainage/import/", {"kind": "network", "mode": "import", "staged": token, "owner": "", "encoding": ""})
     assert r.status_code == 200 and "已导入" in r.content.decode()
     assert Pipe.objects.get(code="Q1").from_node.code == "N1"
+
+
+def test_the_submenu_offers_import_only_to_those_the_page_lets_in(network, make_user, client):
+    client.force_login(make_user("ops_dispatcher"))
+    page = client.get("/drainage/pipes/").content.decode()
+    assert "/drainage/plans/" in page and "/drainage/import/" not in page
+    client.force_login(make_user("dept_handler", unit="D02"))
+    assert "/drainage/import/" in client.get("/drainage/pipes/").content.decode()
