@@ -9,6 +9,9 @@ An app's AppConfig may declare:
 - ``demo_services``: extra long-running commands (argument lists for the ``chengyun``
   console script) that ``chengyun demo`` runs beside the web server and the worker; or a
   method taking the values of the app's ``demo_settings`` and returning those lists;
+- ``cockpit_panels``: a list of CockpitPanel, the app's contribution to the leader's cockpit
+  (issue 14): the cockpit renders whatever is registered, so a new module adds its panel
+  without touching the cockpit;
 - ``demo_settings``: a list of DemoSetting, the ports and addresses those services use, each
   offered as a ``chengyun demo`` option and read from a ``CHENGYUN_*`` setting; a port some
   service listens on is checked before anything starts.
@@ -16,10 +19,26 @@ An app's AppConfig may declare:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
 from django.apps import apps
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+
+# The domains the navigation is grouped by, in the order shown (key: label). Labels are
+# keys are what a NavItem's ``group`` names.
+NAV_GROUPS: dict[str, Any] = {
+    "leader": _("领导决策"),
+    "cityops": _("城市管理"),
+    "supervision": _("督查督办"),
+    "water": _("水环境"),
+    "drainage": _("排水与道路"),
+    "renewal": _("城市更新"),
+    "governance": _("基层治理"),  # property management, the village fund
+    "system": _("系统管理"),
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +48,49 @@ class NavItem:
     order: int = 100
     roles: frozenset[str] | None = None  # None: every signed-in user
     children: tuple["NavItem", ...] = field(default_factory=tuple)
+    group: str = ""  # a NAV_GROUPS key; "" while an app has not said
+
+
+@dataclass(frozen=True)
+class PanelScope:
+    """What a cockpit panel is asked for: whose eyes, which days (inclusive), which street."""
+
+    user: Any
+    start: date
+    end: date
+    street_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number on a panel. ``url`` is the filtered list behind it: its count must equal ``value``."""
+
+    label: Any
+    value: Any
+    unit: Any = ""
+    url: str = ""
+    status: str = ""  # "", "green", "yellow" or "red"
+
+
+@dataclass
+class PanelData:
+    figures: list[Figure] = field(default_factory=list)
+    chart: dict | None = None  # an ECharts option, plain data (no functions: it travels as JSON)
+    rows: list[dict] = field(default_factory=list)  # a ranking or table: {"label", "value", "url", "status"}
+    points: list[dict] = field(default_factory=list)  # map markers: {"lng", "lat", "label", "status", "url"}
+    note: Any = ""
+
+
+@dataclass(frozen=True)
+class CockpitPanel:
+    key: str  # unique across apps, e.g. "cases.today"
+    title: Any
+    compute: str  # dotted path of ``fn(scope: PanelScope) -> PanelData``
+    order: int = 100
+    roles: frozenset[str] | None = None  # None: every role that reaches the cockpit
+
+    def data(self, scope: PanelScope) -> PanelData:
+        return import_string(self.compute)(scope)
 
 
 @dataclass(frozen=True)
@@ -63,6 +125,13 @@ def nav_items() -> list[NavItem]:
     for config in _configs():
         items.extend(getattr(config, "nav", ()) or ())
     return sorted(items, key=lambda i: i.order)
+
+
+def cockpit_panels() -> list[CockpitPanel]:
+    panels: list[CockpitPanel] = []
+    for config in _configs():
+        panels.extend(getattr(config, "cockpit_panels", ()) or ())
+    return sorted(panels, key=lambda p: (p.order, p.key))
 
 
 def api_routers() -> list[tuple[str, Any]]:
