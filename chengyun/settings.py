@@ -219,6 +219,9 @@ TWO_FACTOR_ISSUER = os.environ.get("CHENGYUN_2FA_ISSUER", "城运中心")
 ALLOW_COMBINED_ADMIN_ROLES = _env_bool("CHENGYUN_ALLOW_COMBINED_ADMIN_ROLES", False)
 # Audit log kept at least this many days (never less than 180, GB/T 22239-2019 8.1.4.3).
 AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("CHENGYUN_AUDIT_RETENTION_DAYS", "180")))
+# A job running longer than this on a worker of another host is taken for abandoned and run again
+# (chengyun.ops.inflight); on the worker's own host a dead process is seen at once.
+JOB_LEASE_SECONDS = int(os.environ.get("CHENGYUN_JOB_LEASE_SECONDS", "3600"))
 # Citizens' names and phone numbers on closed cases are anonymized after this many days (0 = kept).
 CITIZEN_DATA_RETENTION_DAYS = int(os.environ.get("CHENGYUN_CITIZEN_DATA_RETENTION_DAYS", "730"))
 # Optional field-level encryption of reporters' phone numbers (chengyun.core.fieldcrypto): off

@@ -300,8 +300,14 @@ def fault_kill(args) -> list[dict]:
             kill9(old, "the MQTT ingester")
             recovered["mqtt-ingest"] = bool(restarted(layout, "mqtt-ingest", old))
             enqueuer.join()
+            # One job held running, so the kill finds it in flight: Huey has already taken it off
+            # the queue, and only chengyun.ops.inflight brings it back after the restart.
+            layout.manage("from chengyun.ops.tasks import worker_probe\nworker_probe('held-0', hold=30)\n")
+            held = wait_until(lambda: layout.query(
+                "SELECT COUNT(*) FROM ops_jobinflight WHERE task LIKE %s", ("%worker_probe",))[0][0] > 0, 60)
             old = layout.service_pids("run_huey")
-            say(f"probe jobs done before the worker is killed: {probes_done(layout, 'kill')} of {args.jobs}")
+            say(f"probe jobs done before the worker is killed: {probes_done(layout, 'kill')} of {args.jobs}; "
+                f"a held job {'is' if held else 'is NOT'} in flight")
             kill9(old, "the Huey worker")
             recovered["huey worker"] = bool(restarted(layout, "run_huey", old))
             time.sleep(args.seconds / 4)
@@ -312,8 +318,13 @@ def fault_kill(args) -> list[dict]:
             wait_until(lambda: probes_done(layout, "kill") >= args.jobs, 60)
             results.append(hj212_tally(layout, devices))
             results.append(mqtt.tally(layout))
+            wait_until(lambda: probes_done(layout, "held") >= 1, 120)
             done = probes_done(layout, "kill")
             results.append({"channel": "jobs", "sent": args.jobs, "acked": args.jobs, "stored": done, "lost": args.jobs - done})
+            held_done = probes_done(layout, "held")
+            requeued = sum("重新排队中断的任务" in line for line in layout.tail(20000).splitlines())
+            results.append({"channel": "job in flight at the kill", "sent": 1, "acked": 1, "stored": held_done,
+                            "requeued_after_restart": requeued, "lost": 1 - held_done if held and requeued else 1})
             ready = layout.wait_ready(60) is not None
             for line in layout.tail(20000).splitlines():
                 if "已重启" in line or "已退出" in line:

@@ -13,6 +13,7 @@ class OpsConfig(AppConfig):
     root_urlconf = "chengyun.ops.urls"
 
     def ready(self):
-        from .jobs import connect
+        from . import inflight, jobs
 
-        connect()
+        jobs.connect()
+        inflight.connect()

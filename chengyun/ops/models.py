@@ -50,3 +50,22 @@ class JobFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.task_id}"
+
+
+class JobInFlight(models.Model):
+    """A job a worker has started and not yet finished (chengyun.ops.inflight): what is left of
+    it after the worker dies is put back on the queue. Operational state, not audited."""
+
+    task_id = models.CharField(_("任务编号"), max_length=64, unique=True)
+    task = models.CharField(_("任务"), max_length=200)
+    message = models.BinaryField(_("任务消息"))
+    host = models.CharField(_("主机"), max_length=120)
+    pid = models.IntegerField(_("进程号"))
+    started_at = models.DateTimeField(_("开始时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("进行中的后台任务")
+        verbose_name_plural = _("进行中的后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.task_id}"
