@@ -5,7 +5,10 @@ Browser pages call it with their session (CSRF-checked); devices and integration
 """
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
@@ -14,8 +17,11 @@ from ninja.security import HttpBearer, django_auth
 
 from chengyun import __version__
 from chengyun.core import current
-from chengyun.core.errors import DomainError
+from chengyun.core.errors import DomainError, StorageFull, storage_full
 from chengyun.core.registry import api_routers
+
+
+logger = logging.getLogger("chengyun.storage")
 
 
 class TokenAuth(HttpBearer):
@@ -95,6 +101,16 @@ _HTTP_ERRORS = {
     413: ("too_large", "请求体过大"),
     415: ("unsupported_media_type", "不支持该内容类型"),
 }
+
+
+@api.exception_handler(DatabaseError)
+@api.exception_handler(OSError)
+def _storage_full(request, exc):
+    if not storage_full(exc):
+        raise exc
+    logger.critical("存储空间已满，接口请求 %s %s 未保存：%s", request.method, request.path, exc)
+    error = StorageFull()
+    return api.create_response(request, error.as_dict(), status=error.status)
 
 
 @api.exception_handler(HttpError)

@@ -7,6 +7,7 @@ acknowledged was lost (or the layout did not recover).
     .venv/bin/python scripts/faults.py mqtt      # restart Mosquitto mid-stream (QoS 1 readings resume)
     .venv/bin/python scripts/faults.py postgres  # restart PostgreSQL mid-stream (web reconnects, jobs retry)
     .venv/bin/python scripts/faults.py disk      # read-only and full data directory (one clear line, no corruption)
+    .venv/bin/python scripts/faults.py diskfill  # the disk fills up mid-stream and is freed (nothing acked lost, intact)
     .venv/bin/python scripts/faults.py job       # a job that raises: retried with backoff, then visible as failed
     .venv/bin/python scripts/faults.py all
 
@@ -34,7 +35,7 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.layout import Layout, ThrowawayMosquitto, ThrowawayPostgres, http_get  # noqa: E402
+from bench.layout import Layout, ThrowawayMosquitto, ThrowawayPostgres, free_port, http_get  # noqa: E402
 from chengyun.standards import hj212  # noqa: E402
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -466,7 +467,109 @@ def fault_job(args) -> list[dict]:
     return [{"channel": "job that raises", "retried_with_backoff_then_failed": r.returncode == 0, "lost": int(r.returncode != 0)}]
 
 
-FAULTS = {"kill": fault_kill, "mqtt": fault_mqtt, "postgres": fault_postgres, "disk": fault_disk, "job": fault_job}
+_FILL_CONTROLLER = r"""
+set -u
+D="$0"; CTL="$1"; shift
+mount -t tmpfs -o size="$FILL_SIZE_MB"m tmpfs "$D" && cp -a "$D.orig/." "$D/" || exit 3
+"$@" > "$CTL/serve.log" 2>&1 &
+SERVE=$!
+touch "$CTL/started"
+while [ ! -e "$CTL/stop" ]; do
+  if [ -e "$CTL/fill" ] && [ ! -e "$CTL/filled" ]; then dd if=/dev/zero of="$D/filler" bs=1M 2>/dev/null; touch "$CTL/filled"; fi
+  if [ -e "$CTL/free" ] && [ ! -e "$CTL/freed" ]; then rm -f "$D/filler"; touch "$CTL/freed"; fi
+  sleep 0.2
+done
+kill -TERM $SERVE; wait $SERVE
+for f in chengyun.sqlite3 chengyun.sqlite3-wal chengyun.sqlite3-shm; do [ -e "$D/$f" ] && cp "$D/$f" "$CTL/$f"; done
+exit 0
+"""
+
+
+def fault_diskfill(args) -> list[dict]:
+    """The disk fills up while the platform runs: SQLite data directory on a small tmpfs in a private
+    mount namespace, HJ 212 devices streaming, the tmpfs filled to the last byte mid-stream and
+    freed again. Nothing acknowledged may be lost, the database must stay intact, and the
+    receivers must say what ran out."""
+    import sqlite3
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="cy-fill-"))
+    data, ctl = tmp / "data", tmp / "ctl"
+    ctl.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHENGYUN_", "DJANGO_"))}
+    env.update({"CHENGYUN_MODE": "production", "PYTHONPATH": str(REPO), "CHENGYUN_SECRET_KEY": secrets.token_urlsafe(50),
+                "CHENGYUN_DATA_DIR": str(data)})
+    cli = [sys.executable, "-m", "chengyun.cli"]
+    subprocess.run([*cli, "migrate", "--noinput", "-v", "0"], env=env, check=True, capture_output=True, timeout=300)
+    mns = [f"FILLTCP{i:04d}" for i in range(args.devices)]
+    subprocess.run([*cli, "shell", "-c", "from chengyun.monitoring import services\n"
+                    f"for mn in {mns!r}:\n"
+                    f"    services.create_device(None, mn=mn, password={PASSWORD!r}, st='21', name='磁盘测试站 ' + mn, factors={FACTORS!r})\n"],
+                   env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(["cp", "-a", str(data), f"{data}.orig"], check=True)
+    db_mb = sum(f.stat().st_size for f in data.iterdir()) // 2**20
+    web_port, hj_port = free_port(), free_port()
+    serve = [*cli, "serve", "--no-migrate", "--port", str(web_port), "--workers", "2", "--hj212-port", str(hj_port),
+             "--hj212-workers", "1"]
+    inner = subprocess.Popen(["unshare", "--mount", "sh", "-c", _FILL_CONTROLLER, str(data), str(ctl), *serve],
+                             env=dict(env, FILL_SIZE_MB=str(db_mb + 48)))
+    results = []
+    try:
+        def health() -> int:
+            try:
+                return http_get(f"http://127.0.0.1:{web_port}/healthz")[0]
+            except OSError:
+                return 0
+
+        ready = wait_until(lambda: health() == 200, 180)
+        say(f"serve on a {db_mb + 48} MB tmpfs: web {web_port}, HJ 212 {hj_port}, ready={ready}")
+        stop = threading.Event()
+        devices = [HJ212Device(mn, hj_port, stop) for mn in mns]
+        for d in devices:
+            d.start()
+        time.sleep(args.seconds / 3)
+        (ctl / "fill").touch()
+        wait_until(lambda: (ctl / "filled").exists(), 60)
+        acked_at_fill = sum(len(d.acked) for d in devices)
+        say(f"data directory full; {acked_at_fill} packets acknowledged so far")
+        time.sleep(args.seconds / 3)
+        acked_while_full = sum(len(d.acked) for d in devices) - acked_at_fill
+        health_full = health()
+        (ctl / "free").touch()
+        wait_until(lambda: (ctl / "freed").exists(), 60)
+        say(f"space freed; {acked_while_full} packets acknowledged while the disk was full; /healthz answered {health_full}")
+        time.sleep(args.seconds / 3)
+        stop.set()
+        join_all(devices, 120)
+    finally:
+        (ctl / "stop").touch()
+        inner.wait(timeout=120)
+    db = ctl / "chengyun.sqlite3"
+    with sqlite3.connect(db) as conn:
+        intact = conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        rows = conn.execute("SELECT d.mn, r.data_time FROM monitoring_reading r JOIN monitoring_device d ON d.id = r.device_id "
+                            "WHERE d.mn LIKE 'FILLTCP%' AND r.source = 'hj212' GROUP BY d.mn, r.data_time HAVING COUNT(*) = ?",
+                            (len(FACTORS),)).fetchall()
+    stored: dict[str, set[str]] = {mn: set() for mn in mns}
+    for mn, at in rows:
+        stored[mn].add(str(at)[:19])
+    log = (ctl / "serve.log").read_text(errors="replace")
+    full_lines = [line for line in log.splitlines() if "database or disk is full" in line or "存储空间已满" in line]
+    for line in full_lines[:3]:
+        say("receiver: " + line.strip()[:200])
+    sent = sum(d.sent for d in devices)
+    acked = sum(len(d.acked) for d in devices)
+    stored_n = sum(len(v) for v in stored.values())
+    # Stored times are UTC in SQLite: compare counts per device, then the acknowledged set's size.
+    lost = sum(max(0, len(d.acked) - len(stored[d.mn])) for d in devices)
+    results.append({"channel": "hj212 (disk filled mid-stream)", "sent": sent, "acked": acked, "stored": stored_n,
+                    "acked_while_full": acked_while_full, "full_reported_in_log": len(full_lines), "integrity": intact,
+                    "lost": lost + int(not intact)})
+    subprocess.run(["rm", "-rf", str(tmp)])
+    return results
+
+
+FAULTS = {"kill": fault_kill, "mqtt": fault_mqtt, "postgres": fault_postgres, "disk": fault_disk, "diskfill": fault_diskfill, "job": fault_job}
 
 
 def main(argv=None) -> int:

@@ -58,3 +58,33 @@ def error_response(status: int, code: str, message: str, detail=None, **headers)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
+
+
+class StorageFull(DomainError):
+    """The disk (or the database's tablespace) ran out while writing: nothing was saved."""
+
+    status = 503
+    code = "storage_full"
+    default_message = "存储空间已满：本次提交未保存，请稍后重试并通知系统管理员"
+
+
+# How each backend says it: SQLite's SQLITE_FULL text, PostgreSQL's disk_full (SQLSTATE 53100)
+# and its "could not extend file", and the operating system's ENOSPC / EDQUOT.
+_FULL_TEXT = ("database or disk is full", "no space left on device", "could not extend file", "disk quota exceeded")
+
+
+def storage_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is the storage running out."""
+    import errno
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(exc, "sqlstate", None) == "53100" or getattr(exc, "pgcode", None) == "53100":
+            return True
+        if any(t in str(exc).lower() for t in _FULL_TEXT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import logging
 import re
 
 from . import current
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+logger = logging.getLogger("chengyun.storage")
 
 
 def client_ip(request) -> str | None:
@@ -62,8 +65,14 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         from django.shortcuts import render
 
-        from .errors import DomainError
+        from .errors import DomainError, StorageFull, storage_full
 
         if isinstance(exception, DomainError):
             return render(request, "core/error.html", {"error": exception}, status=exception.status)
+        if storage_full(exception):
+            # A full disk is the operator's to fix, not a bug: the user is told nothing was saved
+            # (the transaction rolled back), the log says what ran out.
+            logger.critical("存储空间已满，请求 %s %s 未保存：%s", request.method, request.path, exception)
+            error = StorageFull()
+            return render(request, "core/error.html", {"error": error}, status=error.status)
         return None

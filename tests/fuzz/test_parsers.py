@@ -93,3 +93,29 @@ def test_mqtt_payload_fields_of_any_type(change):
         packet_from_json("MN1", json.dumps(message).encode())
     except PayloadError:
         pass
+
+
+GPX = (b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+       b'<trkpt lat="36.65" lon="117.12"><time>2026-06-01T08:00:00Z</time></trkpt>'
+       b'<trkpt lat="36.6501" lon="117.1201"><time>2026-06-01T08:00:05.5Z</time></trkpt></trkseg></trk></gpx>')
+
+
+def test_the_seed_track_parses():
+    from chengyun.geo import tracks
+
+    assert len(tracks.parse_gpx(GPX)) == 2
+
+
+@settings(max_examples=300, derandomize=DERANDOMIZE)
+@given(data=files_like(GPX))
+def test_gpx_raises_only_track_errors(data):
+    """Patrol phones and imported files: a broken GPX is a TrackError naming the point, never a crash."""
+    from chengyun.geo import tracks
+
+    try:
+        points = tracks.parse_gpx(data)
+    except tracks.TrackError:
+        return
+    # What parses can be cleaned whatever it holds (impossible speeds, bad coordinates, reversed time).
+    cleaned = tracks.clean(points, max_speed_mps=5)
+    assert len(cleaned.points) + len(cleaned.dropped) == len(points)
