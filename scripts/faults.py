@@ -260,7 +260,7 @@ def kill9(pids: list[int], what: str) -> None:
     say(f"kill -9 {what}: {pids}")
 
 
-def restarted(layout: Layout, marker: str, old: list[int], timeout: float = 60) -> list[int]:
+def restarted(layout: Layout, marker: str, old: list[int], timeout: float = 180) -> list[int]:
     """New processes of the service, none of them one that was there before the kill."""
     ok = wait_until(lambda: (p := layout.service_pids(marker)) and not set(p) & set(old), timeout)
     return layout.service_pids(marker) if ok else []
@@ -517,7 +517,7 @@ def fault_diskfill(args) -> list[dict]:
     try:
         def health() -> int:
             try:
-                return http_get(f"http://127.0.0.1:{web_port}/healthz")[0]
+                return http_get(f"http://127.0.0.1:{web_port}/healthz", timeout=30)[0]
             except OSError:
                 return 0
 
@@ -562,9 +562,15 @@ def fault_diskfill(args) -> list[dict]:
     stored_n = sum(len(v) for v in stored.values())
     # Stored times are UTC in SQLite: compare counts per device, then the acknowledged set's size.
     lost = sum(max(0, len(d.acked) - len(stored[d.mn])) for d in devices)
+    crashed = [line for line in log.splitlines() if "SIGBUS" in line or "已退出" in line]
+    for line in crashed[:3]:
+        say("supervisor: " + line.strip()[:200])
     results.append({"channel": "hj212 (disk filled mid-stream)", "sent": sent, "acked": acked, "stored": stored_n,
                     "acked_while_full": acked_while_full, "full_reported_in_log": len(full_lines), "integrity": intact,
                     "lost": lost + int(not intact)})
+    # Liveness while full: the web process answers (a full data disk must not kill it).
+    results.append({"channel": "web while the disk was full", "healthz": health_full, "processes_exited": len(crashed),
+                    "lost": int(health_full != 200) + len(crashed)})
     subprocess.run(["rm", "-rf", str(tmp)])
     return results
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -42,10 +44,12 @@ class Command(BaseCommand):
             self.stdout.write("数据库迁移：已是最新")
         env = dict(os.environ, CHENGYUN_DATA_DIR=str(settings.DATA_DIR))
         env.pop("CHENGYUN_DEBUG", None)
-        # Metrics from every gunicorn worker go to files here (prometheus_client multiprocess mode).
-        metrics_dir = settings.DATA_DIR / "metrics"
-        shutil.rmtree(metrics_dir, ignore_errors=True)
-        metrics_dir.mkdir(parents=True)
+        # Metrics from every gunicorn worker go to memory-mapped files (prometheus_client
+        # multiprocess mode). They live in shared memory, as the systemd unit's /run does, never
+        # in the data directory: a full data disk must cost a refused write, not a worker killed
+        # by SIGBUS when its metrics file cannot grow. One directory per instance (its port).
+        shm = Path("/dev/shm")
+        metrics_dir = Path(tempfile.mkdtemp(prefix=f"chengyun-metrics-{o['port']}-", dir=shm if shm.is_dir() else None))
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         script = [sys.executable, "-m", "chengyun.cli"]
         services = [
@@ -60,4 +64,7 @@ class Command(BaseCommand):
         if o["mqtt_url"]:
             services.append(Service("mqtt", script + ["mqtt-ingest", "--url", o["mqtt_url"]]))
         self.stdout.write(self.style.SUCCESS(f"城运已启动：http://{o['host']}:{o['port']}/（健康 /healthz，就绪 /readyz，指标 /metrics）"))
-        Supervisor(services, env, log=self.stdout.write).run()
+        try:
+            Supervisor(services, env, log=self.stdout.write).run()
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
