@@ -351,9 +351,9 @@ class VillageFundStepIn(Schema):
 
 @router.post("/projects/{project_id}/{action}", response=dict,
              summary="流程操作：submit、town_approve、town_return、joint_opinion、district_return、approve、publish、start、accept、operate、stall、resume（状态不允许时 409）")
-def project_action(request, project_id: int, action: str, payload: Optional[VillageFundStepIn] = None):
+def project_action(request, project_id: int, action: str, payload: VillageFundStepIn):
     p = _project(request, project_id)
-    data = payload.dict() if payload is not None else {}
+    data = payload.dict()
     services.transition(request.user, p, action, note=data.get("note", ""), on=data.get("on"), agree=data.get("agree"),
                         assets=data.get("assets") or [])
     return project_out(Project.objects.get(pk=p.pk), detail=True)

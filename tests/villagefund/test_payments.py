@@ -21,7 +21,8 @@ def published(fund, make_project, advance, today):
 
 def pay(fund, p, **kw):
     values = {"amount_wan": 30, "kind": "prepay", "use": "construction", "voucher": "V-1", **kw}
-    values.setdefault("paid_on", p.publicity_end + dt.timedelta(days=1))
+    if "paid_on" not in values:
+        values["paid_on"] = p.publicity_end + dt.timedelta(days=1)
     return services.record_payment(fund.officer, p, **values)
 
 

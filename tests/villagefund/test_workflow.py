@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def step(api_client, user, p, action, **body):
-    return api_client.as_user(user).post(f"villagefund/projects/{p.pk}/{action}", body or None)
+    return api_client.as_user(user).post(f"villagefund/projects/{p.pk}/{action}", body)
 
 
 def test_every_state_has_a_way_in_and_the_table_is_consistent():
@@ -99,13 +99,13 @@ def test_a_disagreeing_department_blocks_approval(fund, make_project, advance, a
 def test_a_decision_below_quorum_is_refused_and_nothing_stored(fund, make_project, api_client):
     p = make_project()
     meetings = [dict(m) for m in MEETINGS]
-    meetings[2]["present"] = 19  # 19 of 30 < 2/3
+    meetings[2].update(present=19, agree=15, oppose=2, abstain=1)  # 19 of 30 < 2/3
     r = api_client.as_user(fund.cadre).put(f"villagefund/projects/{p.pk}/decision", meetings)
     assert r.status_code == 422
     body = r.json()
     assert body["code"] == "below_quorum" and "村民代表会议" in body["message"] and body["detail"]["rule"] == "below_quorum"
     assert not Meeting.objects.filter(project=p).exists()
-    meetings[2]["present"], meetings[2]["agree"] = 20, 10  # half of those present is not a majority
+    meetings[2].update(present=20, agree=10, oppose=8, abstain=2)  # half of those present is not a majority
     r = api_client.as_user(fund.cadre).put(f"villagefund/projects/{p.pk}/decision", meetings)
     assert r.json()["code"] == "not_passed"
 
