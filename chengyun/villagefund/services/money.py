@@ -162,7 +162,7 @@ def record_payment(user: Any, p: Project, *, amount_wan: Any, kind: str, use: st
     with transaction.atomic():
         if p.state == wf.PUBLICITY:
             # The first payment after publicity moves the project into 实施 through the table.
-            projects.transition(user, p, "start", on=when, note="公示期满，首笔资金拨付")
+            projects.apply_step(user, p, wf.TRANSITIONS["start"], on=when, note="公示期满，首笔资金拨付")
         pay = Payment.objects.create(project=p, amount_wan=amount, kind=kind, use=use, voucher=voucher, paid_on=when,
                                      note=checks.text(note, "note", "说明", max_length=300, required=False), recorded_by=checks.user_of(user))
         audit.created(pay)

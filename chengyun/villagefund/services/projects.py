@@ -244,8 +244,10 @@ def district_opinions(p: Project) -> dict[str, Review]:
 
 
 def transition(user: Any, p: Project, action: str, *, note: str = "", on: Any = None, agree: bool | None = None,
-               assets: Iterable[Mapping[str, Any]] = ()) -> Project:
-    """Take one step of workflow.TRANSITIONS on the project."""
+               assets: Iterable[Mapping[str, Any]] = (), unit: Any = None) -> Project:
+    """Take one step of workflow.TRANSITIONS on the project. ``unit``: the reviewing department a
+    joint-review opinion is recorded for when the platform itself (user None: an import of paper
+    records, the demo) takes the step; a signed-in reviewer always speaks for their own unit."""
     t = wf.TRANSITIONS.get(action)
     if t is None:
         raise Invalid(f"未知的操作：{action}", code="unknown_action", detail={"field": "action", "allowed": list(wf.TRANSITIONS)})
@@ -255,11 +257,20 @@ def transition(user: Any, p: Project, action: str, *, note: str = "", on: Any = 
     if p.state not in t.sources:
         raise Conflict(f"项目处于“{wf.STATES[p.state]}”状态，不能“{t.label}”", code="state_conflict",
                        detail={"state": p.state, "action": action, "allowed": [x.action for x in wf.allowed_from(p.state)]})
+    return apply_step(user, p, t, note=note, on=on, agree=agree, assets=assets, unit=unit)
+
+
+def apply_step(user: Any, p: Project, t: wf.Transition, *, note: str = "", on: Any = None, agree: bool | None = None,
+               assets: Iterable[Mapping[str, Any]] = (), unit: Any = None) -> Project:
+    """The step itself, once the caller has checked who may take it: ``transition`` for a step
+    asked for, services.money for the 转入实施 the first payment after publicity implies (the
+    payer's right to pay is checked there)."""
+    action = t.action
     note = checks.text(note, "note", "意见或说明", max_length=500, required=t.note_required)
     when = checks.day(on, "on", "日期", required=False) or today()
     with transaction.atomic():
         before = p.state
-        _GUARDS.get(action, _nothing)(user, p, t, note, when, agree, list(assets))
+        _GUARDS.get(action, _nothing)(user, p, t, note, when, agree, list(assets), unit)
         if t.target is not None:
             p.state = t.target
         p.save()
@@ -267,25 +278,26 @@ def transition(user: Any, p: Project, action: str, *, note: str = "", on: Any = 
     return p
 
 
-def _nothing(*args: Any) -> None:
+def _nothing(*args: Any) -> None:  # a step with no rule beyond the table's
     return None
 
 
-def _submit(user, p, t, note, when, agree, assets) -> None:
+def _submit(user, p, t, note, when, agree, assets, unit=None) -> None:
     problems = decision_problems(p)
     if problems:
         _refuse(problems, "决策记录不能支撑申报：")
     _check_whole(p)
 
 
-def _town_approve(user, p, t, note, when, agree, assets) -> None:
-    unit = getattr(getattr(user, "person", None), "unit", None) if user is not None else None
+def _town_approve(user, p, t, note, when, agree, assets, unit=None) -> None:
+    if user is not None:
+        unit = getattr(getattr(user, "person", None), "unit", None)
     Review.objects.create(project=p, stage=Review.Stage.TOWN, unit=unit, agree=True, opinion=note or "初审同意",
                           reviewer=checks.user_of(user), reviewer_name=_reviewer_name(user), reviewed_on=when)
 
 
 def _send_back(stage: str):
-    def guard(user, p, t, note, when, agree, assets) -> None:
+    def guard(user, p, t, note, when, agree, assets, unit=None) -> None:
         unit = reviewer_unit(user) if stage == Review.Stage.DISTRICT else getattr(getattr(user, "person", None), "unit", None)
         p.reviews.filter(current=True).update(current=False)
         Review.objects.create(project=p, stage=stage, unit=unit, agree=False, opinion=note, reviewer=checks.user_of(user),
@@ -293,18 +305,19 @@ def _send_back(stage: str):
     return guard
 
 
-def _joint_opinion(user, p, t, note, when, agree, assets) -> None:
+def _joint_opinion(user, p, t, note, when, agree, assets, unit=None) -> None:
     if agree is None:
         raise Invalid("请选择是否同意", code="missing_agree", detail={"field": "agree"})
-    unit = reviewer_unit(user)
-    if unit is None:
-        raise Forbidden("只有区级联审部门可以出具联审意见", code="not_reviewer")
+    if user is not None:
+        unit = reviewer_unit(user)
+    if unit is None or unit.specialty not in rules.review_units():
+        raise Invalid("联审意见须由区级联审部门出具", code="not_reviewer", detail={"field": "unit"})
     p.reviews.filter(stage=Review.Stage.DISTRICT, current=True, unit=unit).update(current=False)
     Review.objects.create(project=p, stage=Review.Stage.DISTRICT, unit=unit, agree=bool(agree), opinion=note,
                           reviewer=checks.user_of(user), reviewer_name=_reviewer_name(user), reviewed_on=when)
 
 
-def _approve(user, p, t, note, when, agree, assets) -> None:
+def _approve(user, p, t, note, when, agree, assets, unit=None) -> None:
     opinions = district_opinions(p)
     units = rules.review_units()
     missing = [str(label) for spec, label in units.items() if spec not in opinions]
@@ -316,12 +329,12 @@ def _approve(user, p, t, note, when, agree, assets) -> None:
     p.approved_on = when
 
 
-def _publish(user, p, t, note, when, agree, assets) -> None:
+def _publish(user, p, t, note, when, agree, assets, unit=None) -> None:
     p.publicity_start = when
     p.publicity_end = rules.publicity_end(when)
 
 
-def _start(user, p, t, note, when, agree, assets) -> None:
+def _start(user, p, t, note, when, agree, assets, unit=None) -> None:
     if p.publicity_end is None or when <= p.publicity_end:
         raise Invalid(f"公示期至 {p.publicity_end} 结束，期满后方可转入实施", code="publicity_not_over", detail={"publicity_end": p.publicity_end})
     open_objections = p.objections.filter(resolved=False).count()
@@ -329,7 +342,7 @@ def _start(user, p, t, note, when, agree, assets) -> None:
         raise Invalid(f"尚有 {open_objections} 条公示异议未处理，处理后方可实施和拨付资金", code="objection_open", detail={"open": open_objections})
 
 
-def _accept(user, p, t, note, when, agree, assets) -> None:
+def _accept(user, p, t, note, when, agree, assets, unit=None) -> None:
     if not assets:
         raise Invalid("验收须登记项目形成的资产", code="missing_assets", detail={"field": "assets"})
     for n, a in enumerate(assets):
@@ -341,13 +354,13 @@ def _accept(user, p, t, note, when, agree, assets) -> None:
     p.accepted_on = when
 
 
-def _stall(user, p, t, note, when, agree, assets) -> None:
+def _stall(user, p, t, note, when, agree, assets, unit=None) -> None:
     if p.stalled:
         raise Conflict("项目已标记为停滞", code="state_conflict")
     p.stalled, p.stalled_reason = True, note
 
 
-def _resume(user, p, t, note, when, agree, assets) -> None:
+def _resume(user, p, t, note, when, agree, assets, unit=None) -> None:
     if not p.stalled:
         raise Conflict("项目未标记停滞", code="state_conflict")
     p.stalled, p.stalled_reason = False, ""
