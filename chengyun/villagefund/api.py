@@ -179,7 +179,7 @@ def projects(request, filters: FundProjectFilter = Query(...), page: PageParams 
     return paginate(filters.filter(_projects(request)).order_by("code"), page, project_out)
 
 
-class BudgetLineIn(Schema):
+class VillageFundBudgetLineIn(Schema):
     item: str
     amount_wan: float
 
@@ -192,7 +192,7 @@ class VillageFundProjectIn(Schema):
     amount_wan: float
     self_funds_wan: float = 0
     plan: str = ""
-    budget: list[BudgetLineIn] = Field(default_factory=list)
+    budget: list[VillageFundBudgetLineIn] = Field(default_factory=list)
     expected_return_wan: float = 0
     period_start: Optional[dt.date] = None
     period_end: Optional[dt.date] = None
@@ -207,7 +207,7 @@ class VillageFundProjectPatch(Schema):
     amount_wan: Optional[float] = None
     self_funds_wan: Optional[float] = None
     plan: Optional[str] = None
-    budget: Optional[list[BudgetLineIn]] = None
+    budget: Optional[list[VillageFundBudgetLineIn]] = None
     expected_return_wan: Optional[float] = None
     period_start: Optional[dt.date] = None
     period_end: Optional[dt.date] = None
@@ -236,7 +236,7 @@ def patch_project(request, project_id: int, payload: VillageFundProjectPatch):
     return project_out(p, detail=True)
 
 
-class MeetingIn(Schema):
+class VillageFundMeetingIn(Schema):
     kind: str = Field(description="committees（村“两委”会）/ party（党员大会）/ representatives（村民代表会议）")
     held_on: dt.date
     entitled: int
@@ -247,37 +247,37 @@ class MeetingIn(Schema):
 
 
 @router.put("/projects/{project_id}/decision", response=dict, summary="登记决策记录（“两委”会→党员大会→村民代表会议）")
-def put_decision(request, project_id: int, payload: list[MeetingIn]):
+def put_decision(request, project_id: int, payload: list[VillageFundMeetingIn]):
     p = _project(request, project_id)
     services.record_decision(request.user, p, [m.dict() for m in payload])
     return project_out(p, detail=True)
 
 
-class ObjectionIn(Schema):
+class VillageFundObjectionIn(Schema):
     content: str
     objector: str = ""
     raised_on: Optional[dt.date] = None
 
 
 @router.post("/projects/{project_id}/objections", response={201: dict}, summary="登记公示异议")
-def post_objection(request, project_id: int, payload: ObjectionIn):
+def post_objection(request, project_id: int, payload: VillageFundObjectionIn):
     o = services.raise_objection(request.user, _project(request, project_id), **payload.dict())
     return Status(201, {"id": o.id, "project": o.project_id, "raised_on": o.raised_on, "content": o.content, "resolved": o.resolved})
 
 
-class ResolutionIn(Schema):
+class VillageFundResolutionIn(Schema):
     resolution: str
     resolved_on: Optional[dt.date] = None
 
 
 @router.post("/objections/{objection_id}/resolve", response=dict, summary="处理公示异议")
-def resolve_objection(request, objection_id: int, payload: ResolutionIn):
+def resolve_objection(request, objection_id: int, payload: VillageFundResolutionIn):
     o = access.get_visible(request.user, Objection.objects.all(), pk=objection_id)
     o = services.resolve_objection(request.user, o, **payload.dict())
     return {"id": o.id, "resolved": o.resolved, "resolution": o.resolution, "resolved_on": o.resolved_on}
 
 
-class ProgressIn(Schema):
+class VillageFundProgressIn(Schema):
     percent: int
     spent_wan: float = 0
     reported_on: Optional[dt.date] = None
@@ -285,7 +285,7 @@ class ProgressIn(Schema):
 
 
 @router.post("/projects/{project_id}/progress", response={201: dict}, summary="填报项目进度")
-def post_progress(request, project_id: int, payload: ProgressIn):
+def post_progress(request, project_id: int, payload: VillageFundProgressIn):
     g = services.report_progress(request.user, _project(request, project_id), **payload.dict())
     return Status(201, {"id": g.id, "percent": g.percent, "spent_wan": float(g.spent_wan), "verified": g.verified})
 
@@ -296,7 +296,7 @@ def verify_progress(request, progress_id: int):
     return {"id": g.id, "percent": g.percent, "verified": g.verified, "verified_on": g.verified_on}
 
 
-class PaymentIn(Schema):
+class VillageFundPaymentIn(Schema):
     amount_wan: float
     kind: str = Field(description="prepay（预拨）/ progress（按进度拨付）")
     use: str = Field(description="资金用途编码")
@@ -306,7 +306,7 @@ class PaymentIn(Schema):
 
 
 @router.post("/projects/{project_id}/payments", response={201: dict}, summary="登记资金拨付（按规则校验，不合规则拒绝并说明原因）")
-def post_payment(request, project_id: int, payload: PaymentIn):
+def post_payment(request, project_id: int, payload: VillageFundPaymentIn):
     return Status(201, payment_out(services.record_payment(request.user, _project(request, project_id), **payload.dict())))
 
 
@@ -316,7 +316,7 @@ def payments(request, filters: PaymentFilter = Query(...), page: PageParams = Qu
     return paginate(filters.filter(qs).order_by("paid_on", "id"), page, payment_out)
 
 
-class ReturnIn(Schema):
+class VillageFundReturnIn(Schema):
     year: int
     income_wan: float
     dividend_wan: float = 0
@@ -326,7 +326,7 @@ class ReturnIn(Schema):
 
 
 @router.post("/projects/{project_id}/returns", response={201: dict}, summary="填报年度收益（经营性收入、分红）")
-def post_return(request, project_id: int, payload: ReturnIn):
+def post_return(request, project_id: int, payload: VillageFundReturnIn):
     return Status(201, return_out(services.report_return(request.user, _project(request, project_id), **payload.dict())))
 
 
@@ -336,7 +336,7 @@ def returns(request, filters: ReturnFilter = Query(...), page: PageParams = Quer
     return paginate(filters.filter(qs).order_by("project_id", "year"), page, return_out)
 
 
-class AssetIn(Schema):
+class VillageFundAssetIn(Schema):
     name: str
     kind: str = "经营性资产"
     value_wan: float
@@ -346,7 +346,7 @@ class VillageFundStepIn(Schema):
     note: str = ""
     on: Optional[dt.date] = None
     agree: Optional[bool] = Field(None, description="联审意见：是否同意")
-    assets: list[AssetIn] = Field(default_factory=list, description="验收时登记的资产")
+    assets: list[VillageFundAssetIn] = Field(default_factory=list, description="验收时登记的资产")
 
 
 @router.post("/projects/{project_id}/{action}", response=dict,
