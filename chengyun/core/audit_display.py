@@ -117,6 +117,8 @@ VERBS: dict[str, Any] = {
     "to_key_task": _("转为督办任务"),
     "token_failed": _("令牌验证失败"),
     "unlock": _("解锁账号"),
+    "resolve_objection": _("处理公示异议"),
+    "verify_progress": _("核实项目进度"),
 }
 
 _BY_MODEL: dict[str, dict[str, Any]] = {}

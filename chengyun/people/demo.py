@@ -27,7 +27,13 @@ DEMO_ACCOUNTS = [
     ("riverchief", R.RIVER_CHIEF, "街道级河长"),
     ("auditor", R.AUDITOR, "审计员"),
     ("secadmin", R.SECURITY_ADMIN, "安全管理员（登录锁定、会话、双因素认证）"),
+    ("villagecadre", R.VILLAGE_CADRE, "村干部（本村的集体经济扶持项目）"),
+    ("streetofficer", R.STREET_OFFICER, "街道（镇）工作人员（本街道村级项目的初审）"),
 ]
+# The villages (行政村, community-level areas) are the district's outer communities: the last
+# VILLAGE_COUNT by code. Each has a cadre; the village fund's demo makes its villages of the
+# communities that have one.
+VILLAGE_COUNT = 12
 
 
 def generate(ctx: DemoContext) -> None:
@@ -99,6 +105,20 @@ def generate(ctx: DemoContext) -> None:
         add("OPS", [R.DRONE_OPERATOR], "无人机飞手", streets=streets[k * 2 % 6:(k * 2 % 6) + 2] if k < 3 else streets, login=logins[R.DRONE_OPERATOR] if k == 0 else None)
     # 三员: the security administrator is a third person beside the system administrators and auditors.
     add("OPS", [R.SECURITY_ADMIN], "信息安全", login=logins[R.SECURITY_ADMIN])
+    # Village cadres (村“两委”): one per village, bound to its community-level area; street
+    # officers (镇（街道）农经/组织干部): two per street that has villages, bound to the street.
+    villages = communities[-VILLAGE_COUNT:]
+    village_streets = [s for s in streets if any(c.street_id == s.id for c in villages)]
+    for n, c in enumerate(villages):
+        street_no = streets.index(next(s for s in streets if s.id == c.street_id)) + 1
+        add(f"S{street_no:02d}", [R.VILLAGE_CADRE], "村党组织书记、村委会主任", communities=[c],
+            login=logins[R.VILLAGE_CADRE] if n == 0 else None)
+    first_village_street = next(s for s in streets if s.id == villages[0].street_id) if villages else None
+    for s in village_streets:
+        street_no = streets.index(s) + 1
+        for k in range(2):
+            login = logins[R.STREET_OFFICER] if s == first_village_street and k == 0 else None
+            add(f"S{street_no:02d}", [R.STREET_OFFICER], "农业农村办干部" if k else "党建办干部", streets=[s], login=login)
 
     User = get_user_model()
     # One hash for every demo login: hashing is deliberately slow and they share a password.

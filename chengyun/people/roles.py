@@ -16,6 +16,10 @@ RIVER_CHIEF = "river_chief"
 AUDITOR = "auditor"
 SYSADMIN = "sysadmin"
 SECURITY_ADMIN = "security_admin"
+# The village fund's two local roles: the village committee's cadre applies for its own village,
+# the street (town) office's officer does the 镇(街道)初审 for the villages of its street.
+VILLAGE_CADRE = "village_cadre"
+STREET_OFFICER = "street_officer"
 
 ROLE_NAMES = {
     DISTRICT_LEADER: _("区领导"),
@@ -31,6 +35,8 @@ ROLE_NAMES = {
     AUDITOR: _("审计员"),
     SYSADMIN: _("系统管理员"),
     SECURITY_ADMIN: _("安全管理员"),
+    VILLAGE_CADRE: _("村干部"),
+    STREET_OFFICER: _("街道（镇）工作人员"),
 }
 ALL_ROLES = frozenset(ROLE_NAMES)
 
@@ -38,7 +44,7 @@ ALL_ROLES = frozenset(ROLE_NAMES)
 # sees what lies in their area (定人定片区) or belongs to their unit.
 OPS_CENTER = frozenset({OPS_ACCEPTOR, OPS_SHIFT_LEADER, OPS_DISPATCHER})
 DISTRICT_WIDE = frozenset({DISTRICT_LEADER, AUDITOR, SYSADMIN}) | OPS_CENTER
-AREA_BOUND = frozenset({STREET_CHIEF, COMMUNITY_GRID_WORKER, OPS_GRID_WORKER, DRONE_OPERATOR, RIVER_CHIEF})
+AREA_BOUND = frozenset({STREET_CHIEF, COMMUNITY_GRID_WORKER, OPS_GRID_WORKER, DRONE_OPERATOR, RIVER_CHIEF, VILLAGE_CADRE, STREET_OFFICER})
 UNIT_BOUND = frozenset({DEPT_HANDLER})
 
 # 三员 (GB/T 22239-2019 level 3): the system administrator runs the system, the security

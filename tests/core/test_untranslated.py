@@ -52,7 +52,8 @@ def test_a_transition_registered_by_its_app_is_named_on_the_audit_page():
     assert audit_display.verb_label("other.thing", "approve") == ""
 
 
-@pytest.mark.parametrize("role", [R.SYSADMIN, R.DISTRICT_LEADER, R.OPS_DISPATCHER, R.DEPT_HANDLER, R.COMMUNITY_GRID_WORKER, R.RIVER_CHIEF, R.AUDITOR])
+@pytest.mark.parametrize("role", [R.SYSADMIN, R.DISTRICT_LEADER, R.OPS_DISPATCHER, R.DEPT_HANDLER, R.COMMUNITY_GRID_WORKER, R.RIVER_CHIEF, R.AUDITOR,
+                                  R.VILLAGE_CADRE, R.STREET_OFFICER])
 def test_pages_a_role_reaches_show_no_english_in_chinese(make_user, district, role):
     from chengyun.geo.models import Grid
 

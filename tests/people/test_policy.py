@@ -30,6 +30,8 @@ PLACEMENT = {
     R.AUDITOR: dict(unit="OPS"),
     R.SYSADMIN: dict(unit="OPS"),
     R.SECURITY_ADMIN: dict(unit="OPS"),
+    R.VILLAGE_CADRE: dict(unit="S01", communities=[G(1, 1, 1)[:12]]),
+    R.STREET_OFFICER: dict(unit="S01", streets=[G(1, 1, 1)[:9]]),
 }
 WIDE = R.DISTRICT_WIDE
 # The security administrator reads the people directory (to find whose lock to lift) and

@@ -1,0 +1,289 @@
+"""Pages of the village fund: project list and detail (with the steps the reader may take), the
+application wizard for village cadres, the review queue, villages, batch ledgers, the yearly
+performance table and report, and the public disclosure page (no sign-in). Thin: reads through
+services.access, writes through services."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chengyun.core.errors import DomainError, Invalid
+from chengyun.geo.views import filter_from_query
+from chengyun.people import policy
+from chengyun.people import roles as R
+
+from . import decision, reporting, rules, services
+from . import workflow as wf
+from .filters import FundProjectFilter, VillageFilter
+from .models import Batch, Objection, Payment, Progress, Project, Village
+from .public import public_projects
+from .services import access
+from .services import performance as perf
+
+
+def _projects(request):
+    return access.visible(request.user, Project.objects.select_related("batch", "village", "village__community__street"))
+
+
+def _villages(request):
+    return access.visible(request.user, Village.objects.select_related("community", "community__street"))
+
+
+def _error(request, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+def _streets(request):
+    from chengyun.geo.models import Street
+
+    return Street.objects.filter(pk__in=_villages(request).values("community__street_id")).order_by("code")
+
+
+@login_required
+def projects(request):
+    filters, values = filter_from_query(FundProjectFilter, request)
+    qs = filters.filter(_projects(request)).order_by("code")
+    totals = qs.aggregate(n=Count("id"), amount=Sum("amount_wan"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "villagefund/projects.html", {
+        "page": page, "values": values, "count": totals["n"], "amount": totals["amount"] or 0, "query": query.urlencode(),
+        "states": list(wf.STATES.items()), "models": list(rules.SUPPORT_MODELS.items()), "batches": Batch.objects.all(),
+        "streets": _streets(request), "can_apply": policy.principal(request.user).has({R.VILLAGE_CADRE}),
+    })
+
+
+@login_required
+def project_detail(request, project_id: int):
+    p = access.get_visible(request.user, _projects(request), pk=project_id)
+    prin = policy.principal(request.user)
+    local = policy.can_write(request.user, p)
+    return render(request, "villagefund/project.html", {
+        "p": p, "actions": services.allowed_actions(request.user, p), "meetings": p.meetings.all(),
+        "decision_problems": services.decision_problems(p), "reviews": p.reviews.select_related("unit"),
+        "objections": p.objections.all(), "progress": p.progress.all(), "payments": p.payments.all(), "assets": p.assets.all(),
+        "returns": p.returns.all(), "events": p.events.select_related("actor"), "paid": services.paid_total(p),
+        "verified": services.verified_percent(p), "opinions": services.district_opinions(p), "review_units": rules.review_units(),
+        "is_town": local and prin.has({R.STREET_OFFICER}), "is_village": local and prin.has({R.VILLAGE_CADRE}),
+        "uses": rules.all_uses(), "forbidden": rules.forbidden_uses(), "kinds": Payment.Kind.choices,
+        "states": wf.STATES, "state_index": wf.stage_index(p.state), "order": wf.ORDER,
+    })
+
+
+@login_required
+@require_POST
+def project_step(request, project_id: int, action: str):
+    p = access.get_visible(request.user, _projects(request), pk=project_id)
+    agree = {"yes": True, "no": False}.get(request.POST.get("agree", ""))
+    assets = []
+    if request.POST.get("asset_name"):
+        assets = [{"name": request.POST.get("asset_name"), "kind": request.POST.get("asset_kind", ""), "value_wan": request.POST.get("asset_value")}]
+    try:
+        services.transition(request.user, p, action, note=request.POST.get("note", ""), on=request.POST.get("on") or None, agree=agree, assets=assets)
+        messages.success(request, _("已办理：%(step)s") % {"step": wf.TRANSITIONS[action].label})
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("villagefund:project", project_id=p.pk)
+
+
+@login_required
+@require_POST
+def project_record(request, project_id: int, what: str):
+    """The forms of the detail page: objection, progress, payment, return."""
+    p = access.get_visible(request.user, _projects(request), pk=project_id)
+    f = request.POST
+    try:
+        if what == "objection":
+            services.raise_objection(request.user, p, content=f.get("content", ""), objector=f.get("objector", ""), raised_on=f.get("raised_on") or None)
+        elif what == "progress":
+            services.report_progress(request.user, p, percent=f.get("percent"), spent_wan=f.get("spent_wan") or 0, note=f.get("note", ""),
+                                     reported_on=f.get("reported_on") or None)
+        elif what == "payment":
+            services.record_payment(request.user, p, amount_wan=f.get("amount_wan"), kind=f.get("kind", ""), use=f.get("use", ""),
+                                    voucher=f.get("voucher", ""), paid_on=f.get("paid_on") or None, note=f.get("note", ""))
+        elif what == "return":
+            services.report_return(request.user, p, year=f.get("year"), income_wan=f.get("income_wan"), dividend_wan=f.get("dividend_wan") or 0,
+                                   jobs=f.get("jobs") or 0, satisfaction=f.get("satisfaction") or None, note=f.get("note", ""))
+        elif what == "resolve":
+            o = access.get_visible(request.user, Objection.objects.filter(project=p), pk=f.get("objection"))
+            services.resolve_objection(request.user, o, resolution=f.get("resolution", ""))
+        elif what == "verify":
+            g = access.get_visible(request.user, Progress.objects.filter(project=p), pk=f.get("progress"))
+            services.verify_progress(request.user, g)
+        else:
+            return HttpResponse(status=404)
+        messages.success(request, _("已保存"))
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("villagefund:project", project_id=p.pk)
+
+
+# -- the application wizard -------------------------------------------------------------------------------
+
+WIZARD_STEPS = [(1, _("项目基本信息")), (2, _("预算与收益")), (3, _("民主决策记录"))]
+
+
+def _wizard_context(request, step: int, p: Project | None, **extra):
+    return {"step": step, "steps": WIZARD_STEPS, "p": p, "models": list(rules.SUPPORT_MODELS.items()),
+            "batches": Batch.objects.all(), "villages": _villages(request), "meeting_kinds": list(decision.MEETINGS.items()), **extra}
+
+
+@login_required
+def apply(request):
+    """Step 1: the village, the batch and what the project is; saved as a draft."""
+    policy.require_role(request.user, {R.VILLAGE_CADRE, R.SYSADMIN}, _("只有村干部可以申报扶持项目"))
+    if request.method == "POST":
+        f = request.POST
+        try:
+            village = access.get_visible(request.user, _villages(request), pk=f.get("village") or 0)
+            batch = Batch.objects.filter(pk=f.get("batch") or 0).first()
+            if batch is None:
+                raise Invalid(_("请选择资金批次"), code="missing_batch", detail={"field": "batch"})
+            p = services.create_project(request.user, village=village, batch=batch, name=f.get("name", ""), model=f.get("model", ""),
+                                        amount_wan=f.get("amount_wan"), plan=f.get("plan", ""), partner=f.get("partner", ""),
+                                        period_start=f.get("period_start") or None, period_end=f.get("period_end") or None)
+            return redirect("villagefund:wizard", project_id=p.pk, step=2)
+        except DomainError as exc:
+            _error(request, exc)
+            return render(request, "villagefund/wizard.html", _wizard_context(request, 1, None, form=f), status=422)
+    return render(request, "villagefund/wizard.html", _wizard_context(request, 1, None, form={}))
+
+
+@login_required
+def wizard(request, project_id: int, step: int):
+    p = access.get_visible(request.user, _projects(request), pk=project_id)
+    if step not in (2, 3):
+        return redirect("villagefund:wizard", project_id=p.pk, step=2)
+    if request.method == "POST":
+        f = request.POST
+        try:
+            if step == 2:
+                items, amounts = f.getlist("item"), f.getlist("item_amount")
+                budget = [{"item": i, "amount_wan": a} for i, a in zip(items, amounts) if i.strip() or a.strip()]
+                services.update_project(request.user, p, self_funds_wan=f.get("self_funds_wan") or 0, budget=budget,
+                                        expected_return_wan=f.get("expected_return_wan") or 0,
+                                        guaranteed_rate=f.get("guaranteed_rate") or None, guaranteed_years=f.get("guaranteed_years") or None)
+                return redirect("villagefund:wizard", project_id=p.pk, step=3)
+            meetings = [{"kind": k, "held_on": f.get(f"{k}_held_on"), "entitled": f.get(f"{k}_entitled"), "present": f.get(f"{k}_present"),
+                         "agree": f.get(f"{k}_agree"), "oppose": f.get(f"{k}_oppose") or 0, "abstain": f.get(f"{k}_abstain") or 0}
+                        for k in decision.ORDER]
+            services.record_decision(request.user, p, meetings)
+            if f.get("submit"):
+                services.transition(request.user, p, "submit")
+                messages.success(request, _("已提交申报，等待镇（街道）初审"))
+            else:
+                messages.success(request, _("决策记录已保存"))
+            return redirect("villagefund:project", project_id=p.pk)
+        except DomainError as exc:
+            _error(request, exc)
+            return render(request, "villagefund/wizard.html", _wizard_context(request, step, p, form=f, problems=exc.detail), status=422)
+    form = {}
+    if step == 3:
+        for m in p.meetings.all():
+            for k in ("held_on", "entitled", "present", "agree", "oppose", "abstain"):
+                form[f"{m.kind}_{k}"] = getattr(m, k)
+    return render(request, "villagefund/wizard.html", _wizard_context(request, step, p, form=form))
+
+
+# -- queue, villages, ledgers, performance -------------------------------------------------------------------
+
+@login_required
+def queue(request):
+    """What waits for the reader: 初审 for a street, the joint review and publication for a department."""
+    qs = _projects(request)
+    prin = policy.principal(request.user)
+    unit = access.reviewer_unit(request.user)
+    waiting = Project.objects.none()
+    if unit is not None:
+        reviewed = Project.objects.filter(reviews__stage="district", reviews__current=True, reviews__unit=unit)
+        waiting = qs.filter(Q(state=wf.JOINT_REVIEW) & ~Q(pk__in=reviewed) | Q(state=wf.APPROVED))
+    elif prin.has({R.STREET_OFFICER}):
+        waiting = qs.filter(Q(state=wf.SUBMITTED) | Q(state=wf.PUBLICITY, objections__resolved=False) | Q(progress__verified=False,
+                                                                                                         state=wf.IMPLEMENTING)).distinct()
+    elif prin.has({R.SYSADMIN}):
+        waiting = qs.filter(state__in=[wf.SUBMITTED, wf.JOINT_REVIEW, wf.APPROVED])
+    return render(request, "villagefund/queue.html", {"rows": waiting.order_by("state", "code"), "unit": unit})
+
+
+@login_required
+def villages(request):
+    filters, values = filter_from_query(VillageFilter, request)
+    qs = filters.filter(_villages(request)).annotate(n=Count("projects"), amount=Sum("projects__amount_wan")).order_by("community__code")
+    year = values.get("below_target")
+    income = perf.village_income(int(year)) if year else {}
+    rows = [(v, income.get(v.pk, Decimal("0"))) for v in qs]
+    return render(request, "villagefund/villages.html", {"rows": rows, "values": values, "count": len(rows), "streets": _streets(request),
+                                                        "target": rules.income_target_wan(), "year": year})
+
+
+@login_required
+def batches(request):
+    visible = _projects(request)
+    rows = [(b, perf.ledger(b, visible)) for b in Batch.objects.all()]
+    return render(request, "villagefund/batches.html", {"rows": rows})
+
+
+@login_required
+def batch_ledger(request, batch_id: int):
+    b = access.get_visible(request.user, Batch.objects.all(), pk=batch_id)
+    return render(request, "villagefund/ledger.html", {"b": b, "ledger": perf.ledger(b, _projects(request))})
+
+
+def _year(request) -> int:
+    from django.utils import timezone
+
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year - 1)
+    except ValueError:
+        return timezone.localdate().year - 1
+
+
+@login_required
+def performance(request):
+    year = _year(request)
+    rows = perf.performance(year, _projects(request))
+    years = sorted(set(Batch.objects.values_list("year", flat=True)), reverse=True)
+    return render(request, "villagefund/performance.html", {"rows": rows, "year": year, "years": years,
+                                                           "below": perf.villages_below_target(year, _villages(request)),
+                                                           "target": rules.income_target_wan()})
+
+
+@login_required
+def report_file(request, fmt: str):
+    """The yearly report for the district's reviewers and leaders (it covers every village)."""
+    prin = policy.principal(request.user)
+    if not (access.is_reviewer(request.user) or prin.has(R.DISTRICT_WIDE)):
+        return render(request, "core/error.html", {"message": _("年度报告由区级联审部门和区领导查看")}, status=403)
+    year = _year(request)
+    try:
+        if fmt == "docx":
+            body, ctype = reporting.build_docx(year), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        else:
+            body, ctype = reporting.build_xlsx(year), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("villagefund:performance")
+    resp = HttpResponse(body, content_type=ctype)
+    resp["Content-Disposition"] = f"attachment; filename=village-fund-{year}.{fmt}"
+    return resp
+
+
+def public(request):
+    """公示公开: no sign-in, only what is in or past publicity, never a person."""
+    try:
+        year = int(request.GET.get("year") or 0) or None
+    except ValueError:
+        year = None
+    rows = list(public_projects(year))
+    years = sorted(set(Batch.objects.values_list("year", flat=True)), reverse=True)
+    return render(request, "villagefund/public.html", {"rows": rows, "year": year, "years": years, "days": rules.publicity_days(),
+                                                      "today": services.today()})

@@ -1,0 +1,72 @@
+"""The application wizard as a village cadre would use it, and the public disclosure page."""
+import pytest
+
+from browser_support import login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _meeting(page, kind, held_on, entitled, present, agree):
+    page.fill(f"input[name={kind}_held_on]", held_on)
+    page.fill(f"input[name={kind}_entitled]", str(entitled))
+    page.fill(f"input[name={kind}_present]", str(present))
+    page.fill(f"input[name={kind}_agree]", str(agree))
+
+
+def test_the_wizard_refuses_a_meeting_below_quorum_then_submits(page, live_server, fund):
+    from chengyun.villagefund.models import Project
+
+    login(page, live_server, fund.cadre.username)
+    page.goto(f"{live_server.url}/villagefund/apply/")
+    page.fill("input[name=name]", "上庄村冷链仓储库")
+    page.select_option("select[name=model]", "property")
+    page.fill("input[name=amount_wan]", "80")
+    page.fill("input[name=period_start]", "2026-07-01")
+    page.fill("input[name=period_end]", "2026-12-31")
+    page.fill("textarea[name=plan]", "新建 500 吨冷库一座，出租给合作社，租金归村集体。")
+    screenshot(page, "villagefund-wizard-1")
+    page.click("text=保存，下一步")
+    page.wait_for_selector("#vf-wizard-2")
+    items = page.locator("input[name=item]")
+    amounts = page.locator("input[name=item_amount]")
+    items.nth(0).fill("冷库主体工程")
+    amounts.nth(0).fill("60")
+    items.nth(1).fill("制冷设备")
+    amounts.nth(1).fill("30")
+    page.fill("input[name=self_funds_wan]", "10")
+    page.fill("input[name=expected_return_wan]", "6.4")
+    page.click("text=保存，下一步")
+    page.wait_for_selector("#vf-wizard-3")
+    _meeting(page, "committees", "2026-05-06", 7, 7, 7)
+    _meeting(page, "party", "2026-05-10", 40, 33, 31)
+    _meeting(page, "representatives", "2026-05-15", 30, 19, 17)
+    page.click("text=保存并提交申报")
+    page.wait_for_selector("ul.messages li.error")
+    message = page.locator("ul.messages li.error").inner_text()
+    assert "村民代表会议未达到法定人数" in message and "实到 19 人" in message
+    screenshot(page, "villagefund-wizard-below-quorum")
+    p = Project.objects.get()
+    assert p.state == "draft" and not p.meetings.exists()
+    page.fill("input[name=representatives_present]", "21")
+    page.click("text=保存并提交申报")
+    page.wait_for_selector("text=已提交申报")
+    screenshot(page, "villagefund-project-submitted")
+    p.refresh_from_db()
+    assert p.state == "submitted" and p.meetings.count() == 3 and len(p.budget) == 2
+
+
+def test_the_public_page_without_signing_in(page, live_server, fund, make_project, advance):
+    from chengyun.villagefund import services
+
+    shown = advance(make_project(name="上庄村光伏电站"), "publicity")
+    services.raise_objection(fund.cadre, shown, content="占用承包地", objector="李某某")
+    advance(make_project(name="尚在审核的项目"), "joint_review")
+    advance(make_project(village=fund.v2, name="红崖村冷库"), "operating")
+    page.goto(f"{live_server.url}/villagefund/public/")
+    rows = page.locator("table.public tbody tr")
+    assert rows.count() == 2
+    text = page.locator("table.public").inner_text()
+    assert "上庄村光伏电站" in text and "红崖村冷库" in text and "公示中" in text
+    assert "尚在审核的项目" not in text and "李某某" not in page.content()
+    assert page.locator("nav.mainnav").count() == 0  # nobody is signed in
+    screenshot(page, "villagefund-public")
