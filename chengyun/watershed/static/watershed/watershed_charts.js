@@ -1,0 +1,34 @@
+/* A watershed's indicator trend and its sediment/runoff by year against the target (ECharts). */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("ws-charts").textContent);
+  var trendEl = document.getElementById("ws-trend");
+  if (trendEl && data.trend.years.length) {
+    echarts.init(trendEl).setOption({
+      tooltip: { trigger: "axis" }, legend: { type: "scroll" }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
+      xAxis: { type: "category", data: data.trend.years }, yAxis: { type: "value" },
+      series: data.trend.series.map(function (s) { return { name: s.name + (s.unit ? "（" + s.unit + "）" : ""), type: "line", data: s.values }; })
+    });
+  }
+  var hydroEl = document.getElementById("ws-hydro");
+  if (hydroEl && data.hydro.length) {
+    var years = data.hydro.map(function (h) { return h.year; });
+    var series = [
+      { name: data.labels.sediment, type: "bar", data: data.hydro.map(function (h) { return h.sediment_t; }) },
+      { name: data.labels.runoff, type: "line", yAxisIndex: 1, data: data.hydro.map(function (h) { return h.runoff_wan_m3; }) }
+    ];
+    if (data.hydro[0].sediment_target_t != null) {
+      series.push({ name: data.labels.target, type: "line", lineStyle: { type: "dashed" }, symbol: "none",
+                    data: data.hydro.map(function (h) { return h.sediment_target_t; }) });
+    }
+    if (data.hydro[0].runoff_baseline_wan_m3 != null) {
+      series.push({ name: data.labels.baseline, type: "line", yAxisIndex: 1, lineStyle: { type: "dotted" }, symbol: "none",
+                    data: data.hydro.map(function (h) { return h.runoff_baseline_wan_m3; }) });
+    }
+    echarts.init(hydroEl).setOption({
+      tooltip: { trigger: "axis" }, legend: {}, grid: { left: 60, right: 60, top: 40, bottom: 30 },
+      xAxis: { type: "category", data: years }, yAxis: [{ type: "value", name: data.labels.sediment }, { type: "value", name: data.labels.runoff }],
+      series: series
+    });
+  }
+})();
