@@ -477,3 +477,48 @@ def on_water_alert(alert, verb: str, values) -> None:
         reading = _store_reading(section, alert.last_seen_at, party()[1], c, "")
         publish(section.neighbour, "reading", {"section": section.code, "time": reading.at.isoformat(), "values": {alert.factor: alert.value},
                                                "gb3838": c.values, "water_class": c.water_class, "target_class": section.target_class})
+
+
+# ---------------------------------------------------------------- configuration
+
+def register_neighbour(user: Any, *, code: str, name: str, secret: str, base_url: str = "", token: str = "", feed_url: str = "",
+                       contact: str = "") -> tuple[Neighbour, str]:
+    """A neighbour, its local account and the token (scope ``exchange:*`` only) to hand to it; the key is shown once."""
+    from django.contrib.auth import get_user_model
+
+    from chengyun.people.services import create_token
+
+    if user is not None:
+        policy.require_create(user, Neighbour, message="只有系统管理员可以登记相邻区县")
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or not name:
+        raise Invalid("请填写相邻区县编码和名称", code="field_required", detail={"field": "code" if not code else "name"})
+    if len(secret or "") < 16:
+        raise Invalid("共享密钥至少 16 个字符", code="weak_secret", detail={"field": "secret"})
+    if Neighbour.objects.filter(code=code).exists():
+        raise Invalid(f"相邻区县 {code} 已登记", code="neighbour_exists", detail={"field": "code"})
+    with transaction.atomic():
+        account = get_user_model().objects.create_user(username=f"exchange-{code.lower()}", first_name=name[:30])
+        account.set_unusable_password()
+        account.save()
+        n = Neighbour.objects.create(code=code, name=name, secret=secret, base_url=base_url, token=token, feed_url=feed_url, contact=contact, account=account)
+        audit.created(n)
+        _, key = create_token(None, account.username, f"{name}数据交换", scopes=["exchange:*"])
+    return n, key
+
+
+def add_boundary_section(user: Any, neighbour: Neighbour, *, code: str, name: str, river: str, lng: float, lat: float, upstream: str,
+                         target_class: int, our_duty: str = "", their_duty: str = "", section=None) -> BoundarySection:
+    if user is not None:
+        policy.require_create(user, BoundarySection, message="只有城运中心和系统管理员可以登记交界断面")
+    if upstream not in BoundarySection.Upstream.values:
+        raise Invalid("“upstream”应为 neighbour 或 ours", code="bad_upstream", detail={"field": "upstream"})
+    if target_class not in range(1, 6):
+        raise Invalid("“target_class”应为 1～5", code="bad_target", detail={"field": "target_class"})
+    if BoundarySection.objects.filter(code=code).exists():
+        raise Invalid(f"交界断面 {code} 已登记", code="section_exists", detail={"field": "code"})
+    with transaction.atomic():
+        s = BoundarySection.objects.create(code=code, name=name, neighbour=neighbour, river=river, lng=lng, lat=lat, upstream=upstream,
+                                           target_class=target_class, our_duty=our_duty, their_duty=their_duty, section=section)
+        audit.created(s)
+    return s
