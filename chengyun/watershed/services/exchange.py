@@ -522,3 +522,15 @@ def add_boundary_section(user: Any, neighbour: Neighbour, *, code: str, name: st
                                            target_class=target_class, our_duty=our_duty, their_duty=their_duty, section=section)
         audit.created(s)
     return s
+
+
+def link_neighbour(user: Any, neighbour: Neighbour, *, base_url: str | None = None, token: str | None = None, feed_url: str | None = None) -> Neighbour:
+    """Where the neighbour's platform is and the token it issued to us (known once it registered us)."""
+    if user is not None:
+        policy.require_write(user, neighbour, "只有系统管理员可以配置相邻区县")
+    values = {k: v.strip() for k, v in (("base_url", base_url), ("token", token), ("feed_url", feed_url)) if v is not None}
+    if values.get("base_url") and not values["base_url"].startswith(("http://", "https://")):
+        raise Invalid("“base_url”应以 http:// 或 https:// 开头", code="bad_url", detail={"field": "base_url"})
+    with transaction.atomic():
+        audit.save_changes(neighbour, values, verb="neighbour.link")
+    return neighbour

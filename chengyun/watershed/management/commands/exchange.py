@@ -1,6 +1,7 @@
 """``chengyun exchange``: configure the cross-boundary exchange and run its importer.
 
     chengyun exchange neighbour CODE NAME --secret S [--base-url URL] [--token T] [--feed FILE|URL]
+    chengyun exchange link CODE [--base-url URL] [--token T] [--feed FILE|URL]
     chengyun exchange section CODE NAME --neighbour CODE --river R --lng X --lat Y --upstream neighbour|ours --target 3
     chengyun exchange pull [--neighbour CODE] [--file PATH]
     chengyun exchange export --neighbour CODE --output FILE
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         n.add_argument("--base-url", default="")
         n.add_argument("--token", default="", help="对方签发给本区的令牌")
         n.add_argument("--feed", default="", help="对方数据文件路径或地址")
+        k = sub.add_parser("link", help="配置对方平台地址与对方签发的令牌")
+        k.add_argument("code")
+        k.add_argument("--base-url", default=None)
+        k.add_argument("--token", default=None)
+        k.add_argument("--feed", default=None)
         s = sub.add_parser("section", help="登记交界断面")
         s.add_argument("code")
         s.add_argument("name")
@@ -53,6 +59,9 @@ class Command(BaseCommand):
                 n, key = exchange.register_neighbour(None, code=o["code"], name=o["name"], secret=o["secret"], base_url=o["base_url"],
                                                      token=o["token"], feed_url=o["feed"])
                 self.stdout.write(key)
+            elif o["action"] == "link":
+                exchange.link_neighbour(None, Neighbour.objects.get(code=o["code"]), base_url=o["base_url"], token=o["token"], feed_url=o["feed"])
+                self.stdout.write(f"已配置 {o['code']}")
             elif o["action"] == "section":
                 n = Neighbour.objects.get(code=o["neighbour"])
                 section = None
