@@ -15,6 +15,26 @@ from chengyun.people import policy
 from ..models import DemoTask
 
 
+def create_task(user: Any, *, code: str, name: str, category: str, unit: str, direction: str, target: Any, year: int,
+                responsible_unit, health_indicator: str = "") -> DemoTask:
+    """One line of the demonstration target sheet."""
+    if user is not None:
+        policy.require_create(user, DemoTask, unit_id=responsible_unit.pk, message="只有城运中心和系统管理员可以配置示范区建设指标")
+    if direction not in ("at_least", "at_most"):
+        raise Invalid("“direction”应为 at_least 或 at_most", code="bad_direction", detail={"field": "direction"})
+    try:
+        target = float(target)
+    except (TypeError, ValueError):
+        raise Invalid("“target”目标值应为数字", code="bad_value", detail={"field": "target"}) from None
+    if DemoTask.objects.filter(code=code, year=year).exists():
+        raise Invalid(f"{year} 年指标 {code} 已存在", code="demotask_exists", detail={"field": "code"})
+    with transaction.atomic():
+        t = DemoTask.objects.create(code=code, name=name, category=category, unit=unit, direction=direction, target=target, year=year,
+                                    responsible_unit=responsible_unit, health_indicator=health_indicator)
+        audit.created(t)
+    return t
+
+
 def record_actual(user: Any, task: DemoTask, value: Any) -> DemoTask:
     if user is not None:
         policy.require_write(user, task, "只有责任单位可以填报示范区建设指标")

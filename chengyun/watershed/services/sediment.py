@@ -8,6 +8,7 @@ a year is the sum of its days. Without a station the year is entered.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any, Iterable
 
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import models, transaction
 
 from chengyun.core import audit
 from chengyun.core.errors import Invalid
@@ -131,13 +132,18 @@ def enter_year(user: Any, w: Watershed, year: int, *, sediment_t: Any, runoff_m3
 def yearly(w: Watershed) -> list[dict]:
     """Per year: sediment against the target, runoff against the baseline ± tolerance."""
     out = []
+    day_counts = dict(HydroRecord.objects.filter(watershed=w, period=HydroRecord.Period.DAY).values_list("start__year")
+                      .annotate(n=models.Count("id")).order_by())
     for r in HydroRecord.objects.filter(watershed=w, period=HydroRecord.Period.YEAR).order_by("start"):
-        sediment_ok = None if w.sediment_target_t is None else r.sediment_t <= w.sediment_target_t
+        # A year measured on only some of its days is shown, not judged against a yearly target.
+        year_days = 366 if calendar.isleap(r.start.year) else 365
+        partial = r.source == HydroRecord.Source.MONITORING and day_counts.get(r.start.year, 0) < year_days
+        sediment_ok = None if w.sediment_target_t is None or partial else r.sediment_t <= w.sediment_target_t
         runoff_wan = r.runoff_m3 / 10_000
         runoff_ok = None
-        if w.runoff_baseline_m3:
+        if w.runoff_baseline_m3 and not partial:
             runoff_ok = abs(runoff_wan - w.runoff_baseline_m3) <= w.runoff_baseline_m3 * w.runoff_tolerance_pct / 100
-        out.append({"year": r.start.year, "sediment_t": round(r.sediment_t, 2), "runoff_wan_m3": round(runoff_wan, 2), "source": r.source,
+        out.append({"year": r.start.year, "partial": partial, "days": day_counts.get(r.start.year, 0), "sediment_t": round(r.sediment_t, 2), "runoff_wan_m3": round(runoff_wan, 2), "source": r.source,
                     "sediment_target_t": w.sediment_target_t, "sediment_ok": sediment_ok, "runoff_baseline_wan_m3": w.runoff_baseline_m3,
                     "runoff_tolerance_pct": w.runoff_tolerance_pct, "runoff_ok": runoff_ok})
     return out
