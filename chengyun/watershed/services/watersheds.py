@@ -181,7 +181,7 @@ def add_measure(user: Any, w: Watershed, *, kind: str, name: str, quantity: Any,
         except Exception:
             raise Invalid("“geometry”应为 GeoJSON 几何", code="bad_geometry", detail={"field": "geometry"}) from None
     with transaction.atomic():
-        m = Measure.objects.create(watershed=w, kind=kind, name=(name or "").strip()[:100] or Measure.Kind(kind).label, quantity=quantity,
+        m = Measure.objects.create(watershed=w, kind=kind, name=(name or "").strip()[:100] or str(Measure.Kind(kind).label), quantity=quantity,
                                    unit=unit or Measure.UNITS[kind], completed_on=completed_on, geometry=geo_text)
         audit.created(m)
     return m
