@@ -146,7 +146,8 @@ def _measures(rng, w: Watershed, today: dt.date) -> None:
         if geom is not None:
             c = geom.representative_point()
             where = {"type": "Point", "coordinates": [round(c.x + rng.uniform(-0.004, 0.004), 6), round(c.y + rng.uniform(-0.004, 0.004), 6)]}
-        qty = round(rng.uniform(low, high), 1 if high < 50 else 0)
+        qty = rng.uniform(low, high)
+        qty = round(qty) if kind in ("check_dam", "sewage", "waste") else round(qty, 1)
         watersheds.add_measure(None, w, kind=kind, name=f"{w.name}{name}", quantity=qty, completed_on=today - dt.timedelta(days=rng.randint(60, 1500)),
                                geometry=where)
 
@@ -301,13 +302,13 @@ def _upstream_incident(s: BoundarySection, at: dt.datetime, values: dict, *, clo
     r = exchange.receive(s.neighbour, _msg(s, at, values))
     inc = JointIncident.objects.get(uid=r["incident"])
     _theirs(inc, at + dt.timedelta(hours=3), "action", "排查上游工业园排口，责令超标企业停产整改")
-    exchange.add_entry(None, inc, kind="action", text="加密入境断面监测至每 2 小时一次，启动下游应急调度")
+    exchange.add_entry(None, inc, kind="action", text="加密入境断面监测至每 2 小时一次，启动下游应急调度", at=at + dt.timedelta(hours=1))
     exchange.add_entry(None, inc, kind="patrol", text="双方沿河联合巡查，确认上游两处排口溢流", participants="湟中区河长办、河湟区河长办、区水务局",
-                       route="交界断面—上游 4 公里")
+                       route="交界断面—上游 4 公里", at=at + dt.timedelta(hours=20))
     _theirs(inc, at + dt.timedelta(days=2), "note", "整改完成，排口已封堵，上游水质恢复")
     if close:
-        exchange.move_incident(None, inc, "resolve")
-        exchange.move_incident(None, inc, "close")
+        exchange.move_incident(None, inc, "resolve", at=at + dt.timedelta(days=3))
+        exchange.move_incident(None, inc, "close", at=at + dt.timedelta(days=10))
         alert = Alert.objects.filter(pk=inc.alert_id, status="new").first()
         if alert is not None:
             water.dispose_alert(None, alert, disposal_note="联防联控事件已办结，上游整改完成")
@@ -320,9 +321,9 @@ def _their_incident(s: BoundarySection, at: dt.datetime) -> None:
         "uid": uid, "section": s.code, "title": f"上游河湟区{s.name}超标（Ⅴ类，目标Ⅳ类）", "upstream_party": "河湟区",
         "opened_at": at.isoformat(), "factor": "NH3N", "value": 1.8, "water_class": 5, "target_class": 4}))
     inc = JointIncident.objects.get(uid=uid)
-    exchange.add_entry(None, inc, kind="action", text="第一污水处理厂排口加强监管，核查彩虹路合流制溢流口")
+    exchange.add_entry(None, inc, kind="action", text="第一污水处理厂排口加强监管，核查彩虹路合流制溢流口", at=at + dt.timedelta(hours=2))
     _theirs(inc, at + dt.timedelta(days=1), "action", "下游断面加密监测，暂停取水口取水")
-    exchange.move_incident(None, inc, "resolve", note="")
+    exchange.move_incident(None, inc, "resolve", at=at + dt.timedelta(days=4))
 
 
 def _demo_tasks(today: dt.date) -> int:

@@ -87,7 +87,7 @@ def watershed_page(request, code: str):
         return redirect(f"{request.path}?year={request.POST.get('year') or year}")
     hydro = sediment.yearly(w)
     charts = {"trend": watersheds.trend(w), "hydro": hydro,
-              "labels": {"sediment": _("泥沙输出量（吨）"), "runoff": _("径流量（万立方米）"), "target": _("目标"), "baseline": _("径流基准")}}
+              "labels": {"reach": _("目标达成度（%）"), "sediment": _("泥沙输出量（吨）"), "runoff": _("径流量（万立方米）"), "target": _("目标"), "baseline": _("径流基准")}}
     return render(request, "watershed/watershed.html", {
         "w": w, "year": year, "verdict": watersheds.verdict(w, year), "measures": w.measures.all(), "hydro": hydro, "charts": charts,
         "projects": w.projects.all(), "can_write": policy.can_write(request.user, w), "years": range(dt.date.today().year - 5, dt.date.today().year + 1)})

@@ -188,7 +188,7 @@ def _exceedance(section: BoundarySection, reading: BoundaryReading, c) -> JointI
     factor = c.limiting[0] if c.limiting else ""
     inc = JointIncident.objects.filter(section=section, state__in=workflow.INCIDENT_OPEN).first()
     if inc is not None:
-        _entry(inc, kind=JointEntry.Kind.NOTE, text=f"{reading.at:%Y-%m-%d %H:%M} 再次超标：{gb3838.LABELS[c.water_class]}类（{factor}）")
+        _entry(inc, kind=JointEntry.Kind.NOTE, text=f"再次超标：{gb3838.LABELS[c.water_class]}类（{factor}）", at=max(reading.at, inc.opened_at))
         return inc
     title = f"上游{upstream}{section.name}超标（{gb3838.LABELS[c.water_class]}类，目标{gb3838.LABELS[section.target_class]}类）"
     inc = JointIncident.objects.create(uid=str(uuid.uuid4()), section=section, neighbour=section.neighbour, title=title, upstream_party=upstream,
@@ -198,7 +198,7 @@ def _exceedance(section: BoundarySection, reading: BoundaryReading, c) -> JointI
     inc.save(update_fields=["alert_id"])
     audit.created(inc)
     publish(section.neighbour, "incident", _incident_body(inc))
-    _entry(inc, kind=JointEntry.Kind.NOTE, text=f"本区接收交界断面数据，判定超标，自动立案并通报上游{upstream}")
+    _entry(inc, kind=JointEntry.Kind.NOTE, text=f"本区接收交界断面数据，判定超标，自动立案并通报上游{upstream}", at=reading.at)
     return inc
 
 
@@ -284,8 +284,10 @@ def _entry(inc: JointIncident, *, kind: str, text: str, participants: str = "", 
 INCIDENT_WRITERS_MESSAGE = "只有城运中心、河湖长和责任部门可以记录联防联控事件"
 
 
-def add_entry(user: Any, inc: JointIncident, *, kind: str, text: str, participants: str = "", route: str = "") -> JointEntry:
-    """Our action, joint patrol record or note on an incident, sent to the neighbour."""
+def add_entry(user: Any, inc: JointIncident, *, kind: str, text: str, participants: str = "", route: str = "",
+              at: dt.datetime | None = None) -> JointEntry:
+    """Our action, joint patrol record or note on an incident, sent to the neighbour; ``at`` when it
+    happened, for an action recorded after the fact (default now)."""
     if user is not None:
         policy.require_write(user, inc, INCIDENT_WRITERS_MESSAGE)
     if kind not in (JointEntry.Kind.ACTION, JointEntry.Kind.PATROL, JointEntry.Kind.NOTE):
@@ -297,10 +299,12 @@ def add_entry(user: Any, inc: JointIncident, *, kind: str, text: str, participan
     if inc.state == workflow.DONE:
         raise Conflict("事件已办结", code="bad_state")
     with transaction.atomic():
-        return _entry(inc, kind=kind, text=text.strip()[:4000], participants=participants.strip()[:300], route=route.strip()[:300])
+        if at is not None and (at > timezone.now() or at < inc.opened_at):
+            raise Invalid("“at”应在事件发生之后、当前时间之前", code="bad_time", detail={"field": "at"})
+        return _entry(inc, kind=kind, text=text.strip()[:4000], participants=participants.strip()[:300], route=route.strip()[:300], at=at)
 
 
-def move_incident(user: Any, inc: JointIncident, action: str, *, note: str = "") -> JointIncident:
+def move_incident(user: Any, inc: JointIncident, action: str, *, note: str = "", at: dt.datetime | None = None) -> JointIncident:
     t = workflow.INCIDENT_TRANSITIONS.get(action)
     if t is None:
         raise Invalid(f"未知操作“{action}”", code="bad_action", detail={"field": "action"})
@@ -312,7 +316,7 @@ def move_incident(user: Any, inc: JointIncident, action: str, *, note: str = "")
             raise Conflict(f"事件处于“{workflow.INCIDENT_STATES[inc.state]}”，不能{t.label}", code="bad_state", detail={"state": inc.state})
         if t.note_required and not note.strip():
             raise Invalid(f"{t.label}须填写说明", code="note_required", detail={"field": "note"})
-        now = timezone.now()
+        now = at if at is not None and inc.opened_at <= at <= timezone.now() else timezone.now()
         _move(inc, t, now)
         _entry(inc, kind=JointEntry.Kind.STATE, text=f"{t.label}{'：' + note.strip() if note.strip() else ''}", action=action, at=now)
     return inc

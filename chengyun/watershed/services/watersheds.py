@@ -7,6 +7,7 @@ from typing import Any
 
 import shapely
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
@@ -244,7 +245,7 @@ def record_values(user: Any, w: Watershed, year: int, values: dict[str, Any], *,
 
 
 MET, UNMET, MISSING = "met", "unmet", "missing"
-VERDICT_LABELS = {MET: "达标", UNMET: "未达标", MISSING: "数据不全"}
+VERDICT_LABELS = {MET: _("达标"), UNMET: _("未达标"), MISSING: _("数据不全")}
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ class Line:
 
     @property
     def label(self) -> str:
-        return VERDICT_LABELS[self.status]
+        return str(VERDICT_LABELS[self.status])
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ class Verdict:
 
     @property
     def label(self) -> str:
-        return VERDICT_LABELS[self.status]
+        return str(VERDICT_LABELS[self.status])
 
     def to_dict(self) -> dict:
         return {"watershed": self.watershed.code, "year": self.year, "status": self.status, "label": self.label,
@@ -304,14 +305,21 @@ def verdicts(year: int) -> list[Verdict]:
 
 
 def trend(w: Watershed) -> dict:
-    """Per indicator, the values by year (the sheet's chart)."""
+    """Per indicator, the values by year and how far each reaches its target (the sheet's chart): 100 % is
+    the target met exactly, above it better (value ÷ target for 不低于, target ÷ value for 不高于)."""
     rows = IndicatorValue.objects.filter(watershed=w).select_related("indicator").order_by("year")
     years = sorted({r.year for r in rows})
     series: dict[str, dict] = {}
     for r in rows:
-        s = series.setdefault(r.indicator.code, {"name": r.indicator.name, "unit": r.indicator.unit, "target": r.indicator.target, "values": {}})
+        s = series.setdefault(r.indicator.code, {"name": r.indicator.name, "unit": r.indicator.unit, "target": r.indicator.target,
+                                                 "direction": r.indicator.direction, "values": {}})
         s["values"][r.year] = r.value
-    return {"years": years, "series": [{"code": c, **s, "values": [s["values"].get(y) for y in years]} for c, s in series.items()]}
+    def reach(s, v):
+        if v is None or not s["target"] or not v:
+            return None
+        return round((v / s["target"] if s["direction"] == Indicator.Direction.AT_LEAST else s["target"] / v) * 100, 1)
+    return {"years": years, "series": [{"code": c, **s, "values": [s["values"].get(y) for y in years],
+                                        "reach": [reach(s, s["values"].get(y)) for y in years]} for c, s in series.items()]}
 
 
 def get_watershed(code: str) -> Watershed:

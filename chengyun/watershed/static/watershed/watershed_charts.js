@@ -6,8 +6,12 @@
   if (trendEl && data.trend.years.length) {
     echarts.init(trendEl).setOption({
       tooltip: { trigger: "axis" }, legend: { type: "scroll" }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
-      xAxis: { type: "category", data: data.trend.years }, yAxis: { type: "value" },
-      series: data.trend.series.map(function (s) { return { name: s.name + (s.unit ? "（" + s.unit + "）" : ""), type: "line", data: s.values }; })
+      xAxis: { type: "category", data: data.trend.years }, yAxis: { type: "value", name: data.labels.reach, min: function (v) { return Math.min(50, Math.floor(v.min / 10) * 10); } },
+      series: data.trend.series.map(function (s, i) {
+        var line = { name: s.name, type: "line", data: s.reach };
+        if (i === 0) { line.markLine = { symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#c62828" }, data: [{ yAxis: 100 }] }; }
+        return line;
+      })
     });
   }
   var hydroEl = document.getElementById("ws-hydro");
