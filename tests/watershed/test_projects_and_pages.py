@@ -69,6 +69,8 @@ def test_drone_spoil_inside_the_disturbed_area_becomes_a_candidate_finding(proje
     import_drone_flight(None, {"flight_id": "F1", "detections": [
         {"id": "in", "category_code": "0305", "lng": 101.703, "lat": 36.502},
         {"id": "out", "category_code": "0305", "lng": 101.735, "lat": 36.535},
+        # 0111 is also a component class (垃圾箱): not spoil.
+        {"id": "bin", "category_kind": "component", "category_code": "0111", "lng": 101.7035, "lat": 36.5025},
     ]})
     assert erosion.collect_drone_findings() == 1
     assert erosion.collect_drone_findings() == 0  # once per drone case

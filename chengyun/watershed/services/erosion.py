@@ -22,8 +22,8 @@ from chengyun.people import roles as R
 from .. import workflow
 from ..models import ErosionProject, SupervisionCheck
 
-# Drone detection classes that mean exposed soil or spoil (the national catalogue's codes):
-# 积存垃圾渣土 and 施工废弃料.
+# Drone detection classes that mean exposed soil or spoil (the national catalogue's event codes;
+# the component catalogue reuses the numbers for other things): 积存垃圾渣土 and 施工废弃料.
 DRONE_CATEGORIES = ("0111", "0305")
 CASE_CATEGORY = "0305"  # 施工废弃料: what an on-site violation is filed as
 SUPERVISORS = frozenset({R.DEPT_HANDLER}) | R.OPS_CENTER | {R.SYSADMIN}
@@ -172,6 +172,7 @@ def collect_drone_findings(user: Any = None) -> int:
 
     if not apps.is_installed("chengyun.cases"):
         return 0
+    from chengyun.cases import standard
     from chengyun.cases.models import Case
 
     projects = [(p, shape(json.loads(p.disturbed_area))) for p in ErosionProject.objects.filter(state__in=workflow.PROJECT_OPEN).exclude(disturbed_area="")]
@@ -179,7 +180,7 @@ def collect_drone_findings(user: Any = None) -> int:
         return 0
     seen = set(SupervisionCheck.objects.exclude(drone_case_id=None).values_list("drone_case_id", flat=True))
     added = 0
-    cases = Case.objects.filter(source="drone", category__code__in=DRONE_CATEGORIES).exclude(pk__in=seen).select_related("category")
+    cases = Case.objects.filter(source="drone", category__kind=standard.KIND_EVENT, category__code__in=DRONE_CATEGORIES).exclude(pk__in=seen).select_related("category")
     with transaction.atomic():
         for case in cases:
             pt = Point(case.lng, case.lat)
