@@ -91,30 +91,30 @@ def watershed_hydro(request, code: str):
     return sediment.yearly(_get(request, code))
 
 
-class HydroComputeIn(Schema):
+class WatershedHydroComputeIn(Schema):
     start: dt.date
     end: dt.date
 
 
 @router.post("/{code}/hydro/compute", summary="由出口断面悬浮物与流量数据计算日、年泥沙与径流")
-def watershed_hydro_compute(request, code: str, payload: HydroComputeIn):
+def watershed_hydro_compute(request, code: str, payload: WatershedHydroComputeIn):
     records = sediment.compute_from_monitoring(request.user, _get(request, code), payload.start, payload.end)
     return {"records": len(records)}
 
 
-class HydroYearIn(Schema):
+class WatershedHydroYearIn(Schema):
     year: int
     sediment_t: float
     runoff_m3: float
 
 
 @router.post("/{code}/hydro/years", response={201: dict}, summary="填报无监测站小流域的年泥沙与径流")
-def watershed_hydro_year(request, code: str, payload: HydroYearIn):
+def watershed_hydro_year(request, code: str, payload: WatershedHydroYearIn):
     r = sediment.enter_year(request.user, _get(request, code), payload.year, sediment_t=payload.sediment_t, runoff_m3=payload.runoff_m3)
     return Status(201, {"year": r.start.year, "sediment_t": r.sediment_t, "runoff_m3": r.runoff_m3})
 
 
-class MeasureIn(Schema):
+class WatershedMeasureIn(Schema):
     kind: str
     name: str = ""
     quantity: float
@@ -124,17 +124,17 @@ class MeasureIn(Schema):
 
 
 @router.post("/{code}/measures", response={201: dict}, summary="登记治理措施")
-def watershed_measure(request, code: str, payload: MeasureIn):
+def watershed_measure(request, code: str, payload: WatershedMeasureIn):
     m = watersheds.add_measure(request.user, _get(request, code), **payload.dict())
     return Status(201, {"id": m.pk, "kind": m.kind, "name": m.name, "quantity": m.quantity, "unit": m.unit})
 
 
-class BoundaryIn(Schema):
+class WatershedBoundaryIn(Schema):
     geometry: dict
 
 
 @router.post("/{code}/boundary", summary="导入小流域边界（GeoJSON）")
-def watershed_boundary(request, code: str, payload: BoundaryIn):
+def watershed_boundary(request, code: str, payload: WatershedBoundaryIn):
     return _ws(watersheds.set_boundary(request.user, _get(request, code), payload.geometry))
 
 
@@ -175,7 +175,7 @@ def project_list(request, filters: ErosionProjectFilter = Query(...), page: Page
     return paginate(qs, page, _project)
 
 
-class ProjectActionIn(Schema):
+class ErosionProjectActionIn(Schema):
     action: str
     note: str = ""
     plan_number: str = ""
@@ -183,13 +183,13 @@ class ProjectActionIn(Schema):
 
 
 @router.post("/projects/{project_id}/actions", response=ErosionProjectOut, summary="项目流转（方案批复、开工、验收、销号）")
-def project_action(request, project_id: int, payload: ProjectActionIn):
+def project_action(request, project_id: int, payload: ErosionProjectActionIn):
     p = erosion.transition(request.user, _get_project(request, project_id), payload.action, note=payload.note, on=payload.on,
                            plan_number=payload.plan_number)
     return _project(p)
 
 
-class CheckIn(Schema):
+class ErosionCheckIn(Schema):
     checked_on: dt.date
     inspector: str
     findings: str
@@ -197,7 +197,7 @@ class CheckIn(Schema):
 
 
 @router.post("/projects/{project_id}/checks", response={201: dict}, summary="登记监督检查")
-def project_check(request, project_id: int, payload: CheckIn):
+def project_check(request, project_id: int, payload: ErosionCheckIn):
     c = erosion.record_check(request.user, _get_project(request, project_id), **payload.dict())
     return Status(201, {"id": c.pk, "verdict": c.verdict})
 
@@ -288,12 +288,12 @@ def incident_entry(request, uid: str, payload: JointEntryIn):
     return Status(201, _incident(_get_incident(request, uid)))
 
 
-class IncidentActionIn(Schema):
+class JointIncidentActionIn(Schema):
     action: str
     note: str = ""
 
 
 @router.post("/incidents/{uid}/actions", response=JointIncidentOut, summary="事件流转（消除、重新处置、办结；同步对方）")
-def incident_action(request, uid: str, payload: IncidentActionIn):
+def incident_action(request, uid: str, payload: JointIncidentActionIn):
     exchange.move_incident(request.user, _get_incident(request, uid), payload.action, note=payload.note)
     return _incident(_get_incident(request, uid))
