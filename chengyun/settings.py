@@ -120,6 +120,7 @@ CHENGYUN_APPS = [
     "chengyun.ops",
     "chengyun.renewal",
     "chengyun.villagefund",
+    "chengyun.watershed",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -330,3 +331,8 @@ LOGGING = {
 }
 
 _ops.check_production(mode=MODE, debug=DEBUG, secret_key=SECRET_KEY)
+
+# Who this platform is in the cross-boundary data exchange (chengyun.watershed): the party code and
+# name neighbours see on every message.
+EXCHANGE_PARTY_CODE = os.environ.get("CHENGYUN_EXCHANGE_PARTY_CODE", "HHQ")
+EXCHANGE_PARTY_NAME = os.environ.get("CHENGYUN_EXCHANGE_PARTY_NAME", "河湟区")

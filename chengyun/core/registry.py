@@ -4,6 +4,7 @@ An app's AppConfig may declare:
 - ``nav``: a list of NavItem for the web shell (shown only to roles that may use them);
 - ``api_router``: dotted path of its django-ninja Router, mounted at /api/v1/<api_prefix>/;
 - ``api_prefix``: that prefix (defaults to the app label);
+- ``extra_api_routers``: further (prefix, dotted path) pairs, for an app serving a second API family;
 - ``demo_generator``: dotted path of ``generate(ctx)`` adding its part of the demo district;
   run in ``demo_order`` (lower first);
 - ``demo_services``: extra long-running commands (argument lists for the ``chengyun``
@@ -140,6 +141,9 @@ def api_routers() -> list[tuple[str, Any]]:
         path = getattr(config, "api_router", None)
         if path:
             routers.append((getattr(config, "api_prefix", config.label), import_string(path)))
+        # A second router of the same app under a prefix of its own (watershed's /exchange/).
+        for prefix, extra in getattr(config, "extra_api_routers", ()) or ():
+            routers.append((prefix, import_string(extra)))
     return routers
 
 

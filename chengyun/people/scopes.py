@@ -28,6 +28,9 @@ ROUTER_SCOPES: dict[str, str] = {
     "roads": "roads",
     "renewal": "renewal",
     "villagefund": "villagefund",
+    "watersheds": "watersheds",
+    # The cross-boundary exchange: a neighbour's token carries exchange:* and nothing else.
+    "exchange": "exchange",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.
