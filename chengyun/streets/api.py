@@ -136,6 +136,18 @@ def patrol_start(request, payload: StreetsPatrolStartIn):
     return Status(201, patrol_dict(patrols.start(request.user, kind=payload.kind)))
 
 
+@router.post("/patrols/gpx", response={201: StreetsPatrolOut}, summary="导入 GPX 轨迹为一次巡街")
+def patrol_gpx(request, file: File[UploadedFile], kind: Form[Optional[str]] = None):
+    data = file.read(20 * 1024 * 1024 + 1)
+    if len(data) > 20 * 1024 * 1024:
+        raise Invalid("GPX 文件超过 20 MB", code="file_too_large", detail={"field": "file"})
+    try:
+        points = tracks.parse_gpx(data)
+    except tracks.TrackError as exc:
+        raise Invalid(str(exc), code="bad_gpx", detail={"field": "file", "where": exc.where}) from None
+    return Status(201, patrol_dict(patrols.record(request.user, points=points, kind=kind, source="gpx")))
+
+
 def _patrol(request, patrol_id: int) -> Patrol:
     return policy.get_visible(request.user, Patrol.objects.select_related("patroller", "street"), pk=patrol_id)
 
@@ -160,18 +172,6 @@ class StreetsTrackIn(Schema):
 def patrol_finish(request, patrol_id: int, payload: StreetsTrackIn):
     p = _patrol(request, patrol_id)
     return patrol_dict(patrols.finish(request.user, p, points=patrols.parse_points(payload.points), note=payload.note))
-
-
-@router.post("/patrols/gpx", response={201: StreetsPatrolOut}, summary="导入 GPX 轨迹为一次巡街")
-def patrol_gpx(request, file: File[UploadedFile], kind: Form[Optional[str]] = None):
-    data = file.read(20 * 1024 * 1024 + 1)
-    if len(data) > 20 * 1024 * 1024:
-        raise Invalid("GPX 文件超过 20 MB", code="file_too_large", detail={"field": "file"})
-    try:
-        points = tracks.parse_gpx(data)
-    except tracks.TrackError as exc:
-        raise Invalid(str(exc), code="bad_gpx", detail={"field": "file", "where": exc.where}) from None
-    return Status(201, patrol_dict(patrols.record(request.user, points=points, kind=kind, source="gpx")))
 
 
 class StreetsFindingIn(Schema):

@@ -40,7 +40,8 @@ def assign(user: Any, segment: RoadSegment, *, chief: Person, team: Unit | None 
     """Put a segment under a street chief (a leader with the street-chief role) and a team from
     ``valid_from`` on (default today); the assignment before it is closed the day before."""
     street_id = segment.street_id
-    policy.require_create(user, SegmentAssignment, street_id=street_id, message="只能为本街道的路段指定街长")
+    if user is not None:
+        policy.require_create(user, SegmentAssignment, street_id=street_id, message="只能为本街道的路段指定街长")
     if not chief.active or R.STREET_CHIEF not in chief.role_codes:
         raise Invalid(f"{chief.name} 不是在岗的街长", code="not_street_chief", detail={"field": "chief"})
     valid_from = valid_from or timezone.localdate()
