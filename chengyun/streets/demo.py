@@ -57,8 +57,9 @@ def _route(segments, start: dt.datetime, rng, partial: frozenset = frozenset()):
     for s in segments:
         coords = list(s.shape.coords)
         if points:
-            gap, t = _walk([(points[-1].lng, points[-1].lat), coords[0]], t, rng)
+            gap, t = _walk([(points[-1].lng, points[-1].lat), coords[0]], t + dt.timedelta(seconds=5), rng)
             points += gap[1:]
+            t += dt.timedelta(seconds=5)  # the next stretch's first fix comes after the last one
         walked, t = _walk(coords, t, rng, 0.4 if s.id in partial else 1.0)
         points += walked
     return points
