@@ -33,7 +33,8 @@ STATES = {
 OPEN_STATES = frozenset({APPLIED, PUBLICITY})
 
 STREET = frozenset({R.STREET_CHIEF, R.DEPT_HANDLER})
-DISTRICT = frozenset({R.OPS_SHIFT_LEADER, R.OPS_DISPATCHER, R.DISTRICT_LEADER})
+# The district's city-management desk (the ops center's shift leader and dispatchers) decides.
+DISTRICT = frozenset({R.OPS_SHIFT_LEADER, R.OPS_DISPATCHER, R.SYSADMIN})
 
 
 @dataclass(frozen=True)

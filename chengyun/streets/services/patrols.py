@@ -21,7 +21,7 @@ from chengyun.roads.models import RoadSegment
 
 from .. import coverage as cov
 from ..models import Patrol, PatrolCoverage, PatrolFinding, PatrolRule
-from .common import OPS, aware, case_source, clean_text, person_of, setting
+from .common import OPS, STREET_STAFF, aware, case_source, clean_text, person_of, setting
 
 # Walking or cycling along the streets; a jump faster than this is a GPS glitch.
 DEFAULT_MAX_SPEED_MPS = 8.0
@@ -64,6 +64,9 @@ def _kind_for(person: Person, kind: str | None) -> str:
 
 
 def start(user: Any, *, patroller: Person | None = None, kind: str | None = None, started_at: dt.datetime | None = None) -> Patrol:
+    """Start a patrol: the street's staff walk their own; the ops center may enter one for them."""
+    if user is not None:
+        policy.require_role(user, STREET_STAFF | OPS, "只有街长、网格员、监督员和处置队伍可以巡街")
     person = _patroller(user, patroller)
     kind = _kind_for(person, kind)
     if Patrol.objects.filter(patroller=person, status=Patrol.Status.ONGOING).exists():
