@@ -127,7 +127,8 @@ def patrol_detail(request, patrol_id: int):
              "dropped": [{"lng": d["lng"], "lat": d["lat"], "label": d["reason_label"]} for d in patrol.dropped],
              "segments": [{"type": "Feature", "geometry": json.loads(c.segment.geometry), "properties": {"name": c.segment.name, "share": c.share}}
                           for c in patrol.coverage.select_related("segment")]}
-    return render(request, "streets/patrol_detail.html", {"patrol": patrol, "layer": layer, "coverage": patrol.coverage.select_related("segment").order_by("-share"),
+    dropped = [{**d, "local": dt.datetime.fromisoformat(d["t"]).astimezone(timezone.get_current_timezone()).strftime("%H:%M:%S")} for d in patrol.dropped[:20]]
+    return render(request, "streets/patrol_detail.html", {"patrol": patrol, "layer": layer, "dropped": dropped, "coverage": patrol.coverage.select_related("segment").order_by("-share"),
                                                           "findings": patrol.findings.all()})
 
 
