@@ -121,6 +121,7 @@ CHENGYUN_APPS = [
     "chengyun.renewal",
     "chengyun.villagefund",
     "chengyun.watershed",
+    "chengyun.streets",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",

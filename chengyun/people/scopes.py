@@ -31,6 +31,7 @@ ROUTER_SCOPES: dict[str, str] = {
     "watersheds": "watersheds",
     # The cross-boundary exchange: a neighbour's token carries exchange:* and nothing else.
     "exchange": "exchange",
+    "streets": "streets",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

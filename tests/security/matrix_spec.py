@@ -6,6 +6,7 @@ fails test_every_operation_is_declared: a new endpoint must say what it touches.
 from __future__ import annotations
 
 import spec_cases
+import spec_streets
 import spec_drainage
 import spec_people
 import spec_registry
@@ -18,6 +19,7 @@ import spec_watershed
 
 # One line per app, so that apps added side by side merge as added lines.
 SPEC = {
+    **spec_streets.SPEC,
     **spec_cases.SPEC,
     **spec_supervision.SPEC,
     **spec_registry.SPEC,
@@ -32,6 +34,7 @@ SPEC = {
 FAMILIES = [
     "cases", "supervision", "health", "calendar", "people", "geo", "reports", "monitoring", "roads", "drainage", "water", "renewal",
     "villagefund",
+    "streets",
     "watersheds", "exchange",
 ]
 
