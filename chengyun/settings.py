@@ -119,6 +119,8 @@ CHENGYUN_APPS = [
     "chengyun.drainage", "chengyun.roads",
     "chengyun.ops",
     "chengyun.renewal",
+    "chengyun.sanitation",
+    "chengyun.waste",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
