@@ -18,6 +18,7 @@ import numpy as np
 from chengyun.demo.context import DemoContext
 
 DAYS = 30
+INSPECTIONS = 60
 VEHICLES = 20
 STEP_S = 5
 SHIFTS = ((5, 0, 150), (14, 0, 60))  # start hour, minute, minutes of work
@@ -44,31 +45,30 @@ def _graph(segments):
 def _walk(rng, start, adj, ends, mine, plan, seconds, t0, noise_m):
     """Points of one shift: (t, lng, lat) arrays; `plan` counts what is still owed per segment."""
     kx = 111_320.0 * math.cos(math.radians(start[1]))
-    noise = np.random.default_rng(rng.randrange(2 ** 32))
-    ts, xs, ys = [], [], []
-    node, t = start, float(t0)
-    end_t = t0 + seconds
-    while t < end_t:
+    legs = []  # (x0, y0, x1, y1, points on the leg)
+    node, spent = start, 0.0
+    while spent < seconds:
         options = adj[node]
-        own = [o for o in options if o[0] in mine]
-        choices = own or options
+        choices = [o for o in options if o[0] in mine] or options
         best = max(plan.get(s, 0) for s, _ in choices)
-        pick = rng.choice([o for o in choices if plan.get(o[0], 0) == best])
-        seg, other = pick
-        a, b, coords = ends[seg]
-        line = coords if node == a else coords[::-1]
-        (x0, y0), (x1, y1) = line[0], line[-1]
-        length = math.hypot((x1 - x0) * kx, (y1 - y0) * 110_950.0)
-        n = max(1, int(length / (SPEED_MPS * STEP_S)))
-        f = np.arange(n) / n
-        ts.append(t + np.arange(n) * STEP_S)
-        xs.append(x0 + (x1 - x0) * f + noise.normal(0, noise_m, n) / kx)
-        ys.append(y0 + (y1 - y0) * f + noise.normal(0, noise_m, n) / 110_950.0)
-        t += n * STEP_S
+        seg, other = rng.choice([o for o in choices if plan.get(o[0], 0) == best])
+        a, _b, coords = ends[seg]
+        (x0, y0), (x1, y1) = (coords[0], coords[-1]) if node == a else (coords[-1], coords[0])
+        n = max(1, int(math.hypot((x1 - x0) * kx, (y1 - y0) * 110_950.0) / (SPEED_MPS * STEP_S)))
+        legs.append((x0, y0, x1, y1, n))
+        spent += n * STEP_S
         if seg in plan:
             plan[seg] -= 1
         node = other
-    return np.concatenate(ts), np.concatenate(xs), np.concatenate(ys), node
+    leg = np.asarray(legs)
+    counts = leg[:, 4].astype(np.int64)
+    total = int(counts.sum())
+    which = np.repeat(np.arange(len(leg)), counts)
+    f = (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)) / counts[which]
+    noise = np.random.default_rng(rng.randrange(2 ** 32))
+    x = leg[which, 0] + (leg[which, 2] - leg[which, 0]) * f + noise.normal(0, noise_m, total) / kx
+    y = leg[which, 1] + (leg[which, 3] - leg[which, 1]) * f + noise.normal(0, noise_m, total) / 110_950.0
+    return t0 + np.arange(total) * float(STEP_S), x, y, node
 
 
 def generate(ctx: DemoContext) -> None:
@@ -143,7 +143,7 @@ def generate(ctx: DemoContext) -> None:
     # Quality inspections by the ops center's supervisors, through the month.
     planned = list(SweepPlan.objects.select_related("segment").order_by("segment__code"))
     inspectors = ("王监督", "李监督", "赵监督", "陈监督")
-    for k in range(160):
+    for k in range(INSPECTIONS):
         p = rng.choice(planned)
         good = rng.random() < 0.8
         services.record_inspection(None, segment=p.segment.code, inspected_on=rng.choice(days), inspector=rng.choice(inspectors),
@@ -159,7 +159,7 @@ def generate(ctx: DemoContext) -> None:
     runs = defaultdict(list)
     for s in RoadSegment.objects.filter(road_class="arterial").order_by("code"):
         runs[(s.name, s.street_id)].append(s)
-    candidates = [(k, v) for k, v in sorted(runs.items(), key=lambda kv: (kv[0][1] or 0, kv[0][0])) if len(v) >= 2]
+    candidates = [(k, v) for k, v in sorted(runs.items(), key=lambda kv: (kv[0][1] or 0, kv[0][0])) if len(v) >= 2 and k[1] is not None]
     this_month = dt.date.today().replace(day=1)
     made = 0
     for n, ((road, sid), segs) in enumerate(candidates[:8], start=1):

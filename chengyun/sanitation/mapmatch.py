@@ -2,15 +2,18 @@
 
 No Django: arrays in, arrays and per-segment results out, so the benchmark and the services
 run the same code. Positions are projected once to metres (a transverse Mercator centred on
-the segments, via pyproj); every point is matched in one vectorised call to the nearest
-segment within a tolerance (Shapely 2 ``STRtree.query_nearest``); ties, which happen at
-crossings, go to the lowest segment index so the answer does not depend on the tree's order.
+the segments, via pyproj). Each point goes to the nearest segment within a tolerance: the
+points are bucketed into 100 m cells, a Shapely 2 STRtree over the segments' straight pieces is
+asked once per occupied cell for the pieces within the tolerance of it, and point-to-piece
+distances are computed in numpy. Ties (at crossings) go to the lowest segment index, distances
+compared to the micrometre, so the answer does not depend on the tree's order — and equals the
+naive one-distance-per-point-and-segment loop (``naive_match``), which the tests check.
 
 Coverage uses continuity: consecutive points of one vehicle on the same segment, no more than
 ``max_gap_s`` apart, form a *run*; a run's extent is the stretch of the segment between its
-first and last positions along the line (``line_locate_point``). Per segment and day:
-``swept_m`` is the sum of run extents (repeat passes count again), ``covered_m`` the length of
-their union, and ``passes`` the runs that cover at least ``pass_fraction`` of the segment.
+first and last positions along the line. Per segment and day: ``swept_m`` is the sum of run
+extents (repeat passes count again), ``covered_m`` the length of their union, and ``passes``
+the runs that cover at least ``pass_fraction`` of the segment.
 """
 from __future__ import annotations
 
@@ -38,7 +41,14 @@ class SegmentCoverage:
 
 
 class SegmentIndex:
-    """The segments projected to metres with an STRtree over them."""
+    """The segments projected to metres, exploded into straight pieces, with an STRtree over the pieces.
+
+    Matching buckets the points into square cells; the tree is asked once per occupied cell for
+    the pieces within the tolerance of it, and the distance from each point to each candidate
+    piece is then computed in numpy — no Shapely object per point.
+    """
+
+    CELL_M = 100.0
 
     def __init__(self, ids: Sequence[int], lines: Sequence[Sequence[Sequence[float]]]):
         if len(ids) != len(lines):
@@ -49,52 +59,91 @@ class SegmentIndex:
         self.transformer = Transformer.from_crs("EPSG:4326", f"+proj=tmerc +lon_0={lon_0:.6f} +lat_0={lat_0:.6f} +k=1 +ellps=GRS80 +units=m",
                                                 always_xy=True)
         self.ids = np.asarray(ids, dtype=np.int64)
-        geoms = []
-        for line in lines:
-            arr = np.asarray(line, dtype=np.float64)
+        geoms, ax, ay, bx, by, owner, offset = [], [], [], [], [], [], []
+        for k, line in enumerate(lines):
+            arr = np.asarray(line, dtype=np.float64)[:, :2]
             x, y = self.transformer.transform(arr[:, 0], arr[:, 1])
             geoms.append(shapely.linestrings(np.column_stack([x, y])))
+            piece = np.hypot(np.diff(x), np.diff(y))
+            ax.append(x[:-1]); ay.append(y[:-1]); bx.append(x[1:]); by.append(y[1:])
+            owner.append(np.full(len(piece), k, dtype=np.int64))
+            offset.append(np.concatenate([[0.0], np.cumsum(piece)[:-1]]))
         self.geoms = np.asarray(geoms, dtype=object)
         self.lengths = shapely.length(self.geoms) if len(geoms) else np.zeros(0)
-        self.tree = STRtree(self.geoms)
+        cat = (lambda parts, dtype=np.float64: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))
+        self.ax, self.ay, self.bx, self.by = cat(ax), cat(ay), cat(bx), cat(by)
+        self.owner, self.offset = cat(owner, np.int64), cat(offset)
+        self.tree = STRtree(shapely.linestrings(np.stack([np.column_stack([self.ax, self.ay]), np.column_stack([self.bx, self.by])], axis=1))
+                            if len(self.ax) else [])
 
     def project(self, lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.transformer.transform(np.asarray(lng, dtype=np.float64), np.asarray(lat, dtype=np.float64))
 
-    def match(self, x: np.ndarray, y: np.ndarray, tolerance_m: float = DEFAULT_TOLERANCE_M) -> np.ndarray:
-        """Per point, the position in ``ids`` of the nearest segment within the tolerance, or -1."""
+    def locate(self, x: np.ndarray, y: np.ndarray, tolerance_m: float = DEFAULT_TOLERANCE_M, chunk: int = 400_000) -> tuple[np.ndarray, np.ndarray]:
+        """Per point: the position in ``ids`` of the nearest segment within the tolerance (-1: none) and
+        the distance along that segment to the point's foot."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
         n = len(x)
-        out = np.full(n, -1, dtype=np.int64)
-        if n == 0 or len(self.geoms) == 0:
-            return out
-        pts = shapely.points(np.asarray(x), np.asarray(y))
-        (pi, si), _ = self.tree.query_nearest(pts, max_distance=tolerance_m, return_distance=True, all_matches=True)
-        if len(pi):
-            # Ties: the lowest segment index wins, whatever order the tree gave them in.
-            order = np.lexsort((si, pi))
-            pi, si = pi[order], si[order]
-            first = np.ones(len(pi), dtype=bool)
-            first[1:] = pi[1:] != pi[:-1]
-            out[pi[first]] = si[first]
-        return out
+        seg = np.full(n, -1, dtype=np.int64)
+        along = np.zeros(n)
+        if n == 0 or len(self.ax) == 0:
+            return seg, along
+        c = self.CELL_M
+        cx, cy = np.floor(x / c).astype(np.int64), np.floor(y / c).astype(np.int64)
+        keys, inverse = np.unique((cx << 32) + (cy & 0xFFFFFFFF), return_inverse=True)
+        inverse = inverse.ravel()
+        cells = np.stack([keys >> 32, ((keys & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000], axis=1)  # back to signed cell numbers
+        boxes = shapely.box(cells[:, 0] * c - tolerance_m, cells[:, 1] * c - tolerance_m, (cells[:, 0] + 1) * c + tolerance_m,
+                            (cells[:, 1] + 1) * c + tolerance_m)
+        ci, pj = self.tree.query(boxes)  # candidate pieces per occupied cell
+        order = np.argsort(ci, kind="stable")
+        ci, pj = ci[order], pj[order]
+        counts = np.bincount(ci, minlength=len(cells))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
+            cell = inverse[lo:hi]
+            k = counts[cell]
+            point = np.repeat(np.arange(lo, hi), k)
+            # Indices of each point's candidates: its cell's run in `pj`.
+            first = np.repeat(starts[cell] - np.concatenate([[0], np.cumsum(k)[:-1]]), k) + np.arange(k.sum())
+            piece = pj[first]
+            ax, ay = self.ax[piece], self.ay[piece]
+            dx, dy = self.bx[piece] - ax, self.by[piece] - ay
+            len2 = dx * dx + dy * dy
+            px, py = x[point] - ax, y[point] - ay
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = np.where(len2 > 0, np.clip((px * dx + py * dy) / len2, 0.0, 1.0), 0.0)
+            d = np.round(np.hypot(px - t * dx, py - t * dy), 6)  # micrometres: ties are ties whatever the rounding
+            ok = d <= tolerance_m
+            point, piece, d, t, len2 = point[ok], piece[ok], d[ok], t[ok], len2[ok]
+            owner = self.owner[piece]
+            best = np.lexsort((piece, owner, d, point))
+            point, piece, owner, t, len2 = point[best], piece[best], owner[best], t[best], len2[best]
+            keep = np.ones(len(point), dtype=bool)
+            keep[1:] = point[1:] != point[:-1]
+            p = point[keep]
+            seg[p] = owner[keep]
+            along[p] = self.offset[piece[keep]] + t[keep] * np.sqrt(len2[keep])
+        return seg, along
+
+    def match(self, x: np.ndarray, y: np.ndarray, tolerance_m: float = DEFAULT_TOLERANCE_M) -> np.ndarray:
+        return self.locate(x, y, tolerance_m)[0]
 
 
-def cover(index: SegmentIndex, vehicle: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, seg: np.ndarray, *,
+def cover(index: SegmentIndex, vehicle: np.ndarray, t: np.ndarray, seg: np.ndarray, along: np.ndarray, *,
           max_gap_s: float = DEFAULT_MAX_GAP_S, pass_fraction: float = DEFAULT_PASS_FRACTION) -> dict[int, SegmentCoverage]:
     """Coverage per segment position from matched points sorted by (vehicle, time)."""
     n = len(seg)
     if n == 0:
         return {}
-    matched = seg >= 0
-    pos = np.zeros(n)
-    if matched.any():
-        pos[matched] = shapely.line_locate_point(index.geoms[seg[matched]], shapely.points(x[matched], y[matched]))
     brk = np.ones(n, dtype=bool)
     brk[1:] = (seg[1:] != seg[:-1]) | (vehicle[1:] != vehicle[:-1]) | ((t[1:] - t[:-1]) > max_gap_s)
     starts = np.flatnonzero(brk)
     run_seg = seg[starts]
-    lo = np.minimum.reduceat(pos, starts)
-    hi = np.maximum.reduceat(pos, starts)
+    lo = np.minimum.reduceat(along, starts)
+    hi = np.maximum.reduceat(along, starts)
     keep = run_seg >= 0
     return _aggregate(index.lengths, run_seg[keep], lo[keep], hi[keep], pass_fraction)
 
@@ -103,12 +152,9 @@ def _aggregate(lengths: np.ndarray, run_seg: np.ndarray, lo: np.ndarray, hi: np.
     order = np.lexsort((lo, run_seg))
     run_seg, lo, hi = run_seg[order], lo[order], hi[order]
     result: dict[int, SegmentCoverage] = {}
-    i, m = 0, len(run_seg)
-    while i < m:
+    bounds = np.flatnonzero(np.concatenate([[True], run_seg[1:] != run_seg[:-1], [True]]))
+    for i, j in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         s = int(run_seg[i])
-        j = i
-        while j < m and run_seg[j] == s:
-            j += 1
         length = float(lengths[s])
         ext = np.minimum(hi[i:j] - lo[i:j], length)
         passes = int(np.count_nonzero(ext >= pass_fraction * length - 1e-9)) if length > 0 else 0
@@ -122,7 +168,6 @@ def _aggregate(lengths: np.ndarray, run_seg: np.ndarray, lo: np.ndarray, hi: np.
                 cur_hi = b
         covered += cur_hi - cur_lo
         result[s] = SegmentCoverage(float(ext.sum()), min(covered, length), passes)
-        i = j
     return result
 
 
@@ -131,8 +176,8 @@ def match_and_cover(index: SegmentIndex, vehicle: np.ndarray, t: np.ndarray, lng
                     pass_fraction: float = DEFAULT_PASS_FRACTION) -> tuple[np.ndarray, dict[int, SegmentCoverage]]:
     """Points sorted by (vehicle, time) → (segment position per point, coverage per segment position)."""
     x, y = index.project(lng, lat)
-    seg = index.match(x, y, tolerance_m)
-    return seg, cover(index, np.asarray(vehicle), np.asarray(t, dtype=np.float64), x, y, seg, max_gap_s=max_gap_s, pass_fraction=pass_fraction)
+    seg, along = index.locate(x, y, tolerance_m)
+    return seg, cover(index, np.asarray(vehicle), np.asarray(t, dtype=np.float64), seg, along, max_gap_s=max_gap_s, pass_fraction=pass_fraction)
 
 
 # ---------------------------------------------------------------- the naive baseline
@@ -146,7 +191,7 @@ def naive_match(index: SegmentIndex, x: Iterable[float], y: Iterable[float], tol
         p = shapely.Point(px, py)
         best, best_d = -1, math.inf
         for k, g in enumerate(geoms):
-            d = g.distance(p)
+            d = round(g.distance(p), 6)
             if d < best_d:
                 best, best_d = k, d
         out.append(best if best_d <= tolerance_m else -1)
