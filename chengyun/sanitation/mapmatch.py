@@ -11,7 +11,9 @@ naive one-distance-per-point-and-segment loop (``naive_match``), which the tests
 
 Coverage uses continuity: consecutive points of one vehicle on the same segment, no more than
 ``max_gap_s`` apart, form a *run*; a run's extent is the stretch of the segment between its
-first and last positions along the line. Per segment and day: ``swept_m`` is the sum of run
+first and last positions along the line; a short excursion to another segment (the crossing
+road's kerb) or an unmatched fix between two runs on the same segment does not end the run.
+Per segment and day: ``swept_m`` is the sum of run
 extents (repeat passes count again), ``covered_m`` the length of their union, and ``passes``
 the runs that cover at least ``pass_fraction`` of the segment.
 """
@@ -31,6 +33,8 @@ from chengyun.geo import tracks as geo_tracks
 DEFAULT_TOLERANCE_M = 30.0  # half an arterial's width plus a receiver's error
 DEFAULT_MAX_GAP_S = 60.0
 DEFAULT_PASS_FRACTION = 0.8
+REVERSE_M = 5.0
+DEFAULT_BRIDGE_POINTS = 3  # an excursion of up to 3 fixes (15 s at 1 per 5 s) does not end a run
 
 
 @dataclass(frozen=True)
@@ -133,19 +137,75 @@ class SegmentIndex:
 
 
 def cover(index: SegmentIndex, vehicle: np.ndarray, t: np.ndarray, seg: np.ndarray, along: np.ndarray, *,
-          max_gap_s: float = DEFAULT_MAX_GAP_S, pass_fraction: float = DEFAULT_PASS_FRACTION) -> dict[int, SegmentCoverage]:
+          max_gap_s: float = DEFAULT_MAX_GAP_S, pass_fraction: float = DEFAULT_PASS_FRACTION,
+          bridge_points: int = DEFAULT_BRIDGE_POINTS) -> dict[int, SegmentCoverage]:
     """Coverage per segment position from matched points sorted by (vehicle, time)."""
     n = len(seg)
     if n == 0:
         return {}
     brk = np.ones(n, dtype=bool)
     brk[1:] = (seg[1:] != seg[:-1]) | (vehicle[1:] != vehicle[:-1]) | ((t[1:] - t[:-1]) > max_gap_s)
+    brk |= _reversals(brk, along)
     starts = np.flatnonzero(brk)
-    run_seg = seg[starts]
-    lo = np.minimum.reduceat(along, starts)
-    hi = np.maximum.reduceat(along, starts)
-    keep = run_seg >= 0
-    return _aggregate(index.lengths, run_seg[keep], lo[keep], hi[keep], pass_fraction)
+    ends = np.concatenate([starts[1:], [n]]) - 1
+    runs = Runs(seg[starts], vehicle[starts], ends - starts + 1, t[starts], t[ends],
+                np.minimum.reduceat(along, starts), np.maximum.reduceat(along, starts))
+    return _coverage(index.lengths, runs, max_gap_s, pass_fraction, bridge_points)
+
+
+def _reversals(brk: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """Where a vehicle turns back on its segment (the along-position's direction flips, moves of
+    less than REVERSE_M ignored as receiver noise): a new run starts at the point after the turn."""
+    n = len(along)
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return out
+    d = np.diff(along)
+    sig = np.where(np.abs(d) > REVERSE_M, np.sign(d), 0.0)
+    run = np.cumsum(brk)
+    idx = np.where(sig != 0, np.arange(n - 1), -1)
+    last = np.maximum.accumulate(idx)  # the last significant move up to each step
+    prev = np.concatenate([[-1], last[:-1]])
+    flip = (sig != 0) & (prev >= 0)
+    flip[flip] &= (sig[prev[flip]] != sig[flip]) & (run[prev[flip]] == run[1:][flip]) & (run[prev[flip] + 1] == run[1:][flip])
+    out[np.flatnonzero(flip)] = True  # the point before the move that turned back is where the new run starts
+    return out
+
+
+@dataclass
+class Runs:
+    seg: np.ndarray
+    vehicle: np.ndarray
+    points: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _coverage(lengths: np.ndarray, r: Runs, max_gap_s: float, pass_fraction: float, bridge_points: int) -> dict[int, SegmentCoverage]:
+    """Continuity: a run on A, a short excursion (at most ``bridge_points`` points: the crossing
+    road's kerb, an unmatched fix) and A again is one run on A — a vehicle driving through a
+    crossing does not leave its road."""
+    seg, veh, pts = r.seg.tolist(), r.vehicle.tolist(), r.points.tolist()
+    t0, t1, lo, hi = r.t0.tolist(), r.t1.tolist(), r.lo.tolist(), r.hi.tolist()
+    out: list[list] = []  # seg, vehicle, points, t0, t1, lo, hi
+    for k in range(len(seg)):
+        if (len(out) >= 2 and out[-2][0] == seg[k] and seg[k] >= 0 and out[-2][1] == veh[k] == out[-1][1]
+                and out[-1][2] <= bridge_points and t0[k] - out[-2][4] <= max_gap_s + bridge_points * max_gap_s):
+            out.pop()
+            m = out[-1]
+            m[2] += pts[k]
+            m[4] = t1[k]
+            m[5] = min(m[5], lo[k])
+            m[6] = max(m[6], hi[k])
+        else:
+            out.append([seg[k], veh[k], pts[k], t0[k], t1[k], lo[k], hi[k]])
+    kept = [m for m in out if m[0] >= 0]
+    if not kept:
+        return {}
+    arr = np.asarray([(m[0], m[5], m[6]) for m in kept])
+    return _aggregate(lengths, arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], pass_fraction)
 
 
 def _aggregate(lengths: np.ndarray, run_seg: np.ndarray, lo: np.ndarray, hi: np.ndarray, pass_fraction: float) -> dict[int, SegmentCoverage]:
@@ -173,11 +233,12 @@ def _aggregate(lengths: np.ndarray, run_seg: np.ndarray, lo: np.ndarray, hi: np.
 
 def match_and_cover(index: SegmentIndex, vehicle: np.ndarray, t: np.ndarray, lng: np.ndarray, lat: np.ndarray, *,
                     tolerance_m: float = DEFAULT_TOLERANCE_M, max_gap_s: float = DEFAULT_MAX_GAP_S,
-                    pass_fraction: float = DEFAULT_PASS_FRACTION) -> tuple[np.ndarray, dict[int, SegmentCoverage]]:
+                    pass_fraction: float = DEFAULT_PASS_FRACTION, bridge_points: int = DEFAULT_BRIDGE_POINTS) -> tuple[np.ndarray, dict[int, SegmentCoverage]]:
     """Points sorted by (vehicle, time) → (segment position per point, coverage per segment position)."""
     x, y = index.project(lng, lat)
     seg, along = index.locate(x, y, tolerance_m)
-    return seg, cover(index, np.asarray(vehicle), np.asarray(t, dtype=np.float64), seg, along, max_gap_s=max_gap_s, pass_fraction=pass_fraction)
+    return seg, cover(index, np.asarray(vehicle), np.asarray(t, dtype=np.float64), seg, along, max_gap_s=max_gap_s,
+                      pass_fraction=pass_fraction, bridge_points=bridge_points)
 
 
 # ---------------------------------------------------------------- the naive baseline
@@ -198,28 +259,46 @@ def naive_match(index: SegmentIndex, x: Iterable[float], y: Iterable[float], tol
     return np.asarray(out, dtype=np.int64)
 
 
+def _refit(run: list, pos: list, first: int, stop: int) -> None:
+    """A run that lost its last point to the next one: its extent over points first..stop-1."""
+    span = pos[first:stop] or [0.0]
+    run[5], run[6] = min(span), max(span)
+
+
 def naive_cover(index: SegmentIndex, vehicle, t, x, y, seg, *, max_gap_s: float = DEFAULT_MAX_GAP_S,
-                pass_fraction: float = DEFAULT_PASS_FRACTION) -> dict[int, SegmentCoverage]:
+                pass_fraction: float = DEFAULT_PASS_FRACTION, bridge_points: int = DEFAULT_BRIDGE_POINTS) -> dict[int, SegmentCoverage]:
     """Point by point, with a Shapely ``project`` per point: the baseline's coverage."""
-    runs: list[tuple[int, float, float]] = []
-    cur = None
+    pos = [index.geoms[int(s)].project(shapely.Point(x[k], y[k])) if s >= 0 else 0.0 for k, s in enumerate(seg)]
+    runs: list[list] = []
     prev = None
+    direction = 0.0  # the current run's last significant direction along the segment
     for k in range(len(seg)):
         s = int(seg[k])
-        if prev is None or s != prev[0] or vehicle[k] != prev[1] or t[k] - prev[2] > max_gap_s:
-            if cur is not None and cur[0] >= 0:
-                runs.append(tuple(cur))
-            cur = [s, math.inf, -math.inf]
-        if s >= 0:
-            p = index.geoms[s].project(shapely.Point(x[k], y[k]))
-            cur[1], cur[2] = min(cur[1], p), max(cur[2], p)
+        new = prev is None or s != prev[0] or vehicle[k] != prev[1] or t[k] - prev[2] > max_gap_s
+        if new:
+            direction = 0.0
+        elif k >= 1:
+            step = pos[k] - pos[k - 1]
+            if abs(step) > REVERSE_M:
+                if direction and math.copysign(1.0, step) != direction:
+                    # Turned back between k-1 and k: k-1 starts the new run (as the vectorised rule has it).
+                    last = runs[-1]
+                    last[2] -= 1
+                    runs.append([s, vehicle[k], 1, t[k - 1], t[k - 1], pos[k - 1], pos[k - 1]])
+                    _refit(last, pos, k - 1 - last[2], k - 1)
+                direction = math.copysign(1.0, step)
+        if new:
+            runs.append([s, vehicle[k], 0, t[k], t[k], math.inf, -math.inf])
+        cur = runs[-1]
+        cur[2] += 1
+        cur[4] = t[k]
+        cur[5], cur[6] = min(cur[5], pos[k]), max(cur[6], pos[k])
         prev = (s, vehicle[k], t[k])
-    if cur is not None and cur[0] >= 0:
-        runs.append(tuple(cur))
     if not runs:
         return {}
-    arr = np.asarray(runs)
-    return _aggregate(index.lengths, arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], pass_fraction)
+    cols = list(zip(*runs))
+    r = Runs(*(np.asarray(c) for c in cols))
+    return _coverage(index.lengths, r, max_gap_s, pass_fraction, bridge_points)
 
 
 # ---------------------------------------------------------------- cleaning in bulk
