@@ -64,7 +64,7 @@ def test_a_gap_in_time_splits_a_pass_and_far_points_match_nothing(index):
     t[len(t) // 2:] += 600  # ten minutes lost half-way: two half runs, not one pass
     _, cov = mm.match_and_cover(index, np.zeros(len(t), int), t, lng, lat)
     assert cov[0].passes == 0 and cov[0].covered_m == pytest.approx(index.lengths[0], abs=50)
-    t, lng, lat = drive(along(0, 150, 1000, 150))  # 150 m from both roads
+    t, lng, lat = drive(along(0, 150, 400, 150))  # 150 m from both east-west roads, 100 m from the other
     seg, cov = mm.match_and_cover(index, np.zeros(len(t), int), t, lng, lat)
     assert (seg == -1).all() and cov == {}
 
@@ -90,10 +90,12 @@ def test_same_answer_as_the_naive_loop_on_random_points(index):
         assert fast[k].swept_m == pytest.approx(naive[k].swept_m, abs=1e-6)
 
 
-def test_ties_at_a_crossing_go_to_the_lowest_segment(index):
-    # Exactly at the T's junction: distance 0 to both roads 0 and 1.
-    x, y = index.project(*ll(500, 0))
-    assert index.match(np.array([x]), np.array([y])).tolist() == [0]
+def test_ties_go_to_the_lowest_segment_whatever_the_tree_order():
+    # The same road registered twice (e.g. both carriageways drawn on one line): equal distances.
+    twice = mm.SegmentIndex([5, 6], [SEGMENTS[2], SEGMENTS[2]])
+    x, y = twice.project(*np.array([ll(100, 310), ll(900, 290)]).T)
+    assert twice.match(x, y).tolist() == [0, 0]
+    assert mm.naive_match(twice, x, y).tolist() == [0, 0]
 
 
 def test_codec_round_trip_is_compact():
