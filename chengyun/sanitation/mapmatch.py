@@ -63,15 +63,23 @@ class SegmentIndex:
         self.transformer = Transformer.from_crs("EPSG:4326", f"+proj=tmerc +lon_0={lon_0:.6f} +lat_0={lat_0:.6f} +k=1 +ellps=GRS80 +units=m",
                                                 always_xy=True)
         self.ids = np.asarray(ids, dtype=np.int64)
-        geoms, ax, ay, bx, by, owner, offset = [], [], [], [], [], [], []
-        for k, line in enumerate(lines):
-            arr = np.asarray(line, dtype=np.float64)[:, :2]
-            x, y = self.transformer.transform(arr[:, 0], arr[:, 1])
-            geoms.append(shapely.linestrings(np.column_stack([x, y])))
-            piece = np.hypot(np.diff(x), np.diff(y))
-            ax.append(x[:-1]); ay.append(y[:-1]); bx.append(x[1:]); by.append(y[1:])
-            owner.append(np.full(len(piece), k, dtype=np.int64))
-            offset.append(np.concatenate([[0.0], np.cumsum(piece)[:-1]]))
+        # All vertices projected in one call, then cut back into lines.
+        sizes = np.asarray([len(line) for line in lines], dtype=np.int64)
+        flat = np.asarray([c[:2] for line in lines for c in line], dtype=np.float64).reshape(-1, 2)
+        vx, vy = self.transformer.transform(flat[:, 0], flat[:, 1]) if len(flat) else (np.zeros(0), np.zeros(0))
+        vx, vy = np.asarray(vx), np.asarray(vy)
+        geoms = list(shapely.linestrings(np.column_stack([vx, vy]), indices=np.repeat(np.arange(len(sizes)), sizes))) if len(flat) else []
+        last = np.cumsum(sizes) - 1  # a line's last vertex starts no piece
+        starts_piece = np.ones(len(vx), dtype=bool)
+        starts_piece[last] = False
+        ai = np.flatnonzero(starts_piece)
+        piece = np.hypot(vx[ai + 1] - vx[ai], vy[ai + 1] - vy[ai])
+        owner_all = np.repeat(np.arange(len(sizes)), sizes - 1)
+        first_piece = np.concatenate([[0], np.cumsum(sizes - 1)[:-1]]) if len(sizes) else np.zeros(0, np.int64)
+        cum = np.cumsum(piece)
+        offset_all = cum - piece - np.repeat(np.concatenate([[0.0], cum])[first_piece], sizes - 1)
+        ax, ay, bx, by = [vx[ai]], [vy[ai]], [vx[ai + 1]], [vy[ai + 1]]
+        owner, offset = [owner_all], [offset_all]
         self.geoms = np.asarray(geoms, dtype=object)
         self.lengths = shapely.length(self.geoms) if len(geoms) else np.zeros(0)
         cat = (lambda parts, dtype=np.float64: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype))

@@ -23,7 +23,7 @@ def test_demo_sweeping():
     sanitation_demo.generate(ctx)
     elapsed = time.monotonic() - started
     print(f"sanitation demo: {elapsed:.1f} s")
-    assert elapsed < 90
+    assert elapsed < 150  # on the shared 2-core machine under load; see docs/sanitation.md
     assert Vehicle.objects.count() == 20
     assert Track.objects.values("day").distinct().count() == 30
     assert Track.objects.count() > 500  # a few days in the workshop
