@@ -122,6 +122,8 @@ CHENGYUN_APPS = [
     "chengyun.villagefund",
     "chengyun.watershed",
     "chengyun.streets",
+    "chengyun.sanitation",
+    "chengyun.waste",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",

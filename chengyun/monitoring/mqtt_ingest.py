@@ -38,7 +38,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from django.db import connection
@@ -54,6 +54,26 @@ logger = logging.getLogger("chengyun.monitoring.mqtt")
 TOPIC_PREFIX = "chengyun/v1/devices"
 DATA_TOPIC = TOPIC_PREFIX + "/+/data"
 FRAME_TOPIC = TOPIC_PREFIX + "/+/hj212"
+
+
+# Topics other modules serve over the same connection (sweeping vehicles' positions, …):
+# filter -> handle(messages) -> [(message, reply topic or "", reply payload)]. The handler
+# commits before it returns; the ingester then acknowledges and publishes the replies.
+TopicHandler = Callable[[list["Message"]], list[tuple["Message", str, dict]]]
+_extra_topics: dict[str, TopicHandler] = {}
+
+
+def register_topic(topic_filter: str, handle: TopicHandler) -> None:
+    _extra_topics[topic_filter] = handle
+
+
+def extra_handler(topic: str) -> tuple[str, TopicHandler] | None:
+    import paho.mqtt.client as mqtt
+
+    for flt, handle in _extra_topics.items():
+        if mqtt.topic_matches_sub(flt, topic):
+            return flt, handle
+    return None
 
 
 def data_topic(mn: str) -> str:
@@ -215,7 +235,7 @@ class Ingester:
             logger.warning("MQTT connect refused: %s", reason_code)
             return
         # Subscribing again on every connect is harmless with a kept session and needed without one.
-        client.subscribe([(DATA_TOPIC, 1), (FRAME_TOPIC, 1)])
+        client.subscribe([(DATA_TOPIC, 1), (FRAME_TOPIC, 1)] + [(flt, 1) for flt in _extra_topics])
         self.stats["connects"] += 1
         self.connected.set()
         logger.info("MQTT connected to %s:%d (session present: %s)", self.host, self.port, flags.session_present)
@@ -271,6 +291,10 @@ class Ingester:
         return self._devices.get(mn)
 
     def _handle(self, messages: list[Message]) -> None:
+        if _extra_topics:
+            messages = self._handle_extra(messages)
+            if not messages:
+                return
         accepted: list[tuple[Message, services.Incoming]] = []
         # message, mn, reason, detail, device, the message's qn (None when unreadable)
         refused: list[tuple[Message, str, str, str, Device | None, str | None]] = []
@@ -352,6 +376,26 @@ class Ingester:
                 self.client.publish(ack_topic(mn), json.dumps(error_ack(qn, reason, detail), ensure_ascii=False), qos=1)
         self.stats["stored"] += len(accepted)
         self.stats["refused"] += len(refused)
+
+    def _handle_extra(self, messages: list[Message]) -> list[Message]:
+        """Hand the registered topics' messages to their handlers; the monitoring messages are returned."""
+        groups: dict[str, tuple[TopicHandler, list[Message]]] = {}
+        rest = []
+        for m in messages:
+            found = extra_handler(m.topic)
+            if found is None:
+                rest.append(m)
+            else:
+                groups.setdefault(found[0], (found[1], []))[1].append(m)
+        for handle, batch in groups.values():
+            replies = self._retrying(lambda: handle(batch))
+            for m in batch:
+                self._ack(m)
+            for _m, topic, payload in replies:
+                if topic:
+                    self.client.publish(topic, json.dumps(payload, ensure_ascii=False), qos=1)
+            self.stats["extra"] += len(batch)
+        return rest
 
     def _ack(self, m: Message) -> None:
         if m.qos > 0:

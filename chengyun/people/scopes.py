@@ -32,6 +32,8 @@ ROUTER_SCOPES: dict[str, str] = {
     # The cross-boundary exchange: a neighbour's token carries exchange:* and nothing else.
     "exchange": "exchange",
     "streets": "streets",
+    "sanitation": "sanitation",
+    "waste": "waste",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

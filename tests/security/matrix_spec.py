@@ -6,6 +6,8 @@ fails test_every_operation_is_declared: a new endpoint must say what it touches.
 from __future__ import annotations
 
 import spec_cases
+import spec_sanitation
+import spec_waste
 import spec_streets
 import spec_drainage
 import spec_people
@@ -19,6 +21,8 @@ import spec_watershed
 
 # One line per app, so that apps added side by side merge as added lines.
 SPEC = {
+    **spec_sanitation.SPEC,
+    **spec_waste.SPEC,
     **spec_streets.SPEC,
     **spec_cases.SPEC,
     **spec_supervision.SPEC,
@@ -34,6 +38,7 @@ SPEC = {
 FAMILIES = [
     "cases", "supervision", "health", "calendar", "people", "geo", "reports", "monitoring", "roads", "drainage", "water", "renewal",
     "villagefund",
+    "sanitation", "waste",
     "streets",
     "watersheds", "exchange",
 ]
