@@ -27,6 +27,7 @@ ROUTER_SCOPES: dict[str, str] = {
     "drainage": "drainage",
     "roads": "roads",
     "renewal": "renewal",
+    "property": "property",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.
