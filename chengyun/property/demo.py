@@ -156,6 +156,7 @@ def _campaign(rng, today: dt.date) -> int:
 def _assessments(rng, today: dt.date) -> int:
     from chengyun.geo.models import Compound
 
+    from .models import CoverageFile
     from .services import assessments
 
     sheet = assessments.active_sheet()
@@ -168,8 +169,11 @@ def _assessments(rng, today: dt.date) -> int:
     managed = list(Compound.objects.exclude(management_mode="none").select_related("community").order_by("code"))
     quality = {c.pk: rng.uniform(0.5, 0.95) for c in managed}
     weak = {c.pk for c in managed[::17]}  # a few compounds that keep failing: flagged after two quarters
+    covered_on = dict(CoverageFile.objects.filter(closed_on__isnull=False).values_list("compound_id", "closed_on"))
     for p in reversed(periods):
         for c in managed:
+            if c.pk in covered_on and covered_on[c.pk] > assessments.period_start(p):
+                continue  # not yet managed in that quarter
             q = 0.45 if c.pk in weak else min(0.98, max(0.3, quality[c.pk] + rng.uniform(-0.08, 0.08)))
             scores = {i["code"]: round(float(i["max"]) * q * 2) / 2 for i in sheet.items if not i.get("survey")}
             sample = rng.randint(20, 60)
