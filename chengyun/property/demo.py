@@ -55,7 +55,7 @@ def generate(ctx: DemoContext) -> None:
     companies = _companies(rng, today)
     _projects(rng, companies, today)
     _records(rng, companies, today)
-    files = _campaign(rng, today)
+    files = _campaign(rng, today, companies)
     n_assessed = _assessments(rng, today)
     from .services.scoring import refresh_all
 
@@ -126,10 +126,10 @@ def _records(rng, companies: list, today: dt.date) -> None:
                                     decided_on=today - dt.timedelta(days=rng.randint(1, 20)))
 
 
-def _campaign(rng, today: dt.date) -> int:
+def _campaign(rng, today: dt.date, companies: list) -> int:
     from chengyun.geo.models import Compound, Unit
 
-    from . import workflow
+    from . import services, workflow
     from .services import coverage
 
     opened = today - dt.timedelta(days=300)
@@ -149,7 +149,12 @@ def _campaign(rng, today: dt.date) -> int:
         for step in steps:
             day = min(day + dt.timedelta(days=rng.randint(5, 20)), today)
             note = {"report": "已签订服务协议并进场服务", "close": "现场核验，销号"}.get(step, "")
-            coverage.transition(None, f, step, path=path, note=note, on=day)
+            f = coverage.transition(None, f, step, path=path, note=note, on=day)
+        if f.state == workflow.CLOSED and f.path == workflow.MARKET:
+            # The tender went to a company of good credit (the campaign prefers high grades).
+            winner = rng.choice([c for c in companies if c.grade in ("AAA", "AA", "A")])
+            services.set_management(None, f.compound, mode="professional", company=winner, manager=winner.managers.first(),
+                                    contract_start=f.closed_on, contract_end=f.closed_on + dt.timedelta(days=365 * 3))
     return len(files)
 
 

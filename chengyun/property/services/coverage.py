@@ -94,6 +94,7 @@ def transition(user: Any, f: CoverageFile, action: str, *, path: str = "", note:
         from chengyun.core.errors import NotFound
 
         raise NotFound()
+    f = CoverageFile.objects.select_related("compound").get(pk=f.pk)  # the caller's copy may be an earlier state
     if f.state not in t.sources:
         raise Conflict(f"档案当前状态为“{workflow.STATES[f.state]}”，不能{t.label}", code="bad_transition",
                        detail={"state": f.state, "action": action, "allowed": [x.action for x in workflow.allowed_from(f.state)]})
