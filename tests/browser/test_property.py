@@ -26,7 +26,12 @@ def test_coverage_map_and_board(page, live_server, make_user):
         for step in (("choose_path", "start", "report", "close"), ("choose_path",), ())[i]:
             f = services.transition(None, f, step, path="market", note="完成")
     login(page, live_server, make_user(R.DISTRICT_LEADER).username)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server.url}/property/")
+    page.wait_for_timeout(3000)
+    assert not errors, errors
     page.wait_for_selector("#coverage-map.loaded", timeout=15000)
     page.wait_for_selector("#coverage-series canvas")
     assert page.locator(".campaign-card").count() == 3

@@ -22,7 +22,7 @@
 
   var el = document.getElementById("coverage-map");
   if (!el || !window.L) { return; }
-  var map = L.map(el, { preferCanvas: true });
+  var map = L.map(el);
   if (el.dataset.tileUrl) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
   function colour(rate) {
     if (rate === null) { return "#bdbdbd"; }
@@ -39,13 +39,15 @@
         var p = f.properties;
         l.bindTooltip(p.name + "：" + p.covered + "/" + p.total + "（" + p.rate + "%）");
       }
-    }).addTo(map);
+    });
+    // The view first: vector layers need the map's bounds to draw.
+    var b = layer.getBounds();
+    map.fitBounds(b.isValid() ? b : L.latLngBounds([[36.5, 101.7], [36.7, 101.9]]));
+    layer.addTo(map);
     (fc.compounds || []).forEach(function (c) {
       L.circleMarker([c.lat, c.lng], { radius: 3, weight: 1, color: modeColour[c.mode] || "#555", fillOpacity: 0.9 })
         .bindTooltip(c.name).addTo(map);
     });
-    var b = layer.getBounds();
-    if (b.isValid()) { map.fitBounds(b); }
     el.classList.add("loaded");
   });
 })();
