@@ -117,6 +117,8 @@ VERBS: dict[str, Any] = {
     "to_key_task": _("转为督办任务"),
     "token_failed": _("令牌验证失败"),
     "unlock": _("解锁账号"),
+    "rectify": _("确认整改"),  # property: a serious credit record rectified
+    "configure": _("调整评价方案"),  # property: the credit scheme
 }
 
 _BY_MODEL: dict[str, dict[str, Any]] = {}
