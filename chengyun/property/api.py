@@ -24,6 +24,15 @@ def _get(request, qs, **lookup):
     return access.get_visible(request.user, qs, **lookup)
 
 
+def _day(on: Optional[str]) -> Optional[dt.date]:
+    from chengyun.core.errors import Invalid
+
+    day = parse_date(on, "日期格式有误（YYYY-MM-DD）", field="on", optional=True)
+    if day is not None and not 1990 <= day.year <= 2100:
+        raise Invalid("日期应在 1990 年至 2100 年之间", code="bad_date", detail={"field": "on"})
+    return day
+
+
 # ---------------------------------------------------------------- compounds (the register + management)
 
 class PropertyCompoundOut(Schema):
@@ -504,7 +513,7 @@ def files_qs():
 def coverage(request, on: Optional[str] = None, street: Optional[str] = None):
     from chengyun.geo.models import Street
 
-    day = parse_date(on, "日期格式有误（YYYY-MM-DD）", field="on", optional=True)
+    day = _day(on)
     street_id = None
     if street:
         s = Street.objects.filter(code=street).first()
@@ -524,7 +533,7 @@ def coverage_map(request, on: Optional[str] = None):
 
     from chengyun.geo.models import Community
 
-    day = parse_date(on, "日期格式有误（YYYY-MM-DD）", field="on", optional=True)
+    day = _day(on)
     rates = {r["id"]: r for r in coverage_services.rates(day, by="community")}
     feats = []
     for c in Community.objects.filter(pk__in=rates).exclude(geometry=""):

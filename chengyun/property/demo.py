@@ -57,9 +57,11 @@ def generate(ctx: DemoContext) -> None:
     _records(rng, companies, today)
     files = _campaign(rng, today, companies)
     n_assessed = _assessments(rng, today)
-    from .services.scoring import refresh_all
+    from .services.scoring import rebuild_history, refresh_all
 
     refresh_all(force=True)
+    for c in Company.objects.prefetch_related("records"):
+        rebuild_history(c, reason="历史记录")
     grades = sorted(set(Company.objects.values_list("grade", flat=True)))
     ctx.log(f"物业治理：企业 {len(companies)} 家（等级 {'、'.join(grades)}），覆盖档案 {files} 份，考核 {n_assessed} 次")
 

@@ -200,3 +200,17 @@ def test_the_campaign_runs_its_table_and_closing_covers_the_compound(units, make
     assert coverage.district_rate()["rate"] == 100.0
     assert coverage.district_rate(timezone.localdate() - dt.timedelta(days=1))["rate"] == 50.0
     assert [e.action for e in f.events.all()] == ["file", "choose_path", "start", "report", "close"]
+
+
+def test_the_grade_history_is_rebuilt_from_record_dates(company):
+    from chengyun.property import services
+    from chengyun.property.services.scoring import rebuild_history
+
+    today = timezone.localdate()
+    services.add_record(None, company, item="G01", evidence="示范项目", issued_on=today - dt.timedelta(days=200))
+    services.add_record(None, company, item="B04", evidence="拒不整改", issued_on=today - dt.timedelta(days=100))
+    rebuild_history(company)
+    rows = list(company.grades.values_list("on", "score", "grade"))
+    assert rows == [(today - dt.timedelta(days=200), 80, "AA"), (today - dt.timedelta(days=100), 70, "A")]
+    company.refresh_from_db()
+    assert (company.score, company.grade) == (70, "A")

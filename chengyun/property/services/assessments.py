@@ -84,7 +84,7 @@ def _count(value: Any, field: str, label: str) -> int:
         out = int(value)
     except (TypeError, ValueError):
         raise Invalid(f"{label}应为非负整数", code="bad_survey", detail={"field": field}) from None
-    if out < 0 or out != value and str(out) != str(value).strip():
+    if out < 0 or out > 1_000_000 or out != value and str(out) != str(value).strip():
         raise Invalid(f"{label}应为非负整数", code="bad_survey", detail={"field": field})
     return out
 
@@ -140,7 +140,7 @@ def assess(user: Any, compound: Any, *, period: str, scores: dict[str, Any], sur
     period = str(period or "").strip().upper()
     m = PERIOD_RE.match(period)
     expected = "Q" if sheet.period == AssessmentSheet.Period.QUARTER else "H"
-    if not m or m.group(2)[0] != expected:
+    if not m or m.group(2)[0] != expected or not 1990 <= int(m.group(1)) <= 2100:
         raise Invalid(f"考核期格式应为 {'2025Q3' if expected == 'Q' else '2025H1'}", code="bad_period", detail={"field": "period"})
     today = timezone.localdate()
     if period_start(period) > today:

@@ -50,7 +50,7 @@ def _company_values(values: dict[str, Any], scheme: Any) -> dict[str, Any]:
             base = float(values["base_score"])
         except (TypeError, ValueError):
             raise Invalid("基础信息分应为数字", code="bad_base_score", detail={"field": "base_score"}) from None
-        if not 0 <= base <= scheme.base_max:
+        if not 0 <= base <= scheme.base_max:  # also refuses NaN
             raise Invalid(f"基础信息分应在 0 到 {scheme.base_max:g} 之间", code="base_score_out_of_range",
                           detail={"field": "base_score", "max": scheme.base_max})
         out["base_score"] = base
@@ -150,7 +150,7 @@ def set_management(user: Any, compound: Any, *, mode: str | None = None, company
             fee = Decimal(str(fee_per_m2)).quantize(Decimal("0.01"))
         except InvalidOperation:
             raise Invalid("物业费应为数字", code="bad_fee", detail={"field": "fee_per_m2"}) from None
-        if not Decimal("0") <= fee <= Decimal("99"):
+        if not fee.is_finite() or not Decimal("0") <= fee <= Decimal("99"):
             raise Invalid("物业费应在 0 到 99 元/平方米·月之间", code="bad_fee", detail={"field": "fee_per_m2"})
     with transaction.atomic():
         mgmt, made = Management.objects.get_or_create(compound=compound)

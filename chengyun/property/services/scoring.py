@@ -70,13 +70,17 @@ def update_scheme(user: Any, scheme: CreditScheme, **changes: Any) -> CreditSche
     if unknown:
         raise Invalid(f"未知的字段：{'、'.join(sorted(unknown))}", code="unknown_field", detail={"fields": sorted(unknown)})
     v = dict(changes)
+    if "name" in v:
+        v["name"] = str(v["name"] or "").strip()[:100]
+        if not v["name"]:
+            raise Invalid("请填写方案名称", code="missing_name", detail={"field": "name"})
     for f in ("base_max", "good_max"):
         if f in v:
             try:
                 v[f] = float(v[f])
             except (TypeError, ValueError):
                 raise Invalid("满分应为数字", code="bad_number", detail={"field": f}) from None
-            if not 0 < v[f] <= 200:
+            if not 0 < v[f] <= 200:  # also refuses NaN
                 raise Invalid("满分应在 0 到 200 之间", code="bad_number", detail={"field": f})
     if "thresholds" in v:
         try:
@@ -223,3 +227,24 @@ def rectify_record(user: Any, record: CreditRecord, *, on: Any = None, note: str
         audit.updated(record, before, verb="rectify")
         refresh(record.company, reason="严重失信整改完成")
     return record
+
+
+def rebuild_history(company: Company, *, reason: str = "按记录重建") -> int:
+    """Rebuild the company's grade history from its records: the grade on every day a record
+    started or stopped counting (records entered late, or imported, get a true history)."""
+    scheme = active_scheme()
+    today = timezone.localdate()
+    records = list(company.records.all())
+    days = sorted({d for r in records for d in (r.issued_on, r.valid_until, r.rectified_on) if d is not None and d <= today})
+    with transaction.atomic():
+        GradeChange.objects.filter(company=company).delete()
+        last = None
+        for day in days:
+            total, serious = credit.score(company.base_score, [r.entry() for r in records], day, base_max=scheme.base_max, good_max=scheme.good_max)
+            grade = credit.grade(total, serious, scheme.threshold_pairs())
+            if (total, grade) != last:
+                GradeChange.objects.create(company=company, on=day, score=total, grade=grade, reason=reason)
+                last = (total, grade)
+        company.graded_on = None
+        refresh(company, on=today, reason=reason, scheme=scheme)
+    return company.grades.count()
