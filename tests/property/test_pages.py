@@ -24,13 +24,22 @@ def world(managed, company, units):
     services.create_company(None, name="黑榜物业", credit_code=valid_code("MA0000009"), base_score=50)
 
 
-def test_pages_render(client, world, make_user, managed, company):
+def test_pages_render_in_chinese_without_english_words(client, world, make_user, managed, company):
+    from chengyun.core.i18n_check import english_words
     from chengyun.people import roles as R
+    from chengyun.property import services
+    from chengyun.property.models import CoverageFile
 
+    services.add_record(None, company, item="B05", evidence="擅自撤离")
+    services.assess(None, managed, period=services.assessments.period_of(timezone.localdate()), survey_sample=20, survey_satisfied=15,
+                    scores={"infrastructure": 20, "safety": 12, "response": 12, "co_governance": 12, "fees": 7})
     client.force_login(make_user(R.DISTRICT_LEADER))
+    f = CoverageFile.objects.filter(state="closed").first()
     for url in ("/property/", "/property/compounds/", "/property/files/", "/property/companies/", f"/property/companies/{company.pk}/",
-                "/property/assessments/", "/property/assess/"):
-        assert client.get(url).status_code == 200, url
+                "/property/assessments/", "/property/assess/", f"/property/files/{f.pk}/"):
+        resp = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert resp.status_code == 200, url
+        assert english_words(resp.content.decode()) == set(), url
 
 
 def test_cockpit_figures_equal_their_lists(client, world, make_user):
