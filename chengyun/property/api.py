@@ -12,7 +12,7 @@ from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.geo.models import Compound
 
 from . import credit, services, workflow
-from .filters import AssessmentFilter, CompanyFilter, CompoundFilter, FileFilter, RecordFilter
+from .filters import PropertyAssessmentFilter, PropertyCompanyFilter, PropertyCompoundFilter, PropertyFileFilter, PropertyRecordFilter
 from .models import Assessment, Company, CoverageFile, CreditRecord
 from .services import access, assessments as assessment_services, coverage as coverage_services
 from .services.scoring import active_scheme, refresh_all
@@ -78,7 +78,7 @@ def compounds_qs():
 
 
 @router.get("/compounds", response=Page[PropertyCompoundOut], summary="小区物业管理情况（方式、企业、合同）")
-def compound_list(request, filters: Query[CompoundFilter], page: Query[PageParams]):
+def compound_list(request, filters: Query[PropertyCompoundFilter], page: Query[PageParams]):
     qs = filters.filter(compounds_qs()).order_by("code")
     return paginate(qs, page, _compound)
 
@@ -198,7 +198,7 @@ def companies_qs():
 
 
 @router.get("/companies", response=Page[PropertyCompanyOut], summary="物业服务企业（信用等级实时计算）")
-def company_list(request, filters: Query[CompanyFilter], page: Query[PageParams]):
+def company_list(request, filters: Query[PropertyCompanyFilter], page: Query[PageParams]):
     return paginate(filters.filter(access.visible(request.user, companies_qs())).order_by("name"), page, _company)
 
 
@@ -339,7 +339,7 @@ def records_qs():
 
 
 @router.get("/records", response=Page[PropertyRecordOut], summary="信用记录（优良、不良；含证据、认定部门、有效期）")
-def record_list(request, filters: Query[RecordFilter], page: Query[PageParams]):
+def record_list(request, filters: Query[PropertyRecordFilter], page: Query[PageParams]):
     return paginate(filters.filter(access.visible(request.user, records_qs())), page, _record)
 
 
@@ -420,7 +420,7 @@ def assessments_qs():
 
 
 @router.get("/assessments", response=Page[PropertyAssessmentOut], summary="物业服务质量考核")
-def assessment_list(request, filters: Query[AssessmentFilter], page: Query[PageParams]):
+def assessment_list(request, filters: Query[PropertyAssessmentFilter], page: Query[PageParams]):
     return paginate(filters.filter(access.visible(request.user, assessments_qs())), page, _assessment)
 
 
@@ -546,7 +546,7 @@ def coverage_map(request, on: Optional[str] = None):
 
 
 @router.get("/coverage/files", response=Page[PropertyFileOut], summary="建档立卡档案")
-def file_list(request, filters: Query[FileFilter], page: Query[PageParams]):
+def file_list(request, filters: Query[PropertyFileFilter], page: Query[PageParams]):
     return paginate(filters.filter(access.visible(request.user, files_qs())), page, _file)
 
 

@@ -19,7 +19,7 @@ from chengyun.people import policy
 
 from . import credit, services, workflow
 from .api import assessments_qs, companies_qs, compounds_qs, files_qs, records_qs
-from .filters import AssessmentFilter, CompanyFilter, CompoundFilter, FileFilter
+from .filters import PropertyAssessmentFilter, PropertyCompanyFilter, PropertyCompoundFilter, PropertyFileFilter
 from .models import Assessment, Company
 from .services import access, assessments as assessment_services, coverage as coverage_services
 
@@ -45,7 +45,7 @@ def coverage_page(request):
 
 @login_required
 def compounds(request):
-    filters, values = filter_from_query(CompoundFilter, request)
+    filters, values = filter_from_query(PropertyCompoundFilter, request)
     qs = filters.filter(compounds_qs()).order_by("code")
     return render(request, "property/compounds.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "values": values,
                                                        "modes": Compound.ManagementMode.choices, "streets": _streets()})
@@ -53,7 +53,7 @@ def compounds(request):
 
 @login_required
 def files(request):
-    filters, values = filter_from_query(FileFilter, request)
+    filters, values = filter_from_query(PropertyFileFilter, request)
     qs = filters.filter(access.visible(request.user, files_qs())).order_by("number")
     return render(request, "property/files.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "values": values,
                                                    "states": list(workflow.STATES.items()), "paths": list(workflow.PATHS.items()),
@@ -78,7 +78,7 @@ def file_detail(request, file_id: int):
 
 @login_required
 def companies(request):
-    filters, values = filter_from_query(CompanyFilter, request)
+    filters, values = filter_from_query(PropertyCompanyFilter, request)
     qs = filters.filter(access.visible(request.user, companies_qs())).order_by("-score", "name")
     grades = [(g, credit.GRADE_LABELS[g]) for g in credit.GRADE_ORDER]
     return render(request, "property/companies.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "values": values,
@@ -103,7 +103,7 @@ def company_detail(request, company_id: int):
 
 @login_required
 def assessments(request):
-    filters, values = filter_from_query(AssessmentFilter, request)
+    filters, values = filter_from_query(PropertyAssessmentFilter, request)
     periods = assessment_services.periods()
     period = values.get("period") or (periods[0] if periods else "")
     qs = filters.filter(access.visible(request.user, assessments_qs()))
