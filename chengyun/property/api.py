@@ -14,7 +14,7 @@ from chengyun.geo.models import Compound
 from . import credit, services, workflow
 from .filters import PropertyAssessmentFilter, PropertyCompanyFilter, PropertyCompoundFilter, PropertyFileFilter, PropertyRecordFilter
 from .models import Assessment, Company, CoverageFile, CreditRecord
-from .services import access, assessments as assessment_services, coverage as coverage_services
+from .services import access, coverage as coverage_services
 from .services.scoring import active_scheme, refresh_all
 
 router = Router(tags=["物业治理"])

@@ -20,7 +20,7 @@ from chengyun.people import policy
 from . import credit, services, workflow
 from .api import assessments_qs, companies_qs, compounds_qs, files_qs, records_qs
 from .filters import PropertyAssessmentFilter, PropertyCompanyFilter, PropertyCompoundFilter, PropertyFileFilter
-from .models import Assessment, Company
+from .models import Company
 from .services import access, assessments as assessment_services, coverage as coverage_services
 
 
