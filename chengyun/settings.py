@@ -124,6 +124,7 @@ CHENGYUN_APPS = [
     "chengyun.streets",
     "chengyun.sanitation",
     "chengyun.waste",
+    "chengyun.property",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -119,6 +119,8 @@ VERBS: dict[str, Any] = {
     "unlock": _("解锁账号"),
     "resolve_objection": _("处理公示异议"),
     "verify_progress": _("核实项目进度"),
+    "rectify": _("确认整改"),  # property: a serious credit record rectified
+    "configure": _("调整评价方案"),  # property: the credit scheme
 }
 
 _BY_MODEL: dict[str, dict[str, Any]] = {}

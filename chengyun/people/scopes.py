@@ -34,6 +34,7 @@ ROUTER_SCOPES: dict[str, str] = {
     "streets": "streets",
     "sanitation": "sanitation",
     "waste": "waste",
+    "property": "property",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

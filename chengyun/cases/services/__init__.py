@@ -15,6 +15,6 @@ from .dispatch import set_responsibility, _UnitSuggester, suggest_unit
 from .duplicates import EARTH_M_PER_DEG, distance_m, find_duplicates
 from .attachments import add_attachments
 from .reporting import report, move
-from .lifecycle import FIELD_NAMES, allowed_actions, transition
+from .lifecycle import FIELD_NAMES, allowed_actions, on_transition, transition
 from .drone import DroneImportResult, import_drone_flight
 from .hotline import HOTLINE_COLUMNS, HOTLINE_OPTIONAL, HotlineReport, import_hotline

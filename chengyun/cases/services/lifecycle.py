@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from django.db import transaction
 
@@ -79,6 +79,19 @@ def allowed_actions(user: Any, case: Case) -> list[workflow.Transition]:
             continue
         out.append(t)
     return out
+
+
+# Other apps follow the lifecycle without cases knowing them (property turns a closed complaint
+# about a managed compound into a bad credit record): each listener is called, inside the
+# transition's transaction, with the case after the move, the action fired and the state it left.
+# Registered from the listening app's ``ready()``.
+TransitionListener = Callable[[Case, str, str], None]
+_transition_listeners: list[TransitionListener] = []
+
+
+def on_transition(listener: TransitionListener) -> None:
+    if listener not in _transition_listeners:
+        _transition_listeners.append(listener)
 
 
 def transition(user: Any, case: Case | int, action: str, **fields: Any) -> Case:
@@ -263,6 +276,8 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
         notify.notify(recipients, title, body=case.description[:120], url=case.get_absolute_url())
     if t.action == "send_verify":
         notify.notify(_users_with_roles(workflow.GRID_WORKERS, person__grids=case.grid_id), f"案件 {case.number} 待现场核实", url=case.get_absolute_url())
+    for listener in list(_transition_listeners):
+        listener(case, t.action, from_status)
     return case
 
 
