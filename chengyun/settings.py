@@ -119,6 +119,7 @@ CHENGYUN_APPS = [
     "chengyun.drainage", "chengyun.roads",
     "chengyun.ops",
     "chengyun.renewal",
+    "chengyun.cockpit",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",

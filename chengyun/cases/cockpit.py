@@ -1,0 +1,72 @@
+"""The cases module's panel on the leader's cockpit: the day's (or the chosen period's) cases —
+reported, closed on time, overdue — by street and by source, drones included.
+
+Each number is counted through the case list's own filter (CaseFilter) on what the user may see,
+and its link is that list with the same parameters: the panel and the list cannot disagree."""
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from chengyun.core.panels import list_url, rate, street_code
+from chengyun.core.registry import Figure, PanelData, PanelScope
+
+from . import workflow
+from .api import list_queryset
+from .filters import CaseFilter
+
+# Overdue open cases drawn on the district map: the worst first, a screenful at most.
+MAP_POINTS = 300
+
+
+def _qs(scope: PanelScope, **params):
+    return list_queryset(scope.user, CaseFilter(**params)).order_by()
+
+
+def today(scope: PanelScope) -> PanelData:
+    street = street_code(scope)
+    period = {"start": scope.start, "end": scope.end}
+    reported = {**period, "street": street}
+    closed = {"closed_start": scope.start, "closed_end": scope.end, "street": street}
+    on_time = {**closed, "on_time": True}
+    overdue = {"status": "open", "clock": "overdue", "street": street}
+    drone = {**reported, "source": "drone"}
+    n_reported = _qs(scope, **reported).count()
+    n_closed = _qs(scope, **closed).count()
+    n_on_time = _qs(scope, **on_time).count()
+    on_time_rate = rate(n_on_time, n_closed)
+    figures = [
+        Figure(_("上报"), n_reported, _("件"), list_url("cases:list", **reported)),
+        Figure(_("结案"), n_closed, _("件"), list_url("cases:list", **closed)),
+        Figure(_("按期结案"), n_on_time, _("件"), list_url("cases:list", **on_time),
+               status="" if on_time_rate is None else ("green" if on_time_rate >= 90 else "yellow" if on_time_rate >= 75 else "red")),
+        Figure(_("超期未结"), _qs(scope, **overdue).count(), _("件"), list_url("cases:list", **overdue), status="red"),
+        Figure(_("无人机发现"), _qs(scope, **drone).count(), _("件"), list_url("cases:list", **drone)),
+    ]
+    from chengyun.geo.models import Street
+
+    names = dict(Street.objects.values_list("code", "name"))
+    by_street = dict(_qs(scope, **period).values("street__code").annotate(n=Count("id")).values_list("street__code", "n"))
+    rows = [{"label": names[code], "value": by_street.get(code, 0), "url": list_url("cases:list", **period, street=code),
+             "group": _("按街道")}
+            for code in sorted(names) if not street or code == street]
+    by_source = dict(_qs(scope, **reported).values("source").annotate(n=Count("id")).values_list("source", "n"))
+    sources = [(code, label) for code, label in workflow.SOURCES.items() if by_source.get(code)]
+    rows += [{"label": label, "value": by_source[code], "url": list_url("cases:list", **reported, source=code), "group": _("按来源")}
+             for code, label in sources]
+    chart = {
+        "tooltip": {"trigger": "item"},
+        "series": [{"type": "pie", "radius": ["40%", "70%"], "label": {"show": True, "formatter": "{b} {c}"},
+                    "data": [{"name": label, "value": by_source[code]} for code, label in sources]}],
+    } if sources else None
+    points = [{"lng": lng, "lat": lat, "label": number, "status": "red", "url": f"/cases/{pk}/"}
+              for pk, number, lng, lat in _qs(scope, **overdue).order_by("stage_deadline")
+              .values_list("pk", "number", "lng", "lat")[:MAP_POINTS]]
+    note = _("按期结案率 %(rate)s%%") % {"rate": on_time_rate} if on_time_rate is not None else ""
+    return PanelData(figures=figures, chart=chart, rows=rows, points=points, note=note)
+
+
+def open_count(user, **params) -> int:
+    """How many cases the case list shows for ``params`` (the role home pages' numbers)."""
+    return list_queryset(user, CaseFilter(**params)).order_by().count()
+

@@ -1,0 +1,90 @@
+"""Rankings with the month's movement (排名与本月变化): streets by the share of the month's
+reported cases closed, units by the share of their month's closed cases closed on time, grids by
+the month's reported cases (the hot spots). Movement is the place gained (▲) or lost (▼) against
+the month before. Each row links to the case list behind its numbers."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from chengyun.core.panels import list_url
+from chengyun.core.registry import PanelData, PanelScope
+
+SHOWN = 10
+
+
+def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _places(scores: dict[str, float]) -> dict[str, int]:
+    ordered = sorted(scores, key=lambda k: (-scores[k], k))
+    return {k: i + 1 for i, k in enumerate(ordered)}
+
+
+def _cases(scope: PanelScope, **params):
+    from chengyun.cases.api import list_queryset
+    from chengyun.cases.filters import CaseFilter
+
+    return list_queryset(scope.user, CaseFilter(**params)).order_by()
+
+
+def _street_rates(scope, start, end) -> dict[str, tuple[int, int]]:
+    rows = (_cases(scope, start=start, end=end).values("street__code")
+            .annotate(n=Count("id"), closed=Count("id", filter=Q(status="closed"))))
+    return {r["street__code"]: (r["closed"], r["n"]) for r in rows}
+
+
+def _unit_rates(scope, start, end) -> dict[str, tuple[int, int, str]]:
+    rows = (_cases(scope, closed_start=start, closed_end=end).filter(unit__isnull=False).values("unit__code", "unit__short_name", "unit__name")
+            .annotate(n=Count("id"), on_time=Count("id", filter=Q(was_overdue=False))))
+    return {r["unit__code"]: (r["on_time"], r["n"], r["unit__short_name"] or r["unit__name"]) for r in rows}
+
+
+def _grid_counts(scope, start, end) -> dict[str, tuple[int, str]]:
+    rows = _cases(scope, start=start, end=end).values("grid__code", "grid__name").annotate(n=Count("id"))
+    return {r["grid__code"]: (r["n"], r["grid__name"]) for r in rows}
+
+
+def _move(now: dict[str, int], before: dict[str, int], key: str) -> int | None:
+    return before[key] - now[key] if key in before else None
+
+
+def rankings(scope: PanelScope) -> PanelData:
+    if not apps.is_installed("chengyun.cases"):
+        return PanelData()
+    from chengyun.geo.models import Street
+
+    start, end = month_of(scope.end)
+    prev_start, prev_end = month_of(start - dt.timedelta(days=1))
+    rows: list[dict] = []
+
+    names = dict(Street.objects.values_list("code", "name"))
+    now, before = _street_rates(scope, start, end), _street_rates(scope, prev_start, prev_end)
+    pct = {k: 100.0 * c / n for k, (c, n) in now.items() if n}
+    pct_before = {k: 100.0 * c / n for k, (c, n) in before.items() if n}
+    places, places_before = _places(pct), _places(pct_before)
+    for code in sorted(places, key=places.get)[:SHOWN]:
+        rows.append({"label": names.get(code, code), "value": f"{pct[code]:.1f}%", "url": list_url("cases:list", start=start, end=end, street=code),
+                     "group": _("街道（当月上报案件结案率）"), "place": places[code], "move": _move(places, places_before, code)})
+
+    now_u, before_u = _unit_rates(scope, start, end), _unit_rates(scope, prev_start, prev_end)
+    pct = {k: 100.0 * ok / n for k, (ok, n, _name) in now_u.items() if n}
+    places, places_before = _places(pct), _places({k: 100.0 * ok / n for k, (ok, n, _name) in before_u.items() if n})
+    for code in sorted(places, key=places.get)[:SHOWN]:
+        rows.append({"label": now_u[code][2], "value": f"{pct[code]:.1f}%",
+                     "url": list_url("cases:list", closed_start=start, closed_end=end, unit=code),
+                     "group": _("责任单位（当月结案按期率）"), "place": places[code], "move": _move(places, places_before, code)})
+
+    now_g, before_g = _grid_counts(scope, start, end), _grid_counts(scope, prev_start, prev_end)
+    places = _places({k: n for k, (n, _name) in now_g.items()})
+    places_before = _places({k: n for k, (n, _name) in before_g.items()})
+    for code in sorted(places, key=places.get)[:SHOWN]:
+        rows.append({"label": now_g[code][1], "value": now_g[code][0], "url": list_url("cases:list", start=start, end=end, grid=code),
+                     "group": _("网格（当月上报最多）"), "place": places[code], "move": _move(places, places_before, code)})
+    return PanelData(rows=rows, note=_("%(start)s 至 %(end)s，与上月比较") % {"start": start, "end": end})
