@@ -109,10 +109,11 @@ class CaseFilter(FilterSchema):
         return Q(reported_at__lt=datetime.combine(value + timedelta(days=1), time.min, SH)) if value else Q()
 
     def filter_closed_start(self, value):
-        return Q(status=workflow.CLOSED, closed_at__gte=datetime.combine(value, time.min, SH)) if value else Q()
+        # Only the close transition sets closed_at (services.lifecycle): the date is the close date.
+        return Q(closed_at__gte=datetime.combine(value, time.min, SH)) if value else Q()
 
     def filter_closed_end(self, value):
-        return Q(status=workflow.CLOSED, closed_at__lt=datetime.combine(value + timedelta(days=1), time.min, SH)) if value else Q()
+        return Q(closed_at__lt=datetime.combine(value + timedelta(days=1), time.min, SH)) if value else Q()
 
     def filter_on_time(self, value):
         return Q() if value is None else Q(was_overdue=not value)

@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import list_url
+from chengyun.core.panels import given, list_url
 from chengyun.people import policy
 from chengyun.people import roles as R
 
@@ -56,7 +56,7 @@ def _cases(user, **params):
     from chengyun.cases.api import list_queryset
     from chengyun.cases.filters import CaseFilter
 
-    return list_queryset(user, CaseFilter(**params))
+    return list_queryset(user, CaseFilter(**given(params)))
 
 
 def _figure(label, qs, url, status=""):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import list_url, street_code
+from chengyun.core.panels import given, list_url, street_code
 from chengyun.core.registry import Figure, PanelData, PanelScope
 
 from .access import stale_days
@@ -21,7 +21,7 @@ def needs_leader(scope: PanelScope) -> PanelData:
         from chengyun.cases.filters import CaseFilter
 
         escalated = {"escalated": True, "status": "open", "street": street_code(scope)}
-        cases = list_queryset(scope.user, CaseFilter(**escalated))
+        cases = list_queryset(scope.user, CaseFilter(**given(escalated)))
         figures.append(Figure(_("督办案件未结"), cases.order_by().count(), _("件"), list_url("cases:list", **escalated), status="red"))
         rows += [{"label": f"{c.number} {c.category.name}", "value": c.get_clock_status_display(), "url": c.get_absolute_url(),
                   "status": {"overdue": "red", "warning": "yellow"}.get(c.clock_status, ""), "group": _("督办案件")}

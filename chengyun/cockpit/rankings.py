@@ -10,7 +10,7 @@ from django.apps import apps
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import list_url
+from chengyun.core.panels import bounds, given, list_url
 from chengyun.core.registry import PanelData, PanelScope
 
 SHOWN = 10
@@ -31,24 +31,39 @@ def _cases(scope: PanelScope, **params):
     from chengyun.cases.api import list_queryset
     from chengyun.cases.filters import CaseFilter
 
-    return list_queryset(scope.user, CaseFilter(**params)).order_by()
+    return list_queryset(scope.user, CaseFilter(**given(params))).order_by()
 
 
-def _street_rates(scope, start, end) -> dict[str, tuple[int, int]]:
-    rows = (_cases(scope, start=start, end=end).values("street__code")
-            .annotate(n=Count("id"), closed=Count("id", filter=Q(status="closed"))))
-    return {r["street__code"]: (r["closed"], r["n"]) for r in rows}
+def _two_months(field: str, months: tuple[tuple, tuple]):
+    """Per-month conditional counts in one pass over both months (the list filters a month at a time)."""
+    (a0, a1), (b0, b1) = (bounds(PanelScope(None, s, e)) for s, e in months)
+    return {"now": Q(**{f"{field}__gte": a0, f"{field}__lt": a1}), "before": Q(**{f"{field}__gte": b0, f"{field}__lt": b1})}
 
 
-def _unit_rates(scope, start, end) -> dict[str, tuple[int, int, str]]:
-    rows = (_cases(scope, closed_start=start, closed_end=end).filter(unit__isnull=False).values("unit__code", "unit__short_name", "unit__name")
-            .annotate(n=Count("id"), on_time=Count("id", filter=Q(was_overdue=False))))
-    return {r["unit__code"]: (r["on_time"], r["n"], r["unit__short_name"] or r["unit__name"]) for r in rows}
+def _street_rates(scope, months) -> dict[str, dict[str, tuple[int, int]]]:
+    (start, end), (prev_start, _prev_end) = months
+    when = _two_months("reported_at", months)
+    rows = (_cases(scope, start=prev_start, end=end).values("street__code")
+            .annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()},
+                      **{f"c_{k}": Count("id", filter=q & Q(status="closed")) for k, q in when.items()}))
+    return {k: {r["street__code"]: (r[f"c_{k}"], r[f"n_{k}"]) for r in rows} for k in when}
 
 
-def _grid_counts(scope, start, end) -> dict[str, tuple[int, str]]:
-    rows = _cases(scope, start=start, end=end).values("grid__code", "grid__name").annotate(n=Count("id"))
-    return {r["grid__code"]: (r["n"], r["grid__name"]) for r in rows}
+def _unit_rates(scope, months) -> dict[str, dict[str, tuple[int, int, str]]]:
+    (start, end), (prev_start, _prev_end) = months
+    when = _two_months("closed_at", months)
+    rows = (_cases(scope, closed_start=prev_start, closed_end=end).filter(unit__isnull=False).values("unit__code", "unit__short_name", "unit__name")
+            .annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()},
+                      **{f"ok_{k}": Count("id", filter=q & Q(was_overdue=False)) for k, q in when.items()}))
+    return {k: {r["unit__code"]: (r[f"ok_{k}"], r[f"n_{k}"], r["unit__short_name"] or r["unit__name"]) for r in rows} for k in when}
+
+
+def _grid_counts(scope, months) -> dict[str, dict[str, tuple[int, str]]]:
+    (start, end), (prev_start, _prev_end) = months
+    when = _two_months("reported_at", months)
+    rows = (_cases(scope, start=prev_start, end=end).values("grid__code", "grid__name")
+            .annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()}))
+    return {k: {r["grid__code"]: (r[f"n_{k}"], r["grid__name"]) for r in rows if r[f"n_{k}"]} for k in when}
 
 
 def _move(now: dict[str, int], before: dict[str, int], key: str) -> int | None:
@@ -65,7 +80,9 @@ def rankings(scope: PanelScope) -> PanelData:
     rows: list[dict] = []
 
     names = dict(Street.objects.values_list("code", "name"))
-    now, before = _street_rates(scope, start, end), _street_rates(scope, prev_start, prev_end)
+    months = ((start, end), (prev_start, prev_end))
+    rates = _street_rates(scope, months)
+    now, before = rates["now"], rates["before"]
     pct = {k: 100.0 * c / n for k, (c, n) in now.items() if n}
     pct_before = {k: 100.0 * c / n for k, (c, n) in before.items() if n}
     places, places_before = _places(pct), _places(pct_before)
@@ -73,7 +90,8 @@ def rankings(scope: PanelScope) -> PanelData:
         rows.append({"label": names.get(code, code), "value": f"{pct[code]:.1f}%", "url": list_url("cases:list", start=start, end=end, street=code),
                      "group": _("街道（当月上报案件结案率）"), "place": places[code], "move": _move(places, places_before, code)})
 
-    now_u, before_u = _unit_rates(scope, start, end), _unit_rates(scope, prev_start, prev_end)
+    units = _unit_rates(scope, months)
+    now_u, before_u = units["now"], units["before"]
     pct = {k: 100.0 * ok / n for k, (ok, n, _name) in now_u.items() if n}
     places, places_before = _places(pct), _places({k: 100.0 * ok / n for k, (ok, n, _name) in before_u.items() if n})
     for code in sorted(places, key=places.get)[:SHOWN]:
@@ -81,7 +99,8 @@ def rankings(scope: PanelScope) -> PanelData:
                      "url": list_url("cases:list", closed_start=start, closed_end=end, unit=code),
                      "group": _("责任单位（当月结案按期率）"), "place": places[code], "move": _move(places, places_before, code)})
 
-    now_g, before_g = _grid_counts(scope, start, end), _grid_counts(scope, prev_start, prev_end)
+    grids = _grid_counts(scope, months)
+    now_g, before_g = grids["now"], grids["before"]
     places = _places({k: n for k, (n, _name) in now_g.items()})
     places_before = _places({k: n for k, (n, _name) in before_g.items()})
     for code in sorted(places, key=places.get)[:SHOWN]:

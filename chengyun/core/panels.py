@@ -24,6 +24,12 @@ def list_url(url_name: str, **query: Any) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
+def given(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a list would read from its query string: empty ones left out (as
+    ``geo.views.filter_from_query`` does), so the panel and the list build the same filter."""
+    return {k: v for k, v in params.items() if v not in (None, "")}
+
+
 def street_code(scope: PanelScope) -> str:
     """The code of the scope's street ("" for the whole district): the lists filter by code."""
     if scope.street_id is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import bounds, list_url, street_code
+from chengyun.core.panels import bounds, given, list_url, street_code
 from chengyun.core.registry import Figure, PanelData, PanelScope
 from chengyun.people import policy
 
@@ -28,8 +28,8 @@ def hazards(scope: PanelScope) -> PanelData:
     severe = {"grade_min": SEVERE_GRADE, "street": street}
     open_mis = {"status": Misconnection.Status.OPEN.value, "street": street}
     period = {"start": scope.start, "end": scope.end, "street": street}
-    n_severe = PipeFilter(**severe).filter(policy.visible(scope.user, Pipe.objects.all())).count()
-    n_mis = MisconnectionFilter(**open_mis).filter(policy.visible(scope.user, Misconnection.objects.all())).count()
+    n_severe = PipeFilter(**given(severe)).filter(policy.visible(scope.user, Pipe.objects.all())).count()
+    n_mis = MisconnectionFilter(**given(open_mis)).filter(policy.visible(scope.user, Misconnection.objects.all())).count()
     overflows = overflows_in(scope, street)
     figures = [
         Figure(_("Ⅳ级结构性缺陷管段"), n_severe, _("段"), list_url("drainage:pipes", **severe), status="red" if n_severe else "green"),

