@@ -48,6 +48,7 @@
     fetch(el.dataset.api + "geo/streets", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (fc) {
+        el.classList.add("loaded");
         if (!fc || !fc.features || !fc.features.length) { return; }
         var streets = L.geoJSON(fc, { style: { color: "#6fb1ff", weight: 1.5, fillColor: "#1f5fa8", fillOpacity: 0.12 },
           onEachFeature: function (f, layer) {
