@@ -46,11 +46,12 @@ def today(scope: PanelScope) -> PanelData:
     ]
     from chengyun.geo.models import Street
 
-    names = dict(Street.objects.values_list("code", "name"))
-    by_street = dict(_qs(scope, **period).values("street__code").annotate(n=Count("id")).values_list("street__code", "n"))
-    rows = [{"label": names[code], "value": by_street.get(code, 0), "url": list_url("cases:list", **period, street=code),
+    streets = Street.objects.order_by("code").values_list("pk", "code", "name")
+    # Grouped by the id, not the joined code: the (street, reported_at) index answers it alone.
+    by_street = dict(_qs(scope, **period).values("street_id").annotate(n=Count("id")).values_list("street_id", "n"))
+    rows = [{"label": name, "value": by_street.get(pk, 0), "url": list_url("cases:list", **period, street=code),
              "group": _("按街道")}
-            for code in sorted(names) if not street or code == street]
+            for pk, code, name in streets if not street or code == street]
     by_source = dict(_qs(scope, **reported).values("source").annotate(n=Count("id")).values_list("source", "n"))
     sources = [(code, label) for code, label in workflow.SOURCES.items() if by_source.get(code)]
     rows += [{"label": label, "value": by_source[code], "url": list_url("cases:list", **reported, source=code), "group": _("按来源")}

@@ -43,27 +43,35 @@ def _two_months(field: str, months: tuple[tuple, tuple]):
 def _street_rates(scope, months) -> dict[str, dict[str, tuple[int, int]]]:
     (start, end), (prev_start, _prev_end) = months
     when = _two_months("reported_at", months)
-    rows = (_cases(scope, start=prev_start, end=end).values("street__code")
+    from chengyun.geo.models import Street
+
+    codes = dict(Street.objects.values_list("pk", "code"))
+    rows = (_cases(scope, start=prev_start, end=end).values("street_id")
             .annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()},
                       **{f"c_{k}": Count("id", filter=q & Q(status="closed")) for k, q in when.items()}))
-    return {k: {r["street__code"]: (r[f"c_{k}"], r[f"n_{k}"]) for r in rows} for k in when}
+    return {k: {codes[r["street_id"]]: (r[f"c_{k}"], r[f"n_{k}"]) for r in rows} for k in when}
 
 
 def _unit_rates(scope, months) -> dict[str, dict[str, tuple[int, int, str]]]:
     (start, end), (prev_start, _prev_end) = months
     when = _two_months("closed_at", months)
-    rows = (_cases(scope, closed_start=prev_start, closed_end=end).filter(unit__isnull=False).values("unit__code", "unit__short_name", "unit__name")
+    from chengyun.geo.models import Unit
+
+    units = {pk: (code, short or name) for pk, code, short, name in Unit.objects.values_list("pk", "code", "short_name", "name")}
+    rows = (_cases(scope, closed_start=prev_start, closed_end=end).filter(unit__isnull=False).values("unit_id")
             .annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()},
                       **{f"ok_{k}": Count("id", filter=q & Q(was_overdue=False)) for k, q in when.items()}))
-    return {k: {r["unit__code"]: (r[f"ok_{k}"], r[f"n_{k}"], r["unit__short_name"] or r["unit__name"]) for r in rows} for k in when}
+    return {k: {units[r["unit_id"]][0]: (r[f"ok_{k}"], r[f"n_{k}"], units[r["unit_id"]][1]) for r in rows} for k in when}
 
 
 def _grid_counts(scope, months) -> dict[str, dict[str, tuple[int, str]]]:
     (start, end), (prev_start, _prev_end) = months
     when = _two_months("reported_at", months)
-    rows = (_cases(scope, start=prev_start, end=end).values("grid__code", "grid__name")
-            .annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()}))
-    return {k: {r["grid__code"]: (r[f"n_{k}"], r["grid__name"]) for r in rows if r[f"n_{k}"]} for k in when}
+    from chengyun.geo.models import Grid
+
+    rows = list(_cases(scope, start=prev_start, end=end).values("grid_id").annotate(**{f"n_{k}": Count("id", filter=q) for k, q in when.items()}))
+    grids = {pk: (code, name) for pk, code, name in Grid.objects.filter(pk__in=[r["grid_id"] for r in rows]).values_list("pk", "code", "name")}
+    return {k: {grids[r["grid_id"]][0]: (r[f"n_{k}"], grids[r["grid_id"]][1]) for r in rows if r[f"n_{k}"]} for k in when}
 
 
 def _move(now: dict[str, int], before: dict[str, int], key: str) -> int | None:
