@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from chengyun.core.panels import given, list_url, rate, street_code
 from chengyun.core.registry import Figure, PanelData, PanelScope
+from chengyun.geo.models import Street
 
 from . import workflow
 from .api import list_queryset
@@ -31,7 +32,18 @@ def today(scope: PanelScope) -> PanelData:
     on_time = {**closed, "on_time": True}
     overdue = {"status": "open", "clock": "overdue", "street": street}
     drone = {**reported, "source": "drone"}
-    n_reported = _qs(scope, **reported).count()
+    # One pass over the period's cases grouped by (street, source) gives the total, the streets and
+    # the sources: each is what the list shows for the same period with that street or source.
+    streets = list(Street.objects.order_by("code").values_list("pk", "code", "name"))
+    street_pk = next((pk for pk, code, _name in streets if code == street), None)
+    grouped = list(_qs(scope, **period).values("street_id", "source").annotate(n=Count("id")).values_list("street_id", "source", "n"))
+    by_street: dict[int, int] = {}
+    by_source: dict[str, int] = {}
+    for s_id, source, n in grouped:
+        by_street[s_id] = by_street.get(s_id, 0) + n
+        if not street or s_id == street_pk:
+            by_source[source] = by_source.get(source, 0) + n
+    n_reported = sum(by_source.values())
     # One pass for both: on_time is the closed list narrowed by CaseFilter.on_time (was_overdue=False).
     counted = _qs(scope, **closed).aggregate(n=Count("id"), ok=Count("id", filter=Q(was_overdue=False)))
     n_closed, n_on_time = counted["n"], counted["ok"]
@@ -42,17 +54,11 @@ def today(scope: PanelScope) -> PanelData:
         Figure(_("按期结案"), n_on_time, _("件"), list_url("cases:list", **on_time),
                status="" if on_time_rate is None else ("green" if on_time_rate >= 90 else "yellow" if on_time_rate >= 75 else "red")),
         Figure(_("超期未结"), _qs(scope, **overdue).count(), _("件"), list_url("cases:list", **overdue), status="red"),
-        Figure(_("无人机发现"), _qs(scope, **drone).count(), _("件"), list_url("cases:list", **drone)),
+        Figure(_("无人机发现"), by_source.get("drone", 0), _("件"), list_url("cases:list", **drone)),
     ]
-    from chengyun.geo.models import Street
-
-    streets = Street.objects.order_by("code").values_list("pk", "code", "name")
-    # Grouped by the id, not the joined code: the (street, reported_at) index answers it alone.
-    by_street = dict(_qs(scope, **period).values("street_id").annotate(n=Count("id")).values_list("street_id", "n"))
     rows = [{"label": name, "value": by_street.get(pk, 0), "url": list_url("cases:list", **period, street=code),
              "group": _("按街道")}
             for pk, code, name in streets if not street or code == street]
-    by_source = dict(_qs(scope, **reported).values("source").annotate(n=Count("id")).values_list("source", "n"))
     sources = [(code, label) for code, label in workflow.SOURCES.items() if by_source.get(code)]
     rows += [{"label": label, "value": by_source[code], "url": list_url("cases:list", **reported, source=code), "group": _("按来源")}
              for code, label in sources]
