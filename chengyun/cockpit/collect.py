@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # A year and a little: the longest period a panel is asked for (a year's data, the benchmark's case).
 MAX_DAYS = 400
+# Dates a district's records can have (the rankings also read the month before the period).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass
@@ -55,6 +57,10 @@ def make_scope(user, start: str | None = None, end: str | None = None, street: s
 
     d_end = day(end, "end", today)
     d_start = day(start, "start", d_end if end else today)
+    for value, name in ((d_start, "start"), (d_end, "end")):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise Invalid(_("日期须在 %(first)s 年至 %(last)s 年之间") % {"first": FIRST_YEAR, "last": LAST_YEAR}, code="bad_date",
+                          detail={"field": name})
     if d_start > d_end:
         raise Invalid(_("开始日期不能晚于结束日期"), code="bad_range", detail={"field": "start"})
     if (d_end - d_start).days > MAX_DAYS:

@@ -26,6 +26,7 @@ def test_panels_json(filled, api_client):
     ({"start": "2026-03-02", "end": "2026-03-01"}, 422, "start"),
     ({"start": "2024-01-01", "end": "2026-03-01"}, 422, "start"),
     ({"street": "999"}, 422, "street"),
+    ({"start": "9999-12-30", "end": "9999-12-31"}, 422, "start"),
 ])
 def test_bad_input_is_a_chinese_4xx_naming_the_field(filled, api_client, params, status, field):
     r = api_client.as_user(filled["leader"]).get("cockpit/panels", params)
