@@ -125,6 +125,7 @@ CHENGYUN_APPS = [
     "chengyun.sanitation",
     "chengyun.waste",
     "chengyun.property",
+    "chengyun.cockpit",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",

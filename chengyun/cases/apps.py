@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from chengyun.core.registry import NavItem
+from chengyun.core.registry import CockpitPanel, NavItem
 from chengyun.people import roles as R
 
 
@@ -16,12 +16,13 @@ class CasesConfig(AppConfig):
     demo_generator = "chengyun.cases.demo.generate"
     demo_order = 30
     nav = [
-        NavItem(pgettext_lazy("导航", "案件"), "cases:list", order=20),
-        NavItem(_("派遣台"), "cases:queue", order=21, roles=R.OPS_CENTER),
-        NavItem(_("待办"), "cases:inbox", order=22, roles=frozenset({R.DEPT_HANDLER, R.COMMUNITY_GRID_WORKER, R.OPS_GRID_WORKER})),
-        NavItem(_("上报"), "cases:report", order=23),
-        NavItem(_("综合评价"), "cases:evaluation", order=24, roles=R.DISTRICT_WIDE),
+        NavItem(pgettext_lazy("导航", "案件"), "cases:list", order=20, group="cityops"),
+        NavItem(_("派遣台"), "cases:queue", order=21, roles=R.OPS_CENTER, group="cityops"),
+        NavItem(_("待办"), "cases:inbox", order=22, roles=frozenset({R.DEPT_HANDLER, R.COMMUNITY_GRID_WORKER, R.OPS_GRID_WORKER}), group="cityops"),
+        NavItem(_("上报"), "cases:report", order=23, group="cityops"),
+        NavItem(_("综合评价"), "cases:evaluation", order=24, roles=R.DISTRICT_WIDE, group="cityops"),
     ]
+    cockpit_panels = [CockpitPanel("cases.today", _("城市管理案件"), "chengyun.cases.cockpit.today", order=10)]
 
     def ready(self) -> None:
         from chengyun.core.audit_display import register_verbs

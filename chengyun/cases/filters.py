@@ -34,6 +34,10 @@ class CaseFilter(FilterSchema):
     clock: Annotated[Optional[str], FilterLookup("clock_status"), Field(description="时限状态：normal 正常 / warning 预警 / overdue 超期")] = None
     start: Optional[date] = Field(None, description="上报日期起（含）")
     end: Optional[date] = Field(None, description="上报日期止（含）")
+    closed_start: Optional[date] = Field(None, description="结案日期起（含）")
+    closed_end: Optional[date] = Field(None, description="结案日期止（含）")
+    on_time: Optional[bool] = Field(None, description="true：从未超期；false：曾超期")
+    escalated: Optional[bool] = Field(None, description="true：已督办（督办次数大于 0）")
 
     def filter_q(self, value):
         value = (value or "").strip()
@@ -103,3 +107,18 @@ class CaseFilter(FilterSchema):
 
     def filter_end(self, value):
         return Q(reported_at__lt=datetime.combine(value + timedelta(days=1), time.min, SH)) if value else Q()
+
+    def filter_closed_start(self, value):
+        # Only the close transition sets closed_at (services.lifecycle): the date is the close date.
+        return Q(closed_at__gte=datetime.combine(value, time.min, SH)) if value else Q()
+
+    def filter_closed_end(self, value):
+        return Q(closed_at__lt=datetime.combine(value + timedelta(days=1), time.min, SH)) if value else Q()
+
+    def filter_on_time(self, value):
+        return Q() if value is None else Q(was_overdue=not value)
+
+    def filter_escalated(self, value):
+        if value is None:
+            return Q()
+        return Q(escalation_level__gt=0) if value else Q(escalation_level=0)

@@ -13,6 +13,8 @@ An app's AppConfig may declare:
 - ``cockpit_panels``: a list of CockpitPanel, the app's contribution to the leader's cockpit
   (issue 14): the cockpit renders whatever is registered, so a new module adds its panel
   without touching the cockpit;
+- ``home_page``: dotted path of ``fn(request)`` returning the signed-in user's home page (a
+  response) or None to let the next app (or the plain home page) answer: each role lands on its work;
 - ``demo_settings``: a list of DemoSetting, the ports and addresses those services use, each
   offered as a ``chengyun demo`` option and read from a ``CHENGYUN_*`` setting; a port some
   service listens on is checked before anything starts.
@@ -71,6 +73,9 @@ class Figure:
     unit: Any = ""
     url: str = ""
     status: str = ""  # "", "green", "yellow" or "red"
+    # False when ``value`` is not a number of rows (an amount, a rate): ``url`` then leads to the
+    # page that explains it, and the list-count check (tests/cockpit) leaves it out.
+    counted: bool = True
 
 
 @dataclass
@@ -133,6 +138,21 @@ def cockpit_panels() -> list[CockpitPanel]:
     for config in _configs():
         panels.extend(getattr(config, "cockpit_panels", ()) or ())
     return sorted(panels, key=lambda p: (p.order, p.key))
+
+
+def nav_groups(items: Iterable[NavItem]) -> list[tuple[str, Any, list[NavItem]]]:
+    """(key, label, items) per domain in NAV_GROUPS order; items of no (or an unknown) group come last."""
+    by_group: dict[str, list[NavItem]] = {}
+    for item in items:
+        by_group.setdefault(item.group if item.group in NAV_GROUPS else "", []).append(item)
+    groups = [(key, label, by_group[key]) for key, label in NAV_GROUPS.items() if by_group.get(key)]
+    if by_group.get(""):
+        groups.append(("", "", by_group[""]))
+    return groups
+
+
+def home_pages() -> list[Callable[..., Any]]:
+    return [import_string(c.home_page) for c in _configs() if getattr(c, "home_page", None)]
 
 
 def api_routers() -> list[tuple[str, Any]]:

@@ -13,6 +13,14 @@ from .models import Notification
 
 @login_required
 def home(request):
+    """Each role lands on its own work: the first app whose ``home_page`` answers for this user
+    (chengyun.core.registry); the district's plain counts when none does."""
+    from .registry import home_pages
+
+    for page in home_pages():
+        response = page(request)
+        if response is not None:
+            return response
     from chengyun.geo.models import Community, Grid, Street, Unit
     from chengyun.people.models import Person
 

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from chengyun.core.registry import NavItem
+from chengyun.core.registry import CockpitPanel, NavItem
 
 
 class DrainageConfig(AppConfig):
@@ -12,7 +12,8 @@ class DrainageConfig(AppConfig):
     api_router = "chengyun.drainage.api.router"
     demo_generator = "chengyun.drainage.demo.generate"
     demo_order = 60
-    nav = [NavItem(_("排水管网"), "drainage:map", order=45)]
+    nav = [NavItem(_("排水管网"), "drainage:map", order=45, group="drainage")]
+    cockpit_panels = [CockpitPanel("drainage.hazards", _("排水与道路隐患"), "chengyun.drainage.cockpit.hazards", order=40)]
 
     def ready(self) -> None:
         from chengyun.core.audit_display import register_verbs

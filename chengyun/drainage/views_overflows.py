@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +27,13 @@ def _when(text: str | None) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
+        return None
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:  # an unreadable day filters nothing, as the other lists' filters do
         return None
 
 
@@ -57,5 +65,13 @@ def overflows(request):
     origin = request.GET.get("origin", "")
     if origin in ("alert", "manual"):
         qs = qs.filter(water_alert_id__isnull=origin == "manual")
+    # The period and street the cockpit's overflow count links with (days inclusive, local time).
+    start, end = _day(request.GET.get("start")), _day(request.GET.get("end"))
+    if start:
+        qs = qs.filter(occurred_at__gte=dt.datetime.combine(start, dt.time.min, timezone.get_current_timezone()))
+    if end:
+        qs = qs.filter(occurred_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, timezone.get_current_timezone()))
+    if request.GET.get("street"):
+        qs = qs.filter(node__street__code=request.GET["street"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "drainage/overflows.html", {"page": page, "origin": origin, "can_enter": can_enter, "form": form})

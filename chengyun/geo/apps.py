@@ -14,9 +14,9 @@ class GeoConfig(AppConfig):
     demo_generator = "chengyun.geo.demo.generate"
     demo_order = 10
     nav = [
-        NavItem(_("一张图"), "geo:map", order=10),
-        NavItem(pgettext_lazy("导航", "责任单位"), "geo:units", order=70),
-        NavItem(_("边界导入"), "geo:boundary_import", order=95, roles=frozenset({"sysadmin"})),
+        NavItem(_("一张图"), "geo:map", order=10, group="cityops"),
+        NavItem(pgettext_lazy("导航", "责任单位"), "geo:units", order=70, group="governance"),
+        NavItem(_("边界导入"), "geo:boundary_import", order=95, roles=frozenset({"sysadmin"}), group="system"),
     ]
 
     def ready(self) -> None:

@@ -49,7 +49,7 @@ class MonitoringConfig(AppConfig):
                                       % {"url": shown})]
         return services
 
-    nav = [NavItem(_("监测设备"), "monitoring:devices", order=45, roles=R.DISTRICT_WIDE | R.AREA_BOUND)]
+    nav = [NavItem(_("监测设备"), "monitoring:devices", order=45, roles=R.DISTRICT_WIDE | R.AREA_BOUND, group="water")]
 
     def ready(self) -> None:
         from chengyun.core import audit

@@ -15,10 +15,10 @@ class PeopleConfig(AppConfig):
     demo_generator = "chengyun.people.demo.generate"
     demo_order = 20
     nav = [
-        NavItem(_("人员"), "people:list", order=80),
-        NavItem(_("审计日志"), "people:audit", order=90, roles=frozenset({roles.AUDITOR, roles.SYSADMIN})),
-        NavItem(_("安全管理"), "people:security", order=91, roles=frozenset({roles.SECURITY_ADMIN, roles.SYSADMIN})),
-        NavItem(_("账号安全"), "people:account", order=95),
+        NavItem(_("人员"), "people:list", order=80, group="system"),
+        NavItem(_("审计日志"), "people:audit", order=90, roles=frozenset({roles.AUDITOR, roles.SYSADMIN}), group="system"),
+        NavItem(_("安全管理"), "people:security", order=91, roles=frozenset({roles.SECURITY_ADMIN, roles.SYSADMIN}), group="system"),
+        NavItem(_("账号安全"), "people:account", order=95, group="system"),
     ]
 
     def ready(self) -> None:

@@ -35,6 +35,7 @@ ROUTER_SCOPES: dict[str, str] = {
     "sanitation": "sanitation",
     "waste": "waste",
     "property": "property",
+    "cockpit": "cockpit",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from chengyun.core.registry import NavItem
+from chengyun.core.registry import CockpitPanel, NavItem
 
 
 class RenewalConfig(AppConfig):
@@ -14,7 +14,11 @@ class RenewalConfig(AppConfig):
     demo_generator = "chengyun.renewal.demo.generate"
     demo_order = 62  # after drainage (60): the waterlogging indicator reads its overflow records
     nav = [
-        NavItem(_("城市体检"), "renewal:dashboard", order=48),
+        NavItem(_("城市体检"), "renewal:dashboard", order=48, group="renewal"),
+    ]
+    cockpit_panels = [
+        CockpitPanel("renewal.projects", _("更新项目进度与资金"), "chengyun.renewal.cockpit.projects", order=50),
+        CockpitPanel("renewal.healthcheck", _("城市体检指标"), "chengyun.renewal.cockpit.healthcheck", order=55),
     ]
 
     def ready(self) -> None:

@@ -62,7 +62,7 @@ def register_hooks() -> None:
         _mounted = True
     config = apps.get_app_config("renewal")
     if not any(item.url_name == "renewal:projects" for item in config.nav):
-        config.nav = [*config.nav, NavItem(_("城市更新项目库"), "renewal:projects", order=50)]
+        config.nav = [*config.nav, NavItem(_("城市更新项目库"), "renewal:projects", order=50, group="renewal")]
     # One demo generator per app: run the health-check demo (whatever the config names), then
     # the portfolio's on the compounds and problems it made.
     from . import demo_portfolio

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from chengyun.core.registry import NavItem
+from chengyun.core.registry import CockpitPanel, NavItem
 
 
 class RoadsConfig(AppConfig):
@@ -12,7 +12,8 @@ class RoadsConfig(AppConfig):
     api_router = "chengyun.roads.api.router"
     demo_generator = "chengyun.roads.demo.generate"
     demo_order = 58
-    nav = [NavItem(_("道路塌陷风险"), "roads:risk", order=46)]
+    nav = [NavItem(_("道路塌陷风险"), "roads:risk", order=46, group="drainage")]
+    cockpit_panels = [CockpitPanel("roads.collapse", _("道路塌陷风险"), "chengyun.roads.cockpit.collapse_risk", order=45)]
 
     def ready(self) -> None:
         from chengyun.people import policy

@@ -25,6 +25,9 @@ def risk_page(request):
     street = request.GET.get("street", "")
     if street:
         qs = qs.filter(street__code=street)
+    level = request.GET.get("level", "")  # 高/中/低, as the API's ?level= (the cockpit links here)
+    if level:
+        qs = qs.filter(risk_level=level)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "roads/risk.html", {"page": page, "run": run, "values": {"street": street} if street else {},
                                                "streets": Street.objects.order_by("code")})

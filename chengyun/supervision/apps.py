@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from chengyun.core.registry import NavItem
+from chengyun.core.registry import CockpitPanel, NavItem
 from chengyun.people import roles as R
 
 
@@ -15,7 +15,8 @@ class SupervisionConfig(AppConfig):
     demo_order = 40
     # Lead units' handlers and the district-wide roles; area-bound field roles have no tasks here.
     nav = [NavItem(_("督查督办"), "supervision:board", order=40,
-                   roles=R.DISTRICT_WIDE | R.UNIT_BOUND)]
+                   roles=R.DISTRICT_WIDE | R.UNIT_BOUND, group="supervision")]
+    cockpit_panels = [CockpitPanel("supervision.keytasks", _("重点任务红黄绿"), "chengyun.supervision.cockpit.keytasks", order=20)]
 
     def ready(self) -> None:
         from chengyun.core.audit_display import register_verbs

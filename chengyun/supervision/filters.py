@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Optional
 
+from django.db.models import Exists, OuterRef, Q
+
 from ninja import FilterLookup, FilterSchema
 from pydantic import Field
 
@@ -15,6 +17,16 @@ class TaskFilter(FilterSchema):
     status: Annotated[Optional[str], FilterLookup("status"), Field(description="状态 green/yellow/red")] = None
     state: Annotated[Optional[str], FilterLookup("state"), Field(description="办理状态 active/completed/cancelled")] = None
     source: Annotated[Optional[str], FilterLookup("source"), Field(description="来源")] = None
+    stale_days: Optional[int] = Field(None, ge=1, le=3650, description="近 N 天没有日调度填报（无进展）")
+
+    def filter_stale_days(self, value: Optional[int]) -> Q:
+        if not value:
+            return Q()
+        from .models import DailyEntry
+        from .services import dates
+
+        since = dates.today() - dt.timedelta(days=value)
+        return ~Q(Exists(DailyEntry.objects.filter(task_id=OuterRef("pk"), date__gt=since)))
 
 
 class EntryFilter(FilterSchema):

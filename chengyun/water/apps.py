@@ -1,7 +1,7 @@
 from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
-from chengyun.core.registry import NavItem
+from chengyun.core.registry import CockpitPanel, NavItem
 
 
 class WaterConfig(AppConfig):
@@ -13,8 +13,9 @@ class WaterConfig(AppConfig):
     demo_generator = "chengyun.water.demo.generate"
     demo_order = 55
     nav = [
-        NavItem(_("水环境"), "water:map", order=40),
+        NavItem(_("水环境"), "water:map", order=40, group="water"),
     ]
+    cockpit_panels = [CockpitPanel("water.quality", _("水质与告警"), "chengyun.water.cockpit.quality", order=30)]
 
     def ready(self) -> None:
         from chengyun.core.audit_display import register_verbs

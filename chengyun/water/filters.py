@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Optional
 
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.lookups import Exact
 from ninja import FilterLookup, FilterSchema
 from pydantic import Field
 
@@ -12,6 +14,17 @@ class SectionFilter(FilterSchema):
     q: Annotated[Optional[str], FilterLookup(["name__icontains", "code__icontains"]), Field(description="名称或编码包含")] = None
     water_body: Annotated[Optional[str], FilterLookup("water_body__code"), Field(description="水体编码")] = None
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
+    compliant: Optional[bool] = Field(None, description="最新水质类别是否达到目标类别（true 达标 / false 未达标）")
+
+    def filter_compliant(self, value: Optional[bool]) -> Q:
+        if value is None:
+            return Q()
+        from .models import Aggregate
+
+        # The newest judged hour, as queries.latest_aggregates reads it for the list's class column.
+        newest = (Aggregate.objects.filter(site_kind="section", site_code=OuterRef("code"), period=Aggregate.Period.HOUR,
+                                           water_class__isnull=False).order_by("-start").values("compliant")[:1])
+        return Q(Exact(Subquery(newest), value))
 
 
 class OutfallFilter(FilterSchema):
@@ -29,6 +42,15 @@ class AlertFilter(FilterSchema):
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
     start: Annotated[Optional[datetime], FilterLookup("last_seen_at__gte"), Field(description="最近发现时间起（含）")] = None
     end: Annotated[Optional[datetime], FilterLookup("last_seen_at__lt"), Field(description="最近发现时间止（不含）")] = None
+    open: Optional[bool] = Field(None, description="true：未处置（新告警与已确认）；false：已处置")
+
+    def filter_open(self, value: Optional[bool]) -> Q:
+        if value is None:
+            return Q()
+        from .models import Alert
+
+        q = Q(status__in=[Alert.Status.NEW, Alert.Status.ACKNOWLEDGED])
+        return q if value else ~q
 
 
 class PatrolFilter(FilterSchema):
