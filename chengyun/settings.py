@@ -119,6 +119,7 @@ CHENGYUN_APPS = [
     "chengyun.drainage", "chengyun.roads",
     "chengyun.ops",
     "chengyun.renewal",
+    "chengyun.notifications",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -166,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chengyun.core.context.shell",
+                "chengyun.notifications.context.unread",
             ],
         },
     }
