@@ -120,6 +120,7 @@ CHENGYUN_APPS = [
     "chengyun.ops",
     "chengyun.renewal",
     "chengyun.notifications",
+    "chengyun.briefing",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
