@@ -121,6 +121,7 @@ CHENGYUN_APPS = [
     "chengyun.renewal",
     "chengyun.notifications",
     "chengyun.briefing",
+    "chengyun.research",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
