@@ -10,6 +10,8 @@ class BriefingConfig(AppConfig):
     name = "chengyun.briefing"
     label = "briefing"
     verbose_name = _("综合报告")
+    demo_generator = "chengyun.briefing.demo.generate"
+    demo_order = 95  # last: the archive reports on every other module's demo data, research included
 
     def ready(self) -> None:
         from chengyun.reports import kinds

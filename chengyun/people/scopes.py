@@ -27,6 +27,8 @@ ROUTER_SCOPES: dict[str, str] = {
     "drainage": "drainage",
     "roads": "roads",
     "renewal": "renewal",
+    "notifications": "notifications",
+    "research": "research",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Optional
 
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
@@ -85,7 +85,7 @@ def generate(request, payload: ReportGenerateIn):
     from . import services
 
     run, _ = services.generate_for(request.user, payload.kind, {k: str(v) for k, v in payload.options.items()})
-    return 201, run_out(run)
+    return Status(201, run_out(run))
 
 
 @router.get("/runs/{run_id}", response=RunOut, summary="归档报告")

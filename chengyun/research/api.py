@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.geo.models import Unit
@@ -147,7 +147,7 @@ def create_plan(request, payload: ResearchPlanIn):
     team = [referenced(Person.objects.all(), pk, field="team_ids", optional=False) for pk in payload.team_ids]
     plan = services.create_plan(request.user, topic=payload.topic, leader=leader, lead_unit=unit, start_date=payload.start_date,
                                 end_date=payload.end_date, team=team, places=payload.places, questions=payload.questions)
-    return 201, _plan_out(plan, request.user)
+    return Status(201, _plan_out(plan, request.user))
 
 
 @router.get("/plans/{plan_id}", response=ResearchPlanOut, summary="调研计划详情")
@@ -171,7 +171,7 @@ def visits(request, plan_id: int):
 @router.post("/plans/{plan_id}/visits", response={201: ResearchVisitOut}, summary="记录走访")
 def add_visit(request, plan_id: int, payload: ResearchVisitIn):
     visit = services.add_visit(request.user, _get(request.user, plan_id), **payload.dict())
-    return 201, _visit_out(visit)
+    return Status(201, _visit_out(visit))
 
 
 @router.get("/plans/{plan_id}/measures", response=list[ResearchMeasureOut], summary="对策建议及成果转化")
@@ -184,4 +184,4 @@ def add_measure(request, plan_id: int, payload: ResearchMeasureIn):
     plan = _get(request.user, plan_id)
     unit = referenced(Unit.objects.all(), payload.owner_unit_id, field="owner_unit_id", optional=False)
     m = services.add_measure(request.user, plan, text=payload.text, outcome=payload.outcome, owner_unit=unit, deadline=payload.deadline)
-    return 201, _measure_out(next(r for r in services.conversions(plan) if r.measure.pk == m.pk))
+    return Status(201, _measure_out(next(r for r in services.conversions(plan) if r.measure.pk == m.pk)))
