@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from chengyun.core.registry import NavItem
 from chengyun.people import roles as R
 
-# Who plans and leads research, and records it: the leaders and the ops centre that staffs them.
-RESEARCHERS = frozenset({R.DISTRICT_LEADER, R.OPS_SHIFT_LEADER, R.SYSADMIN})
+from .access import RESEARCHERS
+
 
 
 class ResearchConfig(AppConfig):

@@ -25,7 +25,7 @@ from chengyun.supervision import services as supervision
 from chengyun.supervision.models import Category, KeyTask
 
 from . import workflow
-from .apps import RESEARCHERS
+from .access import RESEARCHERS
 from .models import ResearchMeasure, ResearchPhoto, ResearchPlan, ResearchVisit
 
 RESEARCH_CATEGORY = "research"  # seeded by migration 0002; meetings' category if someone removed it

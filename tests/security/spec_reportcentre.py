@@ -5,7 +5,7 @@ import datetime as dt
 
 from matrix import List, Open, Read, Write, by_results
 from chengyun.reports.services import GENERATORS
-from chengyun.research.apps import RESEARCHERS
+from chengyun.research.access import RESEARCHERS
 
 PLAN = "research.ResearchPlan"
 TODAY = dt.date.today()
