@@ -9,6 +9,8 @@ from typing import Any, Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chengyun.core import audit, current
 from chengyun.core.errors import Invalid
@@ -48,6 +50,20 @@ def plan_for(kind: kinds.ReportKind, row: ReportSchedule | None = None) -> Plan 
         return None
     freq, day, at = parse_spec(kind.schedule)
     return Plan(kind.key, True, freq, day, at, tuple(sorted(kind.audience)))
+
+
+WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"), gettext_lazy("周五"),
+            gettext_lazy("周六"), gettext_lazy("周日"))
+
+
+def describe(plan: Plan) -> str:
+    """每日 18:30 / 每周五 16:00 / 每月1日 09:00, in the reader's language."""
+    at = plan.at.strftime("%H:%M")
+    if plan.frequency == "weekly":
+        return _("每%(day)s %(at)s") % {"day": WEEKDAYS[plan.day - 1], "at": at}
+    if plan.frequency == "monthly":
+        return _("每月%(day)s日 %(at)s") % {"day": plan.day, "at": at}
+    return _("每日 %(at)s") % {"at": at}
 
 
 def plans() -> list[Plan]:

@@ -47,7 +47,8 @@ def centre(request):
     rows = []
     for k in kinds.all_kinds():
         defaults = k.default_options(today) if k.default_options else {}
-        rows.append({"kind": k, "plan": plans.get(k.key), "last": ReportRun.objects.filter(kind=k.key).order_by("-generated_at").first(),
+        plan = plans.get(k.key)
+        rows.append({"kind": k, "plan": plan, "when": schedules.describe(plan) if plan else "", "last": ReportRun.objects.filter(kind=k.key).order_by("-generated_at").first(),
                      "fields": [(dest, hint, defaults.get(dest, "")) for dest, hint in _options_of(k)]})
     can_generate = policy.principal(request.user).has(services.GENERATORS)
     return render(request, "reports/centre.html", {"rows": rows, "can_generate": can_generate})

@@ -141,3 +141,9 @@ def test_schedules_are_set_by_generators_and_checked(api_client, leader, make_us
 def test_a_kind_registered_the_old_way_still_works():
     kind = kinds.ReportKind("test-old", "旧式报告", lambda p: None, lambda o: kinds.Generated(title="t", period="p", docx=b"x"))
     assert kind.default_options is None and schedules.plan_for(kind) is None
+
+
+def test_schedules_read_as_the_leader_says_them(leader):
+    plans = {p.kind: schedules.describe(p) for p in schedules.plans()}
+    assert plans["district-weekly"] == "每周五 16:00" and plans["district-monthly"] == "每月1日 09:00"
+    assert plans["district-daily"] == "每日 18:30"
