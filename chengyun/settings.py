@@ -126,6 +126,9 @@ CHENGYUN_APPS = [
     "chengyun.waste",
     "chengyun.property",
     "chengyun.cockpit",
+    "chengyun.notifications",
+    "chengyun.briefing",
+    "chengyun.research",
 ]
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -173,6 +176,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chengyun.core.context.shell",
+                "chengyun.notifications.context.unread",
             ],
         },
     }

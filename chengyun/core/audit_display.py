@@ -59,6 +59,8 @@ VERBS: dict[str, Any] = {
     "detect_misconnections": _("识别混接错接"),
     "make_plan": _("编制改造计划"),
     "generate_report": _("生成报告"),
+    "set_report_schedule": _("设置报告定时计划"),
+    "set_notification_preference": _("设置通知偏好"),
     "complete_milestone": _("完成节点"),
     "supervise": _("督办"),
     "treat": _("处置隐患"),

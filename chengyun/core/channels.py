@@ -25,12 +25,13 @@ import logging
 import os
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, Iterable
 
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
-from .models import Notification
+from .models import Notification, NotificationPreference
 
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,45 @@ def channel_paths() -> list[str]:
     return [p.strip() for p in os.environ.get("CHENGYUN_NOTIFY_CHANNELS", "").split(",") if p.strip()]
 
 
+CHANNELS: dict[str, Any] = {"in_app": _("站内"), "email": _("邮件"), "webhook": _("短信/企业微信")}
+
+
+def channel_of(path: str) -> str:
+    """The preference field a configured channel path answers to (…channels.email → email)."""
+    name = path.rsplit(".", 1)[-1]
+    return name if name in CHANNELS else "webhook"
+
+
+class Preferences:
+    """One user's preferences, looked up the way notify needs them: the row for the kind, else the default row."""
+
+    def __init__(self, rows: Iterable[NotificationPreference]):
+        self.rows = {r.kind: r for r in rows}
+
+    def allows(self, kind: str, channel: str) -> bool:
+        row = self.rows.get(kind) or self.rows.get("")
+        return True if row is None else bool(getattr(row, channel))
+
+    @property
+    def digest(self) -> bool:
+        default = self.rows.get("")
+        return bool(default and default.digest)
+
+
+def preferences_for(user_ids: Iterable[int]) -> dict[int, Preferences]:
+    rows: dict[int, list[NotificationPreference]] = {}
+    for r in NotificationPreference.objects.filter(user_id__in=list(user_ids)):
+        rows.setdefault(r.user_id, []).append(r)
+    return {uid: Preferences(rs) for uid, rs in rows.items()}
+
+
 def send_to_channels(notification: Notification) -> None:
-    """Fan one notification out to every configured channel (run by core.tasks.deliver)."""
+    """Fan one notification out to every configured channel the recipient has not switched off
+    for its kind (run by core.tasks.deliver)."""
+    pref = preferences_for([notification.recipient_id]).get(notification.recipient_id) or Preferences(())
     for path in channel_paths():
+        if not pref.allows(notification.kind, channel_of(path)):
+            continue
         try:
             import_string(path)(notification)
         except Exception:  # one broken gateway must not stop the others

@@ -99,6 +99,11 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
+    # What the notice asks of the recipient (core.notify.KINDS); "" for older callers that did not say.
+    kind = models.CharField(_("类型"), max_length=32, blank=True, default="", db_index=True)
+    # Outbound copies wait for the recipient's digest (leaders who asked for one bundle a day).
+    held_for_digest = models.BooleanField(default=False)
+    digested_at = models.DateTimeField(null=True, blank=True)
     # Lets a periodic job notify once per (subject, reason) however often it runs.
     dedup_key = models.CharField(max_length=200, blank=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -113,6 +118,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """One user's choice for one kind of notice: which channels carry it. The row with kind ""
+    is the user's default for every kind without a row of its own, and holds the digest switch."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(_("类型"), max_length=32, blank=True, default="")
+    in_app = models.BooleanField(_("站内"), default=True)
+    email = models.BooleanField(_("邮件"), default=True)
+    webhook = models.BooleanField(_("短信/企业微信"), default=True)
+    digest = models.BooleanField(_("每日汇总"), default=False)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.kind or '*'}"
 
 
 class CalendarOverride(models.Model):

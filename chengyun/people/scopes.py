@@ -36,6 +36,8 @@ ROUTER_SCOPES: dict[str, str] = {
     "waste": "waste",
     "property": "property",
     "cockpit": "cockpit",
+    "notifications": "notifications",
+    "research": "research",
 }
 
 # (method, path under /api/v1/, scope): endpoints a device scope opens besides the router's own.

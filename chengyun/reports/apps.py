@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
     url_prefix = "reports"
     api_router = "chengyun.reports.api.router"
     verbose_name = _("报告")
-    nav = [NavItem(_("报告归档"), "reports:archive", order=65)]
+    nav = [NavItem(_("报告归档"), "reports:archive", order=65), NavItem(_("报告中心"), "reports:centre", order=64, group="leader")]
 
     def ready(self) -> None:
         from chengyun.people import policy
@@ -20,3 +20,8 @@ class ReportsConfig(AppConfig):
 
         # Generated reports are circulated to every unit (主送各单位); only the services write them.
         policy.register(ReportRun, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset()))
+
+        from .models import ReportSchedule
+
+        # Schedules are read by everyone who reads the archive; reports.schedules decides who sets them.
+        policy.register(ReportSchedule, policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=frozenset()))

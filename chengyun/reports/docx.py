@@ -22,7 +22,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, RGBColor
 
 FANGSONG = "仿宋_GB2312"
 HEITI = "黑体"
@@ -108,7 +108,7 @@ def _register_fallbacks(document) -> None:
     font_table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _rule(paragraph, side: str, *, thick: bool) -> None:
+def _rule(paragraph, side: str, *, thick: bool, colour: str = "000000") -> None:
     """A horizontal rule along one side of a paragraph (版记's 分隔线: 0.35 mm thin, 0.5 mm thick)."""
     ppr = paragraph._p.get_or_add_pPr()
     borders = ppr.find(qn("w:pBdr"))
@@ -119,7 +119,7 @@ def _rule(paragraph, side: str, *, thick: bool) -> None:
     line.set(qn("w:val"), "single")
     line.set(qn("w:sz"), "12" if thick else "8")  # eighths of a point
     line.set(qn("w:space"), "1")
-    line.set(qn("w:color"), "000000")
+    line.set(qn("w:color"), colour)
     borders.append(line)
 
 
@@ -162,7 +162,7 @@ class OfficialDocument:
     """
 
     def __init__(self, *, title: str, addressee: str = "", issuer: str = "", date: dt.date | None = None,
-                 doc_number: str = "", subtitle: str = ""):
+                 doc_number: str = "", subtitle: str = "", masthead: str = ""):
         self.document = Document()
         self.title, self.addressee, self.issuer, self.date = title, addressee, issuer, date
         self._h1 = 0
@@ -170,6 +170,9 @@ class OfficialDocument:
         self._figures = 0
         self._tables = 0
         self._setup()
+        if masthead:
+            self._masthead(masthead, doc_number)
+            doc_number = ""
         if doc_number:
             p = self._para(align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
             set_run_font(p.add_run(doc_number), FANGSONG, SIZE_3)
@@ -184,6 +187,20 @@ class OfficialDocument:
         if addressee:
             p = self._para(indent=False)
             set_run_font(p.add_run(addressee.rstrip("：:") + "："), FANGSONG, SIZE_3)
+
+    def _masthead(self, masthead: str, doc_number: str) -> None:
+        """版头: 发文机关标志 in red 小标宋, centred; 发文字号 under it; the red 分隔线 across the text block."""
+        p = self._para(align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+        p.paragraph_format.line_spacing = Pt(60)
+        run = p.add_run(masthead)
+        set_run_font(run, XIAOBIAOSONG, Pt(36))
+        run.font.color.rgb = RGBColor(0xE6, 0x00, 0x12)
+        self._para(indent=False)
+        p = self._para(align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+        if doc_number:
+            set_run_font(p.add_run(doc_number), FANGSONG, SIZE_3)
+        _rule(p, "bottom", thick=True, colour="E60012")
+        self._para(indent=False)
 
     def _setup(self) -> None:
         doc = self.document

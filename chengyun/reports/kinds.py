@@ -30,6 +30,14 @@ class ReportKind:
     # build(options: dict) -> Generated; raises chengyun.core.errors.Invalid on bad options
     build: Callable[[dict[str, Any]], Generated]
     params: Callable[[dict[str, Any]], dict[str, Any]] = lambda options: {}
+    # The options of the period due on a day (the scheduler's and the report centre's default),
+    # e.g. yesterday's date for a daily brief, last month for a monthly summary. None: not schedulable.
+    default_options: Callable[[Any], dict[str, Any]] | None = None
+    # The schedule a kind starts with until someone changes it: "daily HH:MM", "weekly D HH:MM"
+    # (D 1 = Monday) or "monthly D HH:MM"; "" = generated only on demand.
+    schedule: str = ""
+    # Who hears that a scheduled run is ready (role codes).
+    audience: frozenset[str] = frozenset()
 
 
 _kinds: dict[str, ReportKind] = {}

@@ -4,5 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.archive, name="archive"),
+    path("centre/", views.centre, name="centre"),
     path("<int:pk>/<str:fmt>", views.download, name="download"),
 ]

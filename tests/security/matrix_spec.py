@@ -6,6 +6,7 @@ fails test_every_operation_is_declared: a new endpoint must say what it touches.
 from __future__ import annotations
 
 import spec_cases
+import spec_reportcentre
 import spec_cockpit
 import spec_property
 import spec_sanitation
@@ -23,6 +24,7 @@ import spec_watershed
 
 # One line per app, so that apps added side by side merge as added lines.
 SPEC = {
+    **spec_reportcentre.SPEC,
     **spec_cockpit.SPEC,
     **spec_property.SPEC,
     **spec_sanitation.SPEC,
@@ -42,6 +44,7 @@ SPEC = {
 FAMILIES = [
     "cases", "supervision", "health", "calendar", "people", "geo", "reports", "monitoring", "roads", "drainage", "water", "renewal",
     "villagefund",
+    "notifications", "research",
     "cockpit",
     "property",
     "sanitation", "waste",

@@ -119,7 +119,8 @@ def _notify_clock(case: Case, status: str) -> None:
     notify.notify(recipients, f"案件 {case.number} {workflow.label(case.status)}环节{word}",
                   body=f"{case.category.name}：{case.description[:80]}", url=case.get_absolute_url(),
                   level="danger" if status == Case.Clock.OVERDUE else "warning",
-                  dedup_key=f"case:{case.pk}:{status}:{case.stage_started_at:%Y%m%d%H%M%S}")
+                  dedup_key=f"case:{case.pk}:{status}:{case.stage_started_at:%Y%m%d%H%M%S}",
+                  kind="escalation" if status == Case.Clock.OVERDUE else "deadline_near")
 
 
 def _people_for_stage(case: Case) -> list[Any]:

@@ -229,5 +229,5 @@ def import_drone_flight(user: Any, payload: dict[str, Any]) -> DroneImportResult
         per_user[user_id] = per_user.get(user_id, 0) + per_grid[grid_id]
     users = get_user_model().objects.in_bulk(list(per_user))
     for user_id, n in per_user.items():
-        notify.notify([users[user_id]], f"无人机巡查 {flight_id}：您负责的网格有 {n} 件待现场核实", url="/cases/inbox/", dedup_key=f"drone:{flight_id}")
+        notify.notify([users[user_id]], f"无人机巡查 {flight_id}：您负责的网格有 {n} 件待现场核实", url="/cases/inbox/", dedup_key=f"drone:{flight_id}", kind="case_assigned")
     return DroneImportResult(flight_id, False, len(rows), len(new_cases), duplicates, len(rows) - len(inside), sorted(numbers))

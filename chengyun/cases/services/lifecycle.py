@@ -273,9 +273,9 @@ def _apply(user: Any, case: Case, t: workflow.Transition, fields: dict[str, Any]
     changed = _changed(case, before)
     audit.action(case, t.action, before={k: before.get(k) for k in changed}, after=changed)
     for recipients, title in extra_notify:
-        notify.notify(recipients, title, body=case.description[:120], url=case.get_absolute_url())
+        notify.notify(recipients, title, body=case.description[:120], url=case.get_absolute_url(), kind="case_assigned")
     if t.action == "send_verify":
-        notify.notify(_users_with_roles(workflow.GRID_WORKERS, person__grids=case.grid_id), f"案件 {case.number} 待现场核实", url=case.get_absolute_url())
+        notify.notify(_users_with_roles(workflow.GRID_WORKERS, person__grids=case.grid_id), f"案件 {case.number} 待现场核实", url=case.get_absolute_url(), kind="case_assigned")
     for listener in list(_transition_listeners):
         listener(case, t.action, from_status)
     return case

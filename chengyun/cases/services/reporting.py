@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chengyun.core import audit
+from chengyun.core import audit, notify
 from chengyun.core.errors import Conflict, Forbidden, Invalid
 from chengyun.geo import services as geo
 from chengyun.people import policy
@@ -17,7 +17,7 @@ from chengyun.people import roles as R
 from .. import privacy, workflow
 from ..models import Attachment, Case, CaseCounter, CaseEvent
 from . import clocks
-from .actors import _actor_name, _person_id
+from .actors import _actor_name, _person_id, _users_with_roles
 from .attachments import _check_upload, _store_attachment, _without_gps
 from .catalogue import get_category
 from .clocks import SHANGHAI, _start_stage
@@ -109,7 +109,18 @@ def report(user: Any, *, source: str, category_code: str, category_kind: str = "
         for data, info in checked:
             _store_attachment(case, data, info, Attachment.Stage.REPORT, user, now)
         audit.created(case, verb="report")
+    if source in PUBLIC_SOURCES:
+        _notify_acceptors(case)
     return case
+
+
+# Reports the public files itself (Open311 apps, the mobile page) wait for an acceptor: the desk on duty hears of each.
+PUBLIC_SOURCES = frozenset({"public"})
+
+
+def _notify_acceptors(case: Case) -> None:
+    notify.notify(_users_with_roles(workflow.OPS_DESK), f"群众新上报 {case.number}：{case.category.name}", body=case.description[:120],
+                  url=case.get_absolute_url(), kind="public_report", dedup_key=f"case:public:{case.pk}")
 
 
 def move(user: Any, case: Case, *, lng: float, lat: float, crs: str = "wgs84", address: str | None = None) -> Case:

@@ -139,5 +139,5 @@ def add_decision(user: Any, meeting: Meeting, *, text: str, owner_unit: Unit, de
                                            action_task=action, related_task=related_task)
         audit.created(decision)
     _notify_unit(owner_unit, f"会商议定事项：{text[:60]}", body=f"{meeting.title}议定，请于{deadline}前落实并每日报送进展。",
-                 url=action.get_absolute_url(), dedup_key=f"sup:decision:{decision.pk}")
+                 url=action.get_absolute_url(), dedup_key=f"sup:decision:{decision.pk}", kind="decision_assigned")
     return decision

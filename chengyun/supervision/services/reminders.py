@@ -46,7 +46,7 @@ def send_cutoff_reminders(day: dt.date) -> int:
     for unit_id, tasks in by_unit.items():
         names = "、".join(t.title for t in tasks[:5]) + (f"等{len(tasks)}项" if len(tasks) > 5 else "")
         sent += len(notify(unit_users(unit_id), f"请于{cut}前报送今日督办任务进展（{len(tasks)}项未报）", body=names,
-                           url="/supervision/daily/entry/", level="warning", dedup_key=f"sup:cutoff:{unit_id}:{day}"))
+                           url="/supervision/daily/entry/", level="warning", dedup_key=f"sup:cutoff:{unit_id}:{day}", kind="daily_entry"))
     return sent
 
 
@@ -58,10 +58,10 @@ def flag_missing(day: dt.date) -> int:
     units = sorted({t.lead_unit.short_name or t.lead_unit.name for t in missing})
     sent = len(notify(ops_users(), f"{day.month}月{day.day}日日调度：{len(missing)}项任务未按时报送",
                       body="未报单位：" + "、".join(units), url=f"/supervision/daily/?date={day}", level="warning",
-                      dedup_key=f"sup:missing:{day}"))
+                      dedup_key=f"sup:missing:{day}", kind="daily_entry"))
     for unit_id in {t.lead_unit_id for t in missing}:
         sent += len(notify(unit_users(unit_id), "今日督办任务进展逾时未报", body="请尽快补报，逾时填报将记入月度通报。",
-                           url="/supervision/daily/entry/", level="danger", dedup_key=f"sup:late:{unit_id}:{day}"))
+                           url="/supervision/daily/entry/", level="danger", dedup_key=f"sup:late:{unit_id}:{day}", kind="daily_entry"))
     return sent
 
 
@@ -71,11 +71,11 @@ def remind_deadlines(day: dt.date) -> int:
     sent = 0
     for t in KeyTask.objects.filter(state=KeyTask.State.ACTIVE, deadline__gte=day, deadline__lte=horizon):
         sent += len(notify(unit_users(t.lead_unit_id), f"督办任务将于{t.deadline}到期：{t.title}", url=t.get_absolute_url(),
-                           level="warning", dedup_key=f"sup:deadline:{t.pk}:{t.deadline}"))
+                           level="warning", dedup_key=f"sup:deadline:{t.pk}:{t.deadline}", kind="deadline_near"))
     for m in Milestone.objects.filter(task__state=KeyTask.State.ACTIVE, done_on__isnull=True, progress__lt=100,
                                       planned_date__gte=day, planned_date__lte=horizon).select_related("task"):
         sent += len(notify(unit_users(m.task.lead_unit_id), f"节点将于{m.planned_date}到期：{m.task.title}—{m.name}",
-                           url=m.task.get_absolute_url(), level="warning", dedup_key=f"sup:milestone:{m.pk}:{m.planned_date}"))
+                           url=m.task.get_absolute_url(), level="warning", dedup_key=f"sup:milestone:{m.pk}:{m.planned_date}", kind="deadline_near"))
     return sent
 
 
@@ -92,7 +92,7 @@ def escalate_overdue(day: dt.date) -> int:
         leader = t.responsible_leader.user if t.responsible_leader and t.responsible_leader.user_id else None
         recipients = [leader] if leader else ops_users()
         sent += len(notify(recipients, f"督办任务逾期：{t.title}", body=f"牵头单位：{t.lead_unit.name}。{t.status_reason}",
-                           url=t.get_absolute_url(), level="danger", dedup_key=f"sup:escalate:{t.pk}:{','.join(overdue_keys)}"[:200]))
+                           url=t.get_absolute_url(), level="danger", dedup_key=f"sup:escalate:{t.pk}:{','.join(overdue_keys)}"[:200], kind="escalation"))
     return sent
 
 
@@ -127,5 +127,5 @@ def tick(now: dt.datetime | None = None) -> dict[str, Any]:
             run, _ = reports.generate(None, "supervision-daily", {"date": day.isoformat()})
             done["brief"] = run.pk
             notify(ops_users(), f"{day.month}月{day.day}日日调度简报已生成", url=f"/supervision/daily/brief/?date={day}",
-                   dedup_key=f"sup:brief:{day}")
+                   dedup_key=f"sup:brief:{day}", kind="report_ready")
     return done

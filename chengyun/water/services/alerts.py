@@ -103,7 +103,7 @@ def _notify_new_alert(alert: Alert) -> None:
     users = [p.user for p in recipients if p.user_id]
     if users:
         notify(users, f"水环境告警：{alert.get_kind_display()}（{site.name}）", body=alert.message,
-               url=f"/water/alerts/{alert.pk}/", level="warning", dedup_key=f"water.alert:{alert.pk}")
+               url=f"/water/alerts/{alert.pk}/", level="warning", dedup_key=f"water.alert:{alert.pk}", kind="reach_alert")
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ def auto_close(alert: Alert, note: str, name: str = "auto_close") -> Alert | Non
         _finish(None, alert, name, t, before)
     if alert.acknowledged_by_id:
         site = alert.site
-        notify([alert.acknowledged_by], f"水环境告警已自动关闭：{alert.get_kind_display()}（{site.name}）", body=note,
+        notify([alert.acknowledged_by], kind="reach_alert", title=f"水环境告警已自动关闭：{alert.get_kind_display()}（{site.name}）", body=note,
                url=f"/water/alerts/{alert.pk}/", dedup_key=f"water.alert:{alert.pk}:{name}")
     return alert
 
