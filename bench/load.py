@@ -226,15 +226,17 @@ def device(ctx):
 
     with ctx["lock"]:
         mn = ctx["free_mns"].pop()
-        base = ctx["minute_base"]
-        ctx["minute_base"] += 100000
+    # Each station's packets go one minute apart from 2026-02-01, continuing where the station
+    # stopped at the previous level (a time is stored once per station; the receiver refuses
+    # times in the future, so no jumps ahead).
     sock = socket.create_connection(("127.0.0.1", ctx["hj212_port"]), timeout=30)
     reader = hj212.FrameReader()
-    count = [0]
 
     def send():
-        at = datetime(2026, 2, 1) + timedelta(minutes=base + count[0])
-        count[0] += 1
+        with ctx["lock"]:
+            minute = ctx["next_minute"].get(mn, 0)
+            ctx["next_minute"][mn] = minute + 1
+        at = datetime(2026, 2, 1) + timedelta(minutes=minute)
         qn = at.strftime("%Y%m%d%H%M%S000")
         frame = hj212.build(st="21", cn="2011", pw=DEVICE_PASSWORD, mn=mn, flag=5, qn=qn, data_time=at,
                             factors={"w01001": {"Rtd": 7.1, "Flag": "N"}, "w01009": {"Rtd": 6.3, "Flag": "N"}})
@@ -459,7 +461,7 @@ def main(argv=None) -> int:
         static = "/static/cases/cases.css"
         ctx = {"port": layout.web_port, "hj212_port": layout.hj212_port, "case_ids": facts["case_ids"], "point": facts["point"],
                "category": facts["category"], "photo": photo(), "lock": threading.Lock(), "free_mns": list(facts["mns"]),
-               "acked": [], "sent": 0, "reports_ok": 0, "static": static, "minute_base": 0, "sessions": {}}
+               "acked": [], "sent": 0, "reports_ok": 0, "static": static, "next_minute": {}, "sessions": {}}
         rows = []
         for users in levels:
             load1 = os.getloadavg()[0]
