@@ -139,7 +139,7 @@ class Layout:
 
     def __init__(self, *, pg_url: str = PG_URL, redis_url: str = REDIS_URL, workers: int = 2, threads: int = 4,
                  job_workers: int = 2, hj212_workers: int = 2, mqtt_url: str = "", extra_env: dict | None = None,
-                 keep_log: bool = False) -> None:
+                 keep_log: bool = False, template: str = "") -> None:
         self.pg_admin_url = urlparse(pg_url)._replace(path="/postgres").geturl()
         self.redis_url = redis_url
         self.scratch = f"chengyun_bench_{os.getpid()}_{secrets.token_hex(3)}"
@@ -163,6 +163,7 @@ class Layout:
         env.update(extra_env or {})
         self.env = env
         self.keep_log = keep_log
+        self.template = template  # a database to copy (CREATE DATABASE … TEMPLATE) instead of starting empty
         self.proc: subprocess.Popen | None = None
         self.log_path = self.dir / "serve.log"
 
@@ -172,7 +173,7 @@ class Layout:
         import psycopg
 
         with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.scratch}"')
+            conn.execute(f'CREATE DATABASE "{self.scratch}"' + (f' TEMPLATE "{self.template}"' if self.template else ""))
 
     def start(self, timeout: float = 240) -> "Layout":
         self.create_database()

@@ -28,10 +28,12 @@ import random
 import re
 import socket
 import sys
+import shutil
 import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -137,19 +139,56 @@ def timed(rec: Recorder, kind: str, fn) -> None:
     rec.add(kind, time.perf_counter() - started, err)
 
 
-def dispatcher(ctx, rec, stop):
+# Each user is set up first (signed in, socket open) and then takes turns of one request and a
+# think time. Set-up is outside the measured window: dispatchers sign in once a shift, not all
+# in the same second (Argon2 makes each sign-in cost real CPU on purpose).
+
+# Think time between one user's requests, seconds, in the "people" model: a dispatcher reads a
+# page before the next click, a grid worker walks between the problems they photograph, a
+# citizen's app polls now and then, a station sends its real-time data.
+THINK_PEOPLE = {"dispatcher": (3.0, 10.0), "grid worker": (30.0, 90.0), "public": (5.0, 15.0), "device": (5.0, 15.0),
+                "static floor": (3.0, 10.0)}
+
+
+def think_range(model: str, kind: str) -> tuple[float, float]:
+    if model == "none":
+        return (0.0, 0.0)
+    if model == "people":
+        return THINK_PEOPLE[kind]
+    lo, _, hi = model.partition("-")
+    return (float(lo), float(hi or lo))
+
+
+def signed_in(ctx, username: str) -> "Session":
+    """A signed-in session from the run's pool (kept across levels), or a new sign-in."""
+    with ctx["lock"]:
+        pool = ctx["sessions"].setdefault(username, [])
+        if pool:
+            return pool.pop()
     s = Session(ctx["port"])
-    s.login("dispatcher")
+    s.login(username)
+    return s
+
+
+def give_back(ctx, username: str, s: "Session") -> None:
+    with ctx["lock"]:
+        ctx["sessions"][username].append(s)
+
+
+def dispatcher(ctx):
+    s = signed_in(ctx, "dispatcher")
     pages = ["/cases/", "/cases/queue/", "/api/v1/cases/?status=open", None]
-    while not stop.is_set():
+
+    def step():
         path = random.choice(pages) or f"/cases/{random.choice(ctx['case_ids'])}/"
-        timed(rec, "dispatcher", lambda: None if (st := s.request("GET", path)[0]) == 200 else f"{path} → {st}")
-        time.sleep(random.uniform(0.5, 1.5))
+        st = s.request("GET", path)[0]
+        return None if st == 200 else f"{path} → {st}"
+
+    return step, lambda: give_back(ctx, "dispatcher", s)
 
 
-def grid_worker(ctx, rec, stop):
-    s = Session(ctx["port"])
-    s.login("gridworker")
+def grid_worker(ctx):
+    s = signed_in(ctx, "gridworker")
     s.request("GET", "/cases/report/")
     jpeg = ctx["photo"]
 
@@ -167,76 +206,87 @@ def grid_worker(ctx, rec, stop):
         with ctx["lock"]:
             ctx["reports_ok"] += 1
 
-    while not stop.is_set():
-        timed(rec, "grid worker", report)
-        time.sleep(random.uniform(0.5, 1.5))
+    return report, lambda: give_back(ctx, "gridworker", s)
 
 
-def public(ctx, rec, stop):
+def public(ctx):
     s = Session(ctx["port"])
     paths = ["/open311/v2/services.json", "/open311/v2/requests.json", "/open311/v2/requests.json?status=open"]
-    while not stop.is_set():
+
+    def step():
         path = random.choice(paths)
-        timed(rec, "public", lambda: None if (st := s.request("GET", path)[0]) == 200 else f"{path} → {st}")
-        time.sleep(random.uniform(0.5, 1.5))
+        st = s.request("GET", path)[0]
+        return None if st == 200 else f"{path} → {st}"
+
+    return step, lambda: None
 
 
-def device(ctx, rec, stop):
+def device(ctx):
     from chengyun.standards import hj212
 
     with ctx["lock"]:
         mn = ctx["free_mns"].pop()
+    # Each station's packets go one minute apart from 2026-02-01, continuing where the station
+    # stopped at the previous level (a time is stored once per station; the receiver refuses
+    # times in the future, so no jumps ahead).
     sock = socket.create_connection(("127.0.0.1", ctx["hj212_port"]), timeout=30)
     reader = hj212.FrameReader()
-    i = 0
-    while not stop.is_set():
-        at = datetime(2026, 2, 1) + timedelta(minutes=ctx["minute_base"] + i)
+
+    def send():
+        with ctx["lock"]:
+            minute = ctx["next_minute"].get(mn, 0)
+            ctx["next_minute"][mn] = minute + 1
+        at = datetime(2026, 2, 1) + timedelta(minutes=minute)
         qn = at.strftime("%Y%m%d%H%M%S000")
         frame = hj212.build(st="21", cn="2011", pw=DEVICE_PASSWORD, mn=mn, flag=5, qn=qn, data_time=at,
                             factors={"w01001": {"Rtd": 7.1, "Flag": "N"}, "w01009": {"Rtd": 6.3, "Flag": "N"}})
-
-        def send():
-            sock.sendall(frame)
-            while True:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    return "connection closed before 9014"
-                for f in reader.feed(chunk):
-                    if isinstance(f, bytes) and hj212.parse(f).qn == qn:
-                        with ctx["lock"]:
-                            ctx["acked"].append((mn, at))
-                        return None
-
         with ctx["lock"]:
             ctx["sent"] += 1
-        timed(rec, "device", send)
-        i += 1
-        time.sleep(random.uniform(0.5, 1.5))
-    sock.close()
-    with ctx["lock"]:
-        ctx["free_mns"].append(mn)
+        sock.sendall(frame)
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return "connection closed before 9014"
+            for f in reader.feed(chunk):
+                if isinstance(f, bytes) and hj212.parse(f).qn == qn:
+                    with ctx["lock"]:
+                        ctx["acked"].append((mn, at))
+                    return None
+
+    def close():
+        sock.close()
+        with ctx["lock"]:
+            ctx["free_mns"].append(mn)
+
+    return send, close
 
 
-def static_floor(ctx, rec, stop):
+def static_floor(ctx):
     s = Session(ctx["port"])
-    while not stop.is_set():
-        timed(rec, "static floor", lambda: None if (st := s.request("GET", ctx["static"])[0]) == 200 else f"static → {st}")
-        time.sleep(random.uniform(0.5, 1.5))
+
+    def step():
+        st = s.request("GET", ctx["static"])[0]
+        return None if st == 200 else f"static → {st}"
+
+    return step, lambda: None
 
 
 MIX = [(dispatcher, 0.5), (grid_worker, 0.2), (public, 0.2), (device, 0.1)]
 
 
-def run_level(ctx, users: int, seconds: float, roles) -> Recorder:
-    rec, stop, threads = Recorder(), threading.Event(), []
+def run_level(ctx, users: int, seconds: float, roles, think: str) -> Recorder:
+    rec, go, stop, threads = Recorder(), threading.Event(), threading.Event(), []
+    ready = threading.Semaphore(0)
     plan = []
     for fn, share in roles:
         plan += [fn] * round(users * share)
     for fn in plan[:users]:
-        t = threading.Thread(target=_guard, args=(fn, ctx, rec, stop), daemon=True)
+        t = threading.Thread(target=_user, args=(fn, ctx, rec, go, stop, think, ready), daemon=True)
         threads.append(t)
         t.start()
-        time.sleep(0.01)  # ramp-up over users/100 s
+    for _ in threads:
+        ready.acquire(timeout=300)
+    go.set()
     time.sleep(seconds)
     stop.set()
     for t in threads:
@@ -244,11 +294,24 @@ def run_level(ctx, users: int, seconds: float, roles) -> Recorder:
     return rec
 
 
-def _guard(fn, ctx, rec, stop):
+def _user(fn, ctx, rec, go, stop, think, ready):
+    kind = fn.__name__.replace("_", " ")
     try:
-        fn(ctx, rec, stop)
-    except Exception as exc:  # a user that cannot even start (login refused) is an error too
-        rec.add(fn.__name__.replace("_", " "), 0.0, f"start: {type(exc).__name__}: {exc}"[:200])
+        step, close = fn(ctx)
+    except Exception as exc:  # a user that cannot even start (sign-in refused) is an error too
+        rec.add(kind, 0.0, f"start: {type(exc).__name__}: {exc}"[:200])
+        ready.release()
+        return
+    ready.release()
+    go.wait()
+    lo, hi = think_range(think, kind)
+    time.sleep(random.uniform(0, hi))  # people don't all click in the same second
+    try:
+        while not stop.is_set():
+            timed(rec, kind, step)
+            time.sleep(random.uniform(lo, hi))
+    finally:
+        close()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -306,14 +369,58 @@ settings.ALLOWED_HOSTS = ['*']
 c = Client()
 c.force_login(get_user_model().objects.get(username='dispatcher'))
 case = Case.objects.order_by('-id').first()
+from chengyun.cases import freshness
+from chengyun.core import pagecache
+c.get('/login/')
 for path in ['/cases/', '/cases/queue/', '/api/v1/cases/?status=open', f'/cases/{case.pk}/', '/open311/v2/requests.json']:
-    c.get(path)
-    with CaptureQueriesContext(connection) as q:
-        t = time.perf_counter(); r = c.get(path); ms = (time.perf_counter() - t) * 1000
-    sql_ms = sum(float(x['time']) for x in q.captured_queries) * 1000
-    slow = sorted(q.captured_queries, key=lambda x: -float(x['time']))[0]['sql'][:160] if q.captured_queries else ''
-    print(f'PROFILE {path:<32} {r.status_code} {ms:7.1f} ms  {len(q.captured_queries):4d} queries  {sql_ms:7.1f} ms SQL  slowest: {slow}')
+    for label in ('changed', 'again'):  # just after a write (the cache misses), then as the next viewer sees it
+        if label == 'changed':
+            pagecache.bump(freshness.STAMP)
+        with CaptureQueriesContext(connection) as q:
+            t = time.perf_counter(); r = c.get(path); ms = (time.perf_counter() - t) * 1000
+        sql_ms = sum(float(x['time']) for x in q.captured_queries) * 1000
+        print(f'PROFILE {path:<28} {label:<7} {r.status_code} {ms:7.1f} ms  {len(q.captured_queries):4d} queries  {sql_ms:7.1f} ms SQL')
+if PROFILE_CPU:
+    import cProfile, pstats
+    for path in ('/cases/', '/cases/queue/'):
+        pr = cProfile.Profile(); pr.enable()
+        for _ in range(20):
+            c.get(path)
+        pr.disable()
+        print(f'PROFILE cProfile, 20 × {path} from the cache, by cumulative time:')
+        pstats.Stats(pr).sort_stats('cumulative').print_stats(25)
 """
+
+
+def seed(layout: Layout) -> None:
+    partial = [line for line in layout.manage(SEED, timeout=3000).splitlines() if line.startswith("SEED-PARTIAL")]
+    if partial:
+        print(f"demo generator stopped early: {partial[0]}", flush=True)
+
+
+def build_template(name: str, extra: dict) -> None:
+    """The migrated demo district in database `name`, generated once (~8 min on this machine),
+    so repeated runs copy it in seconds; each run still works on its own scratch copy."""
+    import psycopg
+
+    layout = Layout(extra_env=extra)
+    with psycopg.connect(layout.pg_admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        conn.execute(f'CREATE DATABASE "{name}"')
+    print(f"building template database {name} (migrate + demo generator)…", flush=True)
+    layout.db_url = urlparse(layout.db_url)._replace(path=f"/{name}").geturl()
+    layout.env["CHENGYUN_DATABASE_URL"] = layout.db_url
+    (layout.dir / "data").mkdir(parents=True, exist_ok=True)
+    try:
+        layout.manage("from django.core.management import call_command; call_command('migrate', verbosity=0)", timeout=1200)
+        seed(layout)
+    except BaseException:
+        with psycopg.connect(layout.pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        raise
+    finally:
+        shutil.rmtree(layout.dir, ignore_errors=True)
 
 
 def main(argv=None) -> int:
@@ -322,36 +429,44 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", default="people",
+                        help="think time between one user's requests: people (per role, see THINK_PEOPLE), none (back to back), or A-B seconds for every role")
+    parser.add_argument("--template", default="",
+                        help="a PostgreSQL database holding the migrated demo data to copy instead of generating it (built first if missing)")
+    parser.add_argument("--no-page-cache", action="store_true", help="render the case pages every time (CHENGYUN_PAGE_CACHE=0): the before")
     parser.add_argument("--profile-only", action="store_true", help="generate the data, profile the pages, stop")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.users.split(",")]
     started_at = datetime.now().strftime("%Y-%m-%d %H:%M")
     extra = {"CHENGYUN_RATE_LIMIT_REPORT": "0", "CHENGYUN_RATE_LIMIT_OPEN311": "0", "CHENGYUN_2FA_ROLES": ""}
+    if args.no_page_cache:
+        extra["CHENGYUN_PAGE_CACHE"] = "0"
     failed, missed = 0, False
-    with Layout(workers=args.web_workers, threads=args.threads, hj212_workers=1, extra_env=extra) as layout:
-        t = time.monotonic()
-        partial = [line for line in layout.manage(SEED, timeout=1800).splitlines() if line.startswith("SEED-PARTIAL")]
-        if partial:
-            print(f"demo generator stopped early: {partial[0]}", flush=True)
+    t = time.monotonic()
+    if args.template:
+        build_template(args.template, extra)
+    with Layout(workers=args.web_workers, threads=args.threads, hj212_workers=1, extra_env=extra, template=args.template) as layout:
+        if not args.template:
+            seed(layout)
         facts = json.loads(layout.manage(FACTS).strip().splitlines()[-1])
         cases = layout.query("SELECT COUNT(*) FROM cases_case")[0][0]
-        print(f"demo data generated in {time.monotonic() - t:.0f} s: {cases} cases; layout at {layout.url} "
-              f"({args.web_workers} gunicorn workers × {args.threads} threads, Huey, 1 HJ 212 receiver)", flush=True)
-        for line in layout.manage(PROFILE).splitlines():
-            if line.startswith("PROFILE"):
-                print(line, flush=True)
+        print(f"demo data ready in {time.monotonic() - t:.0f} s: {cases} cases; layout at {layout.url} "
+              f"({args.web_workers} gunicorn workers × {args.threads} threads, Huey, 1 HJ 212 receiver); think time: {args.think}; page cache {'off' if args.no_page_cache else 'on'}", flush=True)
+        out = layout.manage(f"PROFILE_CPU = {args.profile_only}\n" + PROFILE)
+        for line in (out.splitlines()[out.splitlines().index(next(x for x in out.splitlines() if x.startswith("PROFILE"))):]
+                     if args.profile_only else [x for x in out.splitlines() if x.startswith("PROFILE")]):
+            print(line, flush=True)
         if args.profile_only:
             return 0
         static = "/static/cases/cases.css"
         ctx = {"port": layout.web_port, "hj212_port": layout.hj212_port, "case_ids": facts["case_ids"], "point": facts["point"],
                "category": facts["category"], "photo": photo(), "lock": threading.Lock(), "free_mns": list(facts["mns"]),
-               "acked": [], "sent": 0, "reports_ok": 0, "static": static, "minute_base": 0}
+               "acked": [], "sent": 0, "reports_ok": 0, "static": static, "next_minute": {}, "sessions": {}}
         rows = []
         for users in levels:
             load1 = os.getloadavg()[0]
-            floor = run_level(ctx, users, args.seconds / 2, [(static_floor, 1.0)])
-            ctx["minute_base"] += 100000
-            rec = run_level(ctx, users, args.seconds, MIX)
+            floor = run_level(ctx, users, args.seconds / 2, [(static_floor, 1.0)], args.think)
+            rec = run_level(ctx, users, args.seconds, MIX, args.think)
             fp95 = pct(floor.samples.get("static floor", []), 95)
             for kind in ["dispatcher", "grid worker", "public", "device"]:
                 v = rec.samples.get(kind, [])

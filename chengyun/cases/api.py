@@ -11,13 +11,14 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from chengyun.core import pagecache
 from chengyun.core.errors import Invalid
 from chengyun.core.pagination import Page, PageParams
 from chengyun.geo.models import Unit
 from chengyun.people import policy
 from chengyun.people.lookup import referenced
 
-from . import evaluation, privacy, services, standard, workflow
+from . import evaluation, freshness, privacy, services, standard, workflow
 from .filters import CaseFilter
 from .models import Attachment, Case, Category
 
@@ -224,7 +225,10 @@ def categories_import(request, file: File[UploadedFile], dry_run: Form[bool] = F
 
 @router.get("/", response=Page[CaseOut], summary="案件列表（与列表页同一套筛选条件）")
 def case_list(request, filters: CaseFilter = Query(...), page: PageParams = Query(...)):
-    return paginate_cases(list_queryset(request.user, filters), page)
+    qs = list_queryset(request.user, filters)
+    # Keyed by the scoped statement (core/pagecache.py): one scope never gets another's rows.
+    return pagecache.cached("cases.api.list", freshness.STAMPS, [pagecache.query_key(qs), page.offset, page.limit],
+                            lambda: paginate_cases(qs, page))
 
 
 @router.get("/map", summary="案件点位（GeoJSON，最多 5000 个）")

@@ -31,6 +31,9 @@ class CasesConfig(AppConfig):
 
         register_verbs("cases.case", workflow.ACTIONS)  # the audit page names each transition
         from . import tasks  # noqa: F401  (registers the periodic clock job with Huey)
+        from . import freshness
+
+        freshness.connect()  # the cached list pages follow every write to what they show
         from chengyun.people import policy
 
         from chengyun.core import audit

@@ -28,7 +28,11 @@ def reserve_ids(model, n: int) -> list[int]:
 
 def fast_insert(model, objs) -> None:
     """Multi-row INSERT of model instances (or dicts by attname; missing keys take the field's
-    default) whose ids are already set. auto_now fields are not filled in: set them."""
+    default) whose ids are already set. auto_now fields are not filled in: set them. Signals do
+    not fire here, so the cached case pages are told directly."""
+    from . import freshness
+
+    freshness.changed()
     fields = list(model._meta.concrete_fields)
     ops = connection.ops
     if connection.vendor == "postgresql":

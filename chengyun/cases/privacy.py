@@ -23,7 +23,7 @@ from chengyun.core import audit
 from chengyun.core.errors import Forbidden
 from chengyun.people import policy
 
-from . import workflow
+from . import freshness, workflow
 from .models import Case
 
 # Sources whose reporters are members of the public; their names are personal information.
@@ -92,6 +92,7 @@ def anonymize_expired(now: dt.datetime | None = None, days: int | None = None) -
                 for key in CONTACT_EXTRAS:
                     case.extra.pop(key, None)
             Case.objects.bulk_update(batch, ["reporter_name", "reporter_phone", "extra"])
+            freshness.changed()
             audit.action(None, "anonymize_reporters", otype="cases.case", object_repr=f"{len(batch)} 件",
                          after={"cases": [c.number for c in batch], "retention_days": days, "cutoff": cutoff})
         done += len(batch)
@@ -112,6 +113,7 @@ def encrypt_existing(batch: int = 1000) -> int:
             break
         with transaction.atomic():
             Case.objects.bulk_update(rows, ["reporter_phone"])  # values read decrypted, written encrypted
+            freshness.changed()
         done += len(rows)
         last = rows[-1].pk
     audit.action(None, "encrypt_personal_data", otype="cases.case", object_repr=f"{done} 件",

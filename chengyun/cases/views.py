@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from chengyun.core import pagecache
 from chengyun.core.calendar import set_override
 from chengyun.core.dates import parse_date
 from chengyun.core.errors import DomainError, Forbidden, Invalid
@@ -23,7 +25,7 @@ from chengyun.people import policy
 from chengyun.people import roles as R
 from chengyun.people.lookup import referenced
 
-from . import evaluation, privacy, relocation, services, standard, workflow
+from . import evaluation, freshness, privacy, relocation, services, standard, workflow
 from .api import fetch_page, list_queryset
 from .filters import CaseFilter
 from .models import Case, Category, Responsibility
@@ -47,10 +49,17 @@ def _filter_context(request):
 @login_required
 def case_list(request):
     filters, values = filter_from_query(CaseFilter, request)
-    ids = list_queryset(request.user, filters).values_list("id", flat=True)
-    page = Paginator(ids, 50).get_page(request.GET.get("page"))
-    page.object_list = fetch_page(None, list(page.object_list))
-    return render(request, "cases/list.html", {"page": page, "values": values, **_filter_context(request)})
+    qs = list_queryset(request.user, filters)
+    query = request.GET.urlencode()
+
+    def build() -> str:
+        page = Paginator(qs.values_list("id", flat=True), 50).get_page(request.GET.get("page"))
+        page.object_list = fetch_page(None, list(page.object_list))
+        return get_template("cases/_list_body.html").render({"page": page, "values": values, "query": query, **_filter_context(request)})
+
+    # The viewer's scope is part of the statement, hence of the key (core/pagecache.py).
+    body = pagecache.cached("cases.list", freshness.STAMPS, [pagecache.query_key(qs), query], build)
+    return render(request, "cases/list.html", {"body": pagecache.personalise(request, body)})
 
 
 @login_required
@@ -149,14 +158,21 @@ def queue(request):
     """The ops desk: to accept/file, to dispatch (with the suggested unit), returned by units."""
     policy.require_role(request.user, workflow.OPS_DESK | workflow.DISPATCH_DESK, "只有城运中心受理、派遣人员可以使用派遣台")
     base = Case.objects.select_related("category", "street", "grid", "suggested_unit", "unit").order_by("reported_at")
-    return render(request, "cases/queue.html", {
-        "to_dispatch": base.filter(status=workflow.FILED)[:100],
-        "to_accept": base.filter(status__in=[workflow.REPORTED, workflow.ACCEPTED])[:100],
-        "to_close": base.filter(status=workflow.CHECKED)[:100],
-        "pending": base.filter(pending_request__isnull=False).exclude(status__in=workflow.TERMINAL)[:100],
-        "counts": {s: Case.objects.filter(status=s).count() for s in (workflow.REPORTED, workflow.ACCEPTED, workflow.FILED, workflow.CHECKED)},
-        "units": Unit.objects.filter(active=True).order_by("kind", "code"),
-    })
+
+    def build() -> str:
+        return get_template("cases/_queue_body.html").render({
+            "to_dispatch": base.filter(status=workflow.FILED)[:100],
+            "to_accept": base.filter(status__in=[workflow.REPORTED, workflow.ACCEPTED])[:100],
+            "to_close": base.filter(status=workflow.CHECKED)[:100],
+            "pending": base.filter(pending_request__isnull=False).exclude(status__in=workflow.TERMINAL)[:100],
+            "counts": {s: Case.objects.filter(status=s).count() for s in (workflow.REPORTED, workflow.ACCEPTED, workflow.FILED, workflow.CHECKED)},
+            "units": Unit.objects.filter(active=True).order_by("kind", "code"),
+            "csrf_token": pagecache.CSRF_PLACEHOLDER,
+        })
+
+    # The desk sees every case (no scope), so everyone who passes the role check above shares it.
+    body = pagecache.cached("cases.queue", freshness.STAMPS, [], build)
+    return render(request, "cases/queue.html", {"body": pagecache.personalise(request, body)})
 
 
 @login_required

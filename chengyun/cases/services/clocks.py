@@ -17,7 +17,7 @@ from chengyun.core import notify
 from chengyun.core.calendar import get_calendar
 from chengyun.people import roles as R
 
-from .. import workflow
+from .. import freshness, workflow
 from ..models import Case
 from .actors import _users_with_roles
 
@@ -103,6 +103,7 @@ def refresh_clocks(now: dt.datetime | None = None) -> dict[str, int]:
             if status == Case.Clock.OVERDUE:
                 update["was_overdue"] = True
             Case.objects.filter(pk__in=ids).update(**update)
+            freshness.changed()
             changed[status] = len(ids)
             if status != Case.Clock.NORMAL:
                 for case in targets:

@@ -15,7 +15,7 @@ from chengyun.geo import services as geo
 from chengyun.people import policy
 from chengyun.people import roles as R
 
-from .. import bulk, standard, workflow
+from .. import bulk, freshness, standard, workflow
 from ..models import Case, CaseEvent, Category, DroneFlight
 from . import clocks
 from .actors import _actor_name, _person_id, policy_person_grids
@@ -208,6 +208,7 @@ def import_drone_flight(user: Any, payload: dict[str, Any]) -> DroneImportResult
             by_count.setdefault(n, []).append(cid)
         for n, ids in by_count.items():
             Case.objects.filter(pk__in=ids).update(reporter_count=F("reporter_count") + n, updated_at=now)
+            freshness.changed()
         for event, pk in zip(events, bulk.reserve_ids(CaseEvent, len(events))):
             event["id"] = pk
         bulk.fast_insert(CaseEvent, events)
