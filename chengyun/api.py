@@ -103,6 +103,13 @@ _HTTP_ERRORS = {
 }
 
 
+@api.exception_handler(OverflowError)
+def _overflow(request, exc):
+    # A number past what the database holds (SQLite's 64-bit integers) names no record and fits no
+    # field: the caller's input, not a server error.
+    return _error(request, 422, "out_of_range", "数值超出允许范围", {"reason": str(exc)[:200]})
+
+
 @api.exception_handler(DatabaseError)
 @api.exception_handler(OSError)
 def _storage_full(request, exc):

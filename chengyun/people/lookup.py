@@ -40,7 +40,7 @@ def referenced(qs: QuerySet, key: Any, *, field: str | None = None, what: str | 
     if key not in (None, ""):
         try:
             found = qs.filter(**{lookup: key}).first()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: a number past SQLite's 64 bits
             found = None
     if found is not None:
         return found

@@ -17,6 +17,7 @@ class VillageFundConfig(AppConfig):
     api_prefix = "villagefund"
     demo_generator = "chengyun.villagefund.demo.generate"
     demo_order = 70
+    home_page = "chengyun.villagefund.home.home"
     nav = [
         NavItem(_("强村项目"), "villagefund:projects", order=70, roles=FUND_ROLES, group="governance", children=(
             NavItem(_("项目列表"), "villagefund:projects", order=1, roles=FUND_ROLES),

@@ -79,3 +79,14 @@ def test_schema_names_are_unique():
             by_name[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
     clashes = {name: sorted(where) for name, where in by_name.items() if len(where) > 1}
     assert not clashes, f"API schema classes sharing a name: {clashes}"
+
+
+def test_a_number_past_64_bits_is_a_422_not_a_crash(api_client, ops_token):
+    """Found by the schemathesis run: an id larger than SQLite's integers raised OverflowError."""
+    from django.test import Client
+
+    r = Client().post("/api/v1/water/sections", data={"code": "X1", "name": "断面", "water_body": "河", "lng": 117.0, "lat": 36.0,
+                                                       "target_class": 3, "chief_person_id": 2 ** 70},
+                      content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {ops_token}")
+    assert r.status_code == 422, r.content
+    assert r.json()["code"] in ("unknown_chief", "out_of_range")

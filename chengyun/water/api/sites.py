@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from chengyun.core.errors import Invalid, NotFound
 from chengyun.core.pagination import Page, PageParams, paginate
 from chengyun.people import policy
+from chengyun.people.lookup import referenced
 
 from .. import queries, services
 from ..filters import OutfallFilter, SectionFilter
@@ -89,11 +90,8 @@ class SectionIn(Schema):
 
 @router.post("/sections", response={201: SectionOut}, summary="登记监测断面")
 def create_section(request, body: SectionIn):
-    chief = None
-    if body.chief_person_id:
-        chief = RiverChief.objects.filter(person_id=body.chief_person_id).first()
-        if chief is None:
-            raise Invalid("该人员不是河湖长", code="unknown_chief", detail={"field": "chief_person_id"})
+    chief = referenced(RiverChief.objects.all(), body.chief_person_id or None, field="chief_person_id", lookup="person_id",
+                       what="河湖长", code="unknown_chief")
     s = services.create_section(request.user, code=body.code, name=body.name, water_body=water_body_named(body.water_body), lng=body.lng,
                                 lat=body.lat, target_class=body.target_class, chief=chief, reach=reach_named(body.reach))
     return Status(201, section_out(Section.objects.select_related(*_SITE_RELATED, "chief__person").get(pk=s.pk)))
