@@ -117,6 +117,10 @@ VERBS: dict[str, Any] = {
     "to_key_task": _("转为督办任务"),
     "token_failed": _("令牌验证失败"),
     "unlock": _("解锁账号"),
+    "import_track": _("导入轨迹"),
+    "rescore": _("更正评分"),
+    "default_plan": _("按道路等级生成机扫计划"),
+    "enrol": _("纳入分类或示范片区"),
 }
 
 _BY_MODEL: dict[str, dict[str, Any]] = {}
