@@ -123,6 +123,10 @@ VERBS: dict[str, Any] = {
     "verify_progress": _("核实项目进度"),
     "rectify": _("确认整改"),  # property: a serious credit record rectified
     "configure": _("调整评价方案"),  # property: the credit scheme
+    "import_track": _("导入轨迹"),
+    "rescore": _("更正评分"),
+    "default_plan": _("按道路等级生成机扫计划"),
+    "enrol": _("纳入分类或示范片区"),
 }
 
 _BY_MODEL: dict[str, dict[str, Any]] = {}
