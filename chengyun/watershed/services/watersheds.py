@@ -85,7 +85,7 @@ def set_boundary(user: Any, w: Watershed, boundary: Any, *, origin: str = Waters
     if user is not None:
         policy.require_write(user, w, "只有城运中心和系统管理员可以修改小流域边界")
     geom = _geometry(boundary, "boundary")
-    return audit_save(w, {"boundary": json.dumps(geom), "origin": origin, "area_km2": _area_km2(geom)}, verb="boundary")
+    return audit_save(w, {"boundary": json.dumps(geom), "origin": origin, "area_km2": _area_km2(geom)}, verb="boundary.import")
 
 
 def audit_save(obj, values: dict, *, verb: str = ""):
@@ -143,7 +143,7 @@ def derive_boundary(user: Any, w: Watershed) -> Watershed:
     parts = [river.buffer(REACH_CORRIDOR_DEG)]
     parts.extend(_drained_areas(river))
     geom = mapping(shapely.make_valid(unary_union(parts)).buffer(0))
-    return audit_save(w, {"boundary": json.dumps(geom), "origin": Watershed.Origin.DERIVED, "area_km2": _area_km2(geom)}, verb="derive")
+    return audit_save(w, {"boundary": json.dumps(geom), "origin": Watershed.Origin.DERIVED, "area_km2": _area_km2(geom)}, verb="boundary.derive")
 
 
 def _drained_areas(river) -> list:
