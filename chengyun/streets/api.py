@@ -20,7 +20,7 @@ from chengyun.people.models import Person
 from chengyun.roads.models import RoadSegment
 
 from . import permit_workflow as wf
-from .filters import AssignmentFilter, PatrolFilter, PermitFilter, ViolationFilter, ZoneFilter
+from .filters import StreetsAssignmentFilter, StreetsPatrolFilter, StreetsPermitFilter, StreetsViolationFilter, StreetsZoneFilter
 from .models import ACTIVITIES, NightPolicy, NightZone, Patrol, Permit, SegmentAssignment, Shop, Violation
 from .services import compliance, night, patrols, permits, segments
 
@@ -52,7 +52,7 @@ def assignment_dict(a: SegmentAssignment) -> dict:
             "valid_from": a.valid_from, "valid_to": a.valid_to}
 
 
-def assignment_queryset(user, filters: AssignmentFilter, *, history: bool = False):
+def assignment_queryset(user, filters: StreetsAssignmentFilter, *, history: bool = False):
     qs = SegmentAssignment.objects.select_related("segment", "chief", "team", "street")
     if not history:
         qs = qs.filter(valid_to__isnull=True)
@@ -60,7 +60,7 @@ def assignment_queryset(user, filters: AssignmentFilter, *, history: bool = Fals
 
 
 @router.get("/segments", response=Page[StreetsSegmentOut], summary="路段及其街长、队伍（当前责任；与工作台同一套筛选）")
-def segment_list(request, filters: AssignmentFilter = Query(...), page: PageParams = Query(...)):
+def segment_list(request, filters: StreetsAssignmentFilter = Query(...), page: PageParams = Query(...)):
     return paginate(assignment_queryset(request.user, filters), page, assignment_dict)
 
 
@@ -122,7 +122,7 @@ def patrol_dict(p: Patrol) -> dict:
 
 
 @router.get("/patrols", response=Page[StreetsPatrolOut], summary="巡街记录（与巡街列表页同一套筛选）")
-def patrol_list(request, filters: PatrolFilter = Query(...), page: PageParams = Query(...)):
+def patrol_list(request, filters: StreetsPatrolFilter = Query(...), page: PageParams = Query(...)):
     qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("patroller", "street")))
     return paginate(qs.order_by("-started_at"), page, patrol_dict)
 
@@ -227,7 +227,7 @@ class StreetsCoverageOut(Schema):
 
 
 @router.get("/coverage", response=list[StreetsCoverageOut], summary="路段巡查覆盖率与达标（本周或本月；与工作台同一套筛选）")
-def coverage(request, filters: AssignmentFilter = Query(...), period: str = "week", day: Optional[dt.date] = None, behind: Optional[bool] = None):
+def coverage(request, filters: StreetsAssignmentFilter = Query(...), period: str = "week", day: Optional[dt.date] = None, behind: Optional[bool] = None):
     day = day or timezone.localdate()
     items = compliance.statuses(assignment_queryset(request.user, filters), period, day)
     if behind is not None:
@@ -272,7 +272,7 @@ def zone_dict(z: NightZone) -> dict:
 
 
 @router.get("/night/zones", response=list[StreetsZoneOut], summary="夜间经济管控区（严禁、控制、开放）")
-def zone_list(request, filters: ZoneFilter = Query(...)):
+def zone_list(request, filters: StreetsZoneFilter = Query(...)):
     return [zone_dict(z) for z in filters.filter(policy.visible(request.user, NightZone.objects.select_related("street")))]
 
 
@@ -387,12 +387,12 @@ def permit_dict(p: Permit) -> dict:
             "geometry": json.loads(p.geometry), "actions": [t.action for t in wf.allowed_from(p.state)]}
 
 
-def permit_queryset(user, filters: PermitFilter):
+def permit_queryset(user, filters: StreetsPermitFilter):
     return filters.filter(policy.visible(user, Permit.objects.select_related("shop", "policy", "street")))
 
 
 @router.get("/night/permits", response=Page[StreetsPermitOut], summary="外摆许可（与许可列表页同一套筛选）")
-def permit_list(request, filters: PermitFilter = Query(...), page: PageParams = Query(...)):
+def permit_list(request, filters: StreetsPermitFilter = Query(...), page: PageParams = Query(...)):
     return paginate(permit_queryset(request.user, filters), page, permit_dict)
 
 
@@ -443,7 +443,7 @@ class StreetsViolationOut(Schema):
 
 
 @router.get("/night/violations", response=Page[StreetsViolationOut], summary="夜间经营违规（每户按经营季计次）")
-def violation_list(request, filters: ViolationFilter = Query(...), page: PageParams = Query(...)):
+def violation_list(request, filters: StreetsViolationFilter = Query(...), page: PageParams = Query(...)):
     qs = filters.filter(policy.visible(request.user, Violation.objects.select_related("shop", "permit", "policy")))
     return paginate(qs, page, lambda v: {"id": v.pk, "shop": v.shop.code if v.shop_id else None, "shop_name": v.shop.name if v.shop_id else None,
                                          "permit": v.permit.number if v.permit_id else None, "policy": v.policy.code if v.policy_id else None,

@@ -8,7 +8,7 @@ from ninja import FilterLookup, FilterSchema
 from pydantic import Field
 
 
-class AssignmentFilter(FilterSchema):
+class StreetsAssignmentFilter(FilterSchema):
     q: Annotated[Optional[str], FilterLookup(["segment__name__icontains", "segment__code__icontains"]), Field(description="路段名称或编号包含")] = None
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
     chief: Annotated[Optional[int], FilterLookup("chief_id"), Field(description="街长（人员 id）")] = None
@@ -16,7 +16,7 @@ class AssignmentFilter(FilterSchema):
     road_class: Annotated[Optional[str], FilterLookup("segment__road_class"), Field(description="道路等级")] = None
 
 
-class PatrolFilter(FilterSchema):
+class StreetsPatrolFilter(FilterSchema):
     kind: Annotated[Optional[str], FilterLookup("kind"), Field(description="巡查类型：leader 街长巡街 / team 队伍巡查")] = None
     status: Annotated[Optional[str], FilterLookup("status"), Field(description="状态：ongoing / finished")] = None
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
@@ -33,7 +33,7 @@ class PatrolFilter(FilterSchema):
         return ~Q(dropped=[]) if value else Q(dropped=[])
 
 
-class PermitFilter(FilterSchema):
+class StreetsPermitFilter(FilterSchema):
     q: Annotated[Optional[str], FilterLookup(["number__icontains", "shop__name__icontains"]), Field(description="许可编号或店名包含")] = None
     state: Annotated[Optional[str], FilterLookup("state"), Field(description="状态")] = None
     policy: Annotated[Optional[str], FilterLookup("policy__code"), Field(description="一街一策编号")] = None
@@ -42,7 +42,7 @@ class PermitFilter(FilterSchema):
     shop: Annotated[Optional[str], FilterLookup("shop__code"), Field(description="商户编号")] = None
 
 
-class ViolationFilter(FilterSchema):
+class StreetsViolationFilter(FilterSchema):
     policy: Annotated[Optional[str], FilterLookup("policy__code"), Field(description="一街一策编号")] = None
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
     season: Annotated[Optional[int], FilterLookup("season"), Field(description="经营年度")] = None
@@ -53,6 +53,6 @@ class ViolationFilter(FilterSchema):
     end: Annotated[Optional[date], FilterLookup("found_at__date__lte"), Field(description="发现日期止（含）")] = None
 
 
-class ZoneFilter(FilterSchema):
+class StreetsZoneFilter(FilterSchema):
     kind: Annotated[Optional[str], FilterLookup("kind"), Field(description="管控类别：forbidden / controlled / open")] = None
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None

@@ -22,7 +22,7 @@ from chengyun.people import policy
 from chengyun.people import roles as R
 
 from . import permit_workflow as wf
-from .filters import AssignmentFilter, PatrolFilter, PermitFilter, ViolationFilter
+from .filters import StreetsAssignmentFilter, StreetsPatrolFilter, StreetsPermitFilter, StreetsViolationFilter
 from .models import ACTIVITIES, NightPolicy, NightZone, Patrol, PatrolFinding, PatrolRule, Permit, SegmentAssignment, Violation
 from .services import compliance, meetings, permits
 from .services.common import person_of
@@ -52,7 +52,7 @@ def _period(request) -> tuple[str, dt.date]:
 
 
 def _assignments(request):
-    filters, values = filter_from_query(AssignmentFilter, request)
+    filters, values = filter_from_query(StreetsAssignmentFilter, request)
     qs = SegmentAssignment.objects.filter(valid_to__isnull=True).select_related("segment", "chief", "team", "street")
     return filters.filter(policy.visible(request.user, qs)).order_by("segment__code"), values
 
@@ -113,7 +113,7 @@ def segment_list(request):
 
 @login_required
 def patrol_list(request):
-    filters, values = filter_from_query(PatrolFilter, request)
+    filters, values = filter_from_query(StreetsPatrolFilter, request)
     qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("patroller", "street"))).order_by("-started_at")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "streets/patrols.html", {"page": page, "values": values, "kinds": PatrolRule.Kind.choices,
@@ -167,7 +167,7 @@ def night_map(request):
 
 @login_required
 def permit_list(request):
-    filters, values = filter_from_query(PermitFilter, request)
+    filters, values = filter_from_query(StreetsPermitFilter, request)
     qs = filters.filter(policy.visible(request.user, Permit.objects.select_related("shop", "policy", "street")))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "streets/permits.html", {"page": page, "values": values, "states": list(wf.STATES.items()),
@@ -192,7 +192,7 @@ def permit_detail(request, number: str):
 
 @login_required
 def violation_list(request):
-    filters, values = filter_from_query(ViolationFilter, request)
+    filters, values = filter_from_query(StreetsViolationFilter, request)
     qs = filters.filter(policy.visible(request.user, Violation.objects.select_related("shop", "permit", "policy")))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "streets/violations.html", {"page": page, "values": values, "policies": NightPolicy.objects.order_by("code"),
