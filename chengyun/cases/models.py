@@ -171,6 +171,9 @@ class Case(models.Model):
             models.Index(fields=["clock_status", "status"], name="case_clock"),
             models.Index(fields=["clock_status", "reported_at"], name="case_clock_reported"),
             models.Index(fields=["status", "lng", "lat"], name="case_open_position"),
+            # Closures in a period (the cockpit's cases panel, rankings, the monthly report): without
+            # it every such count scans the table.
+            models.Index(fields=["closed_at"], name="case_closed"),
         ]
 
     def __str__(self) -> str:
