@@ -1,11 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_POST
-
-from .models import Notification
+from django.shortcuts import render
 
 
 # Signing in and out: chengyun.people.account_views (lockout, sessions, second factor).
@@ -32,19 +28,3 @@ def home(request):
         "people": Person.objects.filter(active=True).count(),
     }
     return render(request, "core/home.html", {"stats": stats, "unread": request.user.notifications.filter(read_at__isnull=True).count()})
-
-
-@login_required
-def notifications(request):
-    items = request.user.notifications.all()[:200]
-    return render(request, "core/notifications.html", {"items": items})
-
-
-@login_required
-@require_POST
-def notification_read(request, pk: int):
-    n = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    if n.read_at is None:
-        n.read_at = timezone.now()
-        n.save(update_fields=["read_at"])
-    return redirect(n.url or "notifications")

@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
     url_prefix = "reports"
     api_router = "chengyun.reports.api.router"
     verbose_name = _("报告")
-    nav = [NavItem(_("报告归档"), "reports:archive", order=65), NavItem(_("报告中心"), "reports:centre", order=64, group="leader")]
+    nav = [NavItem(_("报告归档"), "reports:archive", order=65, group="leader"), NavItem(_("报告中心"), "reports:centre", order=64, group="leader")]
 
     def ready(self) -> None:
         from chengyun.people import policy
