@@ -38,7 +38,7 @@ def coverage(scope: PanelScope) -> PanelData:
     pct = rate["rate"]
     figures = [
         Figure(_("物业覆盖率"), pct if pct is not None else "—", "%", reverse("property:coverage"),
-               "green" if pct is not None and pct >= 95 else ("yellow" if pct is not None and pct >= 80 else "red")),
+               "green" if pct is not None and pct >= 95 else ("yellow" if pct is not None and pct >= 80 else "red"), counted=False),
         Figure(_("无物业小区"), uncovered.count(), _("个"), f"{reverse('property:compounds')}?mode=none{suffix}"),
         Figure(_("在办档案"), n_open, _("份"), f"{reverse('property:files')}?open=true{suffix}", "red" if n_overdue else ""),
         Figure(_("已销号"), n_closed, _("份"), f"{reverse('property:files')}?state=closed{suffix}", "green"),

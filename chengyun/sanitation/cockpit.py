@@ -35,7 +35,7 @@ def sweeping(scope: PanelScope) -> PanelData:
         named = named.filter(street_id=scope.street_id)
     status = "green" if s.rate >= 90 else "yellow" if s.rate >= 70 else "red"
     figures = [
-        Figure(_("机扫完成率"), s.rate, "%", f"{base}?day={day.isoformat()}{street}", status if s.segments else ""),
+        Figure(_("机扫完成率"), s.rate, "%", f"{base}?day={day.isoformat()}{street}", status if s.segments else "", counted=False),
         Figure(_("达到计划遍数的路段"), s.met, _("段"), f"{base}?day={day.isoformat()}&missed=false{street}"),
         Figure(_("未达计划遍数的路段"), s.missed, _("段"), f"{base}?day={day.isoformat()}&missed=true{street}", "red" if s.missed else "green"),
         Figure(_("已命名环卫示范街"), named.count(), _("条"), reverse("sanitation:demo_streets") + "?status=named" + street),

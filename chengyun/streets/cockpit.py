@@ -47,7 +47,7 @@ def patrols(scope: PanelScope) -> PanelData:
                status="green" if rate >= 0.9 else ("yellow" if rate >= 0.7 else "red")),
         Figure(_("期间巡街次数"), walked.count(), _("次"), _url("streets:patrols", street=street, status="finished", start=scope.start.isoformat(),
                                                                end=scope.end.isoformat())),
-        Figure(_("街长本周平均覆盖率"), round(avg * 100, 1), "%", ""),
+        Figure(_("街长本周平均覆盖率"), round(avg * 100, 1), "%", _url("streets:segments", street=street, day=day.isoformat()), counted=False),
     ])
     for c in compliance.by_chief(items)[:8]:
         if c.behind:

@@ -43,8 +43,8 @@ def fund_panel(scope: PanelScope) -> PanelData:
     stalled = projects.filter(stalled=True)
     figures = [
         Figure(_("已批准项目"), approved_qs.count(), _("个"), _url("villagefund:projects", approved="true", street=street_code)),
-        Figure(_("批准扶持资金"), float(approved), _("万元")),
-        Figure(_("已拨付资金"), float(paid), _("万元"), status="green" if share >= 60 else "yellow"),
+        Figure(_("批准扶持资金"), float(approved), _("万元"), _url("villagefund:batches"), counted=False),
+        Figure(_("已拨付资金"), float(paid), _("万元"), _url("villagefund:batches"), status="green" if share >= 60 else "yellow", counted=False),
         Figure(_("停滞项目"), stalled.count(), _("个"), _url("villagefund:projects", stalled="true", street=street_code),
                status="red" if stalled.exists() else "green"),
         Figure(_("经营性收入未达标的村"), below.count(), _("个"), _url("villagefund:villages", below_target=year, street=street_code),

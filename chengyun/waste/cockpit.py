@@ -33,5 +33,5 @@ def sorting(scope: PanelScope) -> PanelData:
         Figure(_("达标小区"), compliant, _("个"), f"{url}?compliant=true{join}{street}", "green" if registered and compliant / registered >= 0.6 else "yellow"),
         Figure(_("未达标小区"), registered - compliant, _("个"), f"{url}?compliant=false{join}{street}"),
         Figure(_("登记分类小区"), registered, _("个"), f"{url}?{street}"),
-        Figure(_("居民小区垃圾分类覆盖率"), rate, "%", reverse("waste:dashboard")),
+        Figure(_("居民小区垃圾分类覆盖率"), rate, "%", reverse("waste:dashboard"), counted=False),
     ])

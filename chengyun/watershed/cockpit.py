@@ -23,8 +23,10 @@ def governance(scope: PanelScope) -> PanelData:
     active = policy.visible(scope.user, ErosionProject.objects.filter(state__in=workflow.PROJECT_OPEN)).count()
     return PanelData(
         figures=[
-            Figure(_("达标小流域"), f"{met}/{len(verdicts)}", url=f"/watershed/?year={year}", status="green" if met == len(verdicts) else "yellow"),
-            Figure(_("最近超标交界断面"), failing, url="/watershed/joint/", status="red" if failing else "green"),
+            Figure(_("达标小流域"), f"{met}/{len(verdicts)}", url=f"/watershed/?year={year}", status="green" if met == len(verdicts) else "yellow",
+                   counted=False),  # a share, not a list's length
+            Figure(_("最近超标交界断面"), failing, url="/watershed/joint/", status="red" if failing else "green",
+                   counted=False),  # the board shows every boundary section with its latest reading
             Figure(_("处置中联防联控事件"), incidents, url="/watershed/joint/?active=true", status="red" if incidents else "green"),
             Figure(_("在建生产建设项目"), active, url="/watershed/projects/?active=true"),
         ],
