@@ -124,6 +124,8 @@ VERBS: dict[str, Any] = {
     "rectify": _("确认整改"),  # property: a serious credit record rectified
     "configure": _("调整评价方案"),  # property: the credit scheme
     "import_track": _("导入轨迹"),
+    "apply": _("提交申请"),  # streets: an outdoor-dining permit applied for
+    "close_assignment": _("结束路段责任"),  # streets: a chief's assignment to a segment ended
     "rescore": _("更正评分"),
     "default_plan": _("按道路等级生成机扫计划"),
     "enrol": _("纳入分类或示范片区"),

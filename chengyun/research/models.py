@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import workflow
 
@@ -56,7 +57,7 @@ class ResearchVisit(models.Model):
     place = models.CharField(_("走访地点"), max_length=200)
     people_met = models.TextField(_("座谈走访对象"), blank=True)
     findings = models.TextField(_("调研发现"))
-    street = models.ForeignKey("geo.Street", verbose_name=_("街道"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey("geo.Street", verbose_name=pgettext_lazy("行政区划", "街道"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey("geo.Community", verbose_name=_("社区/村"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey("geo.Grid", verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     compound = models.ForeignKey("geo.Compound", verbose_name=_("小区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
