@@ -17,7 +17,8 @@ def login(page, live_server, username: str, password: str = "pw-test-123") -> No
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    # Signed in, each role lands on its own home (a leader on the cockpit, a cadre on the fund).
+    page.wait_for_url(lambda url: url.startswith(live_server.url) and "/login/" not in url)
 
 
 def drag_marker(page, marker_selector: str, handle: str, lng: float, lat: float) -> None:
