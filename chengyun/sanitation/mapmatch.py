@@ -113,6 +113,10 @@ class SegmentIndex:
         ci, pj = ci[order], pj[order]
         counts = np.bincount(ci, minlength=len(cells))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        n_pieces = len(self.ax)
+        micro_tol = int(round(tolerance_m * 1e6))
+        if (micro_tol + 1) * n_pieces >= 2**62:
+            raise ValueError("路段过多或容差过大：距离与路段序号无法合为一个整数键")
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
             cell = inverse[lo:hi]
@@ -127,18 +131,29 @@ class SegmentIndex:
             px, py = x[point] - ax, y[point] - ay
             with np.errstate(invalid="ignore", divide="ignore"):
                 t = np.where(len2 > 0, np.clip((px * dx + py * dy) / len2, 0.0, 1.0), 0.0)
-            d = np.round(np.hypot(px - t * dx, py - t * dy), 6)  # micrometres: ties are ties whatever the rounding
-            ok = d <= tolerance_m
-            point, piece, d, t, len2 = point[ok], piece[ok], d[ok], t[ok], len2[ok]
-            owner = self.owner[piece]
-            best = np.lexsort((piece, owner, d, point))
-            point, piece, owner, t, len2 = point[best], piece[best], owner[best], t[best], len2[best]
-            keep = np.ones(len(point), dtype=bool)
-            keep[1:] = point[1:] != point[:-1]
-            p = point[keep]
-            seg[p] = owner[keep]
-            along[p] = self.offset[piece[keep]] + t[keep] * np.sqrt(len2[keep])
+            d = np.rint(np.hypot(px - t * dx, py - t * dy) * 1e6).astype(np.int64)  # micrometres: ties are ties whatever the rounding
+            ok = d <= micro_tol
+            point, piece, d = point[ok], piece[ok], d[ok]
+            if not len(point):
+                continue
+            # Pieces are numbered line by line, so the lowest piece is also the lowest segment: one
+            # integer (distance, then piece) per candidate, its minimum per point, no sort.
+            key = d * n_pieces + piece
+            first_of = np.flatnonzero(np.concatenate([[True], point[1:] != point[:-1]]))
+            best = np.minimum.reduceat(key, first_of)
+            p, chosen = point[first_of], best % n_pieces
+            seg[p] = self.owner[chosen]
+            along[p] = self.offset[chosen] + self._foot(chosen, x[p], y[p])
         return seg, along
+
+    def _foot(self, piece: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Distance along each piece to the foot of its point (clamped to the piece)."""
+        ax, ay = self.ax[piece], self.ay[piece]
+        dx, dy = self.bx[piece] - ax, self.by[piece] - ay
+        len2 = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(len2 > 0, np.clip(((x - ax) * dx + (y - ay) * dy) / len2, 0.0, 1.0), 0.0)
+        return t * np.sqrt(len2)
 
     def match(self, x: np.ndarray, y: np.ndarray, tolerance_m: float = DEFAULT_TOLERANCE_M) -> np.ndarray:
         return self.locate(x, y, tolerance_m)[0]
