@@ -22,7 +22,21 @@ from support import DIVISION, build_small_district, grid_center  # noqa: F401
 
 @pytest.fixture
 def district(db):
+    _reseed_task_categories()
     return build_small_district()
+
+
+def _reseed_task_categories() -> None:
+    """A transactional test's flush also empties supervision's migration-seeded task categories,
+    which research measures and meeting decisions file under: put them back for the next test."""
+    import importlib
+
+    from chengyun.supervision.models import Category
+
+    if not Category.objects.exists():
+        seeded = importlib.import_module("chengyun.supervision.migrations.0002_categories")
+        for code, name, order in seeded.CATEGORIES:
+            Category.objects.get_or_create(code=code, defaults={"name": name, "order": order})
 
 
 @pytest.fixture
