@@ -35,8 +35,8 @@ def patrols(scope: PanelScope) -> PanelData:
     day = scope.end
     items = compliance.statuses(assignments, "week", day)
     behind = [s for s in items if not s.compliant]
-    walked = policy.visible(scope.user, Patrol.objects.filter(status=Patrol.Status.FINISHED, started_at__date__gte=scope.start,
-                                                              started_at__date__lte=scope.end))
+    lo, hi = compliance.day_window(scope.start, scope.end)  # local days as a time range: the start-time index serves it
+    walked = policy.visible(scope.user, Patrol.objects.filter(status=Patrol.Status.FINISHED, started_at__gte=lo, started_at__lt=hi))
     if street:
         walked = walked.filter(street__code=street)
     avg = sum(s.shares.get("leader", 0) for s in items) / len(items) if items else 0

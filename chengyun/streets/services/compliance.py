@@ -92,7 +92,7 @@ class SegmentStatus:
         return [k for k in self.required if not self.ok(k)]
 
 
-def _window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def day_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return (dt.datetime.combine(start, dt.time.min, tzinfo=SHANGHAI), dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=SHANGHAI))
 
 
@@ -111,13 +111,18 @@ def statuses(assignments: Iterable[SegmentAssignment], period: str, day: dt.date
     assignments = list(assignments)
     start, end = period_bounds(period, day)
     rules = {k: rule_in_force(k, start) for k in PatrolRule.Kind.values}
-    lo, hi = _window(start, end)
-    rows = (PatrolCoverage.objects.filter(segment_id__in={a.segment_id for a in assignments}, patrol__status=Patrol.Status.FINISHED,
-                                          patrol__started_at__gte=lo, patrol__started_at__lt=hi)
+    lo, hi = day_window(start, end)
+    # The period's patrols first (by their start-time index), then their coverage rows (by the
+    # patrol-segment key); the segments are picked in Python — a list of every assigned segment
+    # in the SQL made the planner walk the coverage table by segment instead.
+    in_period = Patrol.objects.filter(status=Patrol.Status.FINISHED, started_at__gte=lo, started_at__lt=hi).values("pk")
+    rows = (PatrolCoverage.objects.filter(patrol_id__in=in_period)
             .values_list("segment_id", "patrol__kind", "patrol__patroller_id", "patrol__team_id", "share", "intervals"))
+    wanted = {a.segment_id for a in assignments}
     by_segment: dict[int, list] = defaultdict(list)
     for row in rows:
-        by_segment[row[0]].append(row)
+        if row[0] in wanted:
+            by_segment[row[0]].append(row)
     out = []
     for a in assignments:
         length = a.segment.length_m or 1.0
