@@ -29,7 +29,8 @@ def _street_code(scope: PanelScope) -> str:
 
 def patrols(scope: PanelScope) -> PanelData:
     street = _street_code(scope)
-    assignments = policy.visible(scope.user, SegmentAssignment.objects.filter(valid_to__isnull=True).select_related("segment", "chief", "team"))
+    assignments = policy.visible(scope.user, SegmentAssignment.objects.filter(valid_to__isnull=True).select_related("segment", "chief", "team")
+                                 .defer("segment__geometry"))  # the panel draws no lines: 900 GeoJSON strings unread
     if street:
         assignments = assignments.filter(street__code=street)
     day = scope.end

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from chengyun.people import policy
@@ -28,10 +28,15 @@ OUTFALL_STATUS = {
 def latest_aggregates(site_kind: str, codes: list[str], period: str = Aggregate.Period.HOUR) -> dict[str, Aggregate]:
     """The newest judged aggregate of each site: an hour whose readings were all flagged (a
     calibration, a maintenance visit) has no class and does not hide the last one that had."""
-    newest = (Aggregate.objects.filter(site_kind=site_kind, site_code=OuterRef("site_code"), period=period, water_class__isnull=False)
-              .order_by("-start").values("pk")[:1])
-    qs = Aggregate.objects.filter(site_kind=site_kind, period=period, site_code__in=codes, pk=Subquery(newest))
-    return {a.site_code: a for a in qs}
+    # One look-up per site down the (kind, code, period, start) key, newest first: a correlated
+    # subquery over all of the sites' rows cost a year of hours per site (80 ms for 8 sections).
+    found = {}
+    for code in dict.fromkeys(codes):
+        latest = (Aggregate.objects.filter(site_kind=site_kind, site_code=code, period=period, water_class__isnull=False)
+                  .order_by("-start").first())
+        if latest is not None:
+            found[code] = latest
+    return found
 
 
 def section_features(sections: list[Section]) -> dict[str, Any]:
