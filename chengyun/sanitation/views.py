@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from chengyun.core.errors import DomainError, Invalid
+from chengyun.core.errors import DomainError, Forbidden, Invalid
 from chengyun.geo.models import Street
 from chengyun.geo.tracks import TrackError
 from chengyun.geo.views import filter_from_query
@@ -19,7 +19,7 @@ from chengyun.people import policy
 from chengyun.people import roles as R
 from chengyun.standards import cjjt126
 
-from . import services, trackfile
+from . import formviews, services, trackfile
 from .filters import CoverageFilter, DemoStreetFilter, InspectionFilter, TrackFilter
 from .models import GRADE_CHOICES, DemoStreet, Inspection, SegmentDay, Track, Vehicle
 
@@ -54,6 +54,7 @@ def tracks(request):
     vehicles = policy.visible(request.user, Vehicle.objects.select_related("unit", "street"))
     writable = [v for v in vehicles if policy.can_write(request.user, v)]
     return render(request, "sanitation/tracks.html", {"page": page, "values": values, "vehicles": vehicles, "writable": writable,
+                                                      "may_register": formviews.may_create(request.user, Vehicle),
                                                       "report": request.session.pop("sanitation_report", None)})
 
 
@@ -129,13 +130,29 @@ def demo_streets(request):
         rows.append({"street": d, "scores": [by_month.get(m) for m in months], "latest": max(by_month.values(), key=lambda s: s.month, default=None)})
     return render(request, "sanitation/demo_streets.html", {"page": page, "rows": rows, "months": months, "values": values,
                                                             "statuses": DemoStreet.Status.choices, "streets": Street.objects.order_by("code"),
-                                                            "sheet": services.score_sheet(), "pass_score": services.quality.pass_score()})
+                                                            "sheet": services.score_sheet(), "pass_score": services.quality.pass_score(),
+                                                            "may_create": formviews.may_create(request.user, DemoStreet),
+                                                            "may_edit_sheet": formviews.may_create(request.user, formviews.ScoreItem)})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def demo_street_detail(request, code: str):
     d = policy.get_visible(request.user, DemoStreet.objects.select_related("street", "unit").prefetch_related("segments"), code=code)
+    error = None
+    if request.method == "POST":
+        try:
+            formviews.demo_street_post(request, d)
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            error = formviews.form_error(exc)
+            d.refresh_from_db()
+        else:
+            return redirect("sanitation:demo_street", code=d.code)
     scores = list(d.scores.order_by("month"))
     sheet = services.score_sheet()
-    return render(request, "sanitation/demo_street.html", {"d": d, "scores": scores, "sheet": sheet,
-                                                           "chart": {"months": [s.month.strftime("%Y-%m") for s in scores], "totals": [s.total for s in scores]}})
+    return render(request, "sanitation/demo_street.html", {
+        "d": d, "scores": scores, "sheet": sheet, "error": error, "form": request.POST if error else None,
+        **formviews.demo_street_actions(request, d),
+        "chart": {"months": [s.month.strftime("%Y-%m") for s in scores], "totals": [s.total for s in scores]}}, status=formviews.error_status(error))
