@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from chengyun.core.errors import DomainError
+from chengyun.core.errors import DomainError, Forbidden
 from chengyun.geo.models import Compound, Street
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 
-from . import credit, services, workflow
+from . import credit, formviews, services, workflow
 from .api import assessments_qs, companies_qs, compounds_qs, files_qs, records_qs
 from .filters import PropertyAssessmentFilter, PropertyCompanyFilter, PropertyCompoundFilter, PropertyFileFilter
 from .models import Company
@@ -48,7 +49,8 @@ def compounds(request):
     filters, values = filter_from_query(PropertyCompoundFilter, request)
     qs = filters.filter(compounds_qs()).order_by("code")
     return render(request, "property/compounds.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "values": values,
-                                                       "modes": Compound.ManagementMode.choices, "streets": _streets()})
+                                                       "modes": Compound.ManagementMode.choices, "streets": _streets(),
+                                                       "is_office": access.is_office(request.user)})
 
 
 @login_required
@@ -82,13 +84,27 @@ def companies(request):
     qs = filters.filter(access.visible(request.user, companies_qs())).order_by("-score", "name")
     grades = [(g, credit.GRADE_LABELS[g]) for g in credit.GRADE_ORDER]
     return render(request, "property/companies.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "values": values,
-                                                       "grades": grades})
+                                                       "grades": grades, "is_office": access.is_office(request.user)})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def company_detail(request, company_id: int):
     services.refresh_all()
     c = access.get_visible(request.user, Company.objects.all(), pk=company_id)
+    error = None
+    if request.method == "POST":
+        try:
+            formviews.company_post(request, c)
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            error = formviews.form_error(exc, request.POST.get("form", ""))
+            if request.POST.get("form") == "rectify":
+                error["record"] = request.POST.get("record", "")
+            c.refresh_from_db()
+        else:
+            return redirect("property:company", company_id=c.pk)
     today = timezone.localdate()
     records = [(r, credit.counts_on(r.entry(), today)) for r in records_qs().filter(company=c)]
     history = list(c.grades.all())
@@ -98,7 +114,9 @@ def company_detail(request, company_id: int):
         "managers": c.managers.filter(active=True), "scheme": services.active_scheme(),
         "history_json": json.dumps({"days": [g.on.isoformat() for g in history], "scores": [g.score for g in history],
                                     "grades": [g.grade for g in history]}),
-    })
+        "error": error, "form": request.POST if error else None, "rectifiable": formviews.serious_open(records),
+        **formviews.company_forms_context(request, c),
+    }, status=formviews.status_of(error))
 
 
 @login_required
