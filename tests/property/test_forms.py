@@ -267,3 +267,18 @@ def test_outside_the_office_a_compounds_management_is_read_only(client, outsider
     assert client.post(f"/property/compounds/{managed.code}/", {"mode": "none"}).status_code == 403
     managed.refresh_from_db()
     assert managed.management_mode == "professional"
+
+
+def test_the_forms_read_in_chinese_and_in_english(client, office, managed, company):
+    from chengyun.core.i18n_check import english_words
+    from chengyun.property import services
+
+    services.add_record(None, company, item="B05", evidence="擅自撤离项目")
+    client.force_login(office)
+    for url in ("/property/scheme/", "/property/companies/new/", f"/property/companies/{company.pk}/edit/", f"/property/companies/{company.pk}/",
+                f"/property/compounds/{managed.code}/", "/property/companies/", "/property/compounds/"):
+        resp = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert resp.status_code == 200, url
+        assert english_words(resp.content.decode()) == set(), url
+    resp = client.post(f"/property/companies/{company.pk}/", {"form": "record", "item": "B03", "evidence": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 422 and _err(resp)[1].startswith("Facts and evidence")  # the field named in English

@@ -71,3 +71,14 @@ def test_a_kind_that_is_only_made_on_demand_has_no_schedule_page(client, make_us
     client.force_login(make_user(R.SYSADMIN))
     assert client.get("/reports/centre/research-report/schedule/").status_code == 404
     assert client.get("/reports/centre/no-such-kind/schedule/").status_code == 404
+
+
+def test_the_schedule_form_reads_in_chinese_and_in_english(client, make_user):
+    from chengyun.core.i18n_check import english_words
+
+    client.force_login(make_user(R.OPS_DISPATCHER))
+    for url in ("/reports/centre/", f"/reports/centre/{KIND}/schedule/"):
+        resp = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert resp.status_code == 200 and english_words(resp.content.decode()) == set(), url
+    resp = client.post(f"/reports/centre/{KIND}/schedule/", {"enabled": "on", "frequency": "weekly", "day": "0", "at": "08:00"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 422 and "Roles notified when generated" in resp.content.decode()

@@ -252,3 +252,19 @@ def test_the_keepers_of_a_demo_street_do_not_score_it(client, make_user, demo):
     assert 'id="score-form"' not in client.get("/sanitation/demo-streets/SF1/").content.decode()
     resp = client.post("/sanitation/demo-streets/SF1/", {"form": "score", "month": dt.date.today().strftime("%Y-%m"), "item_road": "50", "item_shops": "30"})
     assert resp.status_code == 403 and not MonthlyScore.objects.exists()
+
+
+def test_the_forms_read_in_chinese_and_in_english(client, make_user, demo):
+    from chengyun.core.i18n_check import english_words
+
+    services.create_vehicle(None, code="SV1", plate="青A·H0001", unit="D02")
+    client.force_login(make_user(R.SYSADMIN))
+    urls = ("/sanitation/vehicles/new/", "/sanitation/vehicles/SV1/", "/sanitation/plans/", "/sanitation/plans/R1/", "/sanitation/score-items/",
+            "/sanitation/demo-streets/new/", "/sanitation/demo-streets/SF1/", "/sanitation/tracks/", "/sanitation/demo-streets/")
+    for url in urls:
+        resp = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert resp.status_code == 200, url
+        assert english_words(resp.content.decode()) == set(), url
+    resp = client.post("/sanitation/plans/R1/", {"grade": "1", "passes_per_day": "20"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 422 and _err(resp)[1].startswith("Planned passes per day")  # the field named in English
+    assert "Adjust sweeping plan" in client.get("/sanitation/plans/R1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
