@@ -42,8 +42,9 @@ LABELS = {
 def form_error(exc: DomainError, labels: dict[str, Any] | None = None) -> dict[str, str]:
     """What the template shows of a refusal: the field (for aria-invalid), its label and the message."""
     detail = exc.detail if isinstance(exc.detail, dict) else {}
-    field = str(detail.get("field") or "")
     labels = LABELS if labels is None else labels
+    # A conflict names the value it refused instead ({"status": "named"}): that key is the field.
+    field = str(detail.get("field") or next((k for k in detail if k in labels), ""))
     label = labels.get(field) or labels.get(field.split(".")[0]) or ""
     if field.startswith("items."):
         item = ScoreItem.objects.filter(code=field.split(".", 1)[1]).first()

@@ -138,6 +138,18 @@ def test_a_wrong_check_digit_is_refused_naming_the_field(client, office, units):
     assert not Company.objects.exists()
 
 
+def test_a_bad_company_edit_is_refused_naming_the_field(client, office, company):
+    client.force_login(office)
+    resp = client.post(f"/property/companies/{company.pk}/edit/", {"name": "改名物业", "credit_code": company.credit_code, "base_score": "90",
+                                                                  "active": "on"})
+    assert resp.status_code == 422
+    field, text = _err(resp)
+    assert field == "base_score" and text.startswith("基础信息分") and "80" in text
+    _invalid(resp, "base_score")
+    company.refresh_from_db()
+    assert (company.name, company.base_score) == ("测试物业服务有限公司", 70.0)
+
+
 def test_outside_the_office_no_company_is_registered(client, outsider, company):
     from chengyun.property.models import Company
 

@@ -81,6 +81,20 @@ def test_a_bad_vehicle_is_refused_naming_the_field(client, make_user, roads):
     assert not Vehicle.objects.exists()
 
 
+def test_a_bad_vehicle_edit_is_refused_naming_the_field(client, make_user, roads):
+    services.create_vehicle(None, code="SV1", plate="青A·H0001", unit="D02")
+    client.force_login(make_user(R.DEPT_HANDLER, unit="D02"))
+    resp = client.post("/sanitation/vehicles/SV1/", {"plate": "青A·H0002", "kind": "tank", "street": "", "active": "on"})
+    assert resp.status_code == 422
+    field, text = _err(resp)
+    assert field == "kind" and text.startswith("车型") and "tank" in text
+    _invalid(resp, "kind")
+    resp = client.post("/sanitation/vehicles/SV1/", {"plate": "", "kind": "sweeper", "active": "on"})
+    assert _err(resp)[0] == "plate"
+    v = Vehicle.objects.get(code="SV1")
+    assert (v.plate, v.kind) == ("青A·H0001", "wash_sweeper")
+
+
 def test_a_role_that_may_not_register_vehicles_sees_no_button_and_is_refused(client, make_user, roads):
     client.force_login(make_user(R.DISTRICT_LEADER))
     assert 'id="new-vehicle"' not in client.get("/sanitation/tracks/").content.decode()
@@ -219,7 +233,8 @@ def test_the_keeper_names_and_then_revokes_a_demo_street(client, make_user, demo
     assert 'value="named"' not in page and 'value="revoked"' in page
     # A move the table does not allow is refused, naming the status.
     resp = client.post("/sanitation/demo-streets/SF1/", {"form": "status", "status": "creating"})
-    assert resp.status_code == 409 and "已命名" in _err(resp)[1]
+    field, text = _err(resp)
+    assert resp.status_code == 409 and field == "status" and text.startswith("状态") and "已命名" in text
     assert client.post("/sanitation/demo-streets/SF1/", {"form": "status", "status": "revoked"}).status_code == 302
     demo.refresh_from_db()
     assert demo.status == "revoked"
