@@ -79,6 +79,10 @@ def test_a_bad_vehicle_is_refused_naming_the_field(client, make_user, roads):
     _invalid(resp, "code")
     assert 'value="青A·H0009"' in resp.content.decode()  # what was typed stays
     assert not Vehicle.objects.exists()
+    # "new" would be a vehicle whose page is the registration form.
+    resp = client.post("/sanitation/vehicles/new/", {"code": "NEW", "plate": "青A·H0009", "unit": "D02", "kind": "sweeper"})
+    assert resp.status_code == 422 and _err(resp)[0] == "code"
+    assert not Vehicle.objects.exists()
 
 
 def test_a_bad_vehicle_edit_is_refused_naming_the_field(client, make_user, roads):

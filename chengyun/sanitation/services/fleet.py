@@ -31,6 +31,8 @@ def create_vehicle(user: Any, *, code: str, plate: str, unit: str, kind: str = V
     code, plate = (code or "").strip(), (plate or "").strip()
     if not _CODE.fullmatch(code):
         raise Invalid("车载终端编号应为 2-32 位字母、数字、下划线或连字符", code="bad_code", detail={"field": "code"})
+    if code.lower() == "new":  # /sanitation/vehicles/new/ is the registration form, not a vehicle's page
+        raise Invalid("车载终端编号不能为 new（与登记页面的地址冲突）", code="bad_code", detail={"field": "code"})
     if not plate:
         raise Invalid("请填写车牌号", code="plate_required", detail={"field": "plate"})
     unit_obj = referenced(Unit.objects, unit, field="unit", what="作业单位", lookup="code", optional=False)
