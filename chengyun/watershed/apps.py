@@ -27,20 +27,24 @@ class WatershedConfig(AppConfig):
         from chengyun.people import roles as R
 
         from . import models as m
+        from . import tasks  # noqa: F401  (registers the exchange's push and periodic pull jobs with Huey)
         from . import workflow
 
         register_verbs("watershed.erosionproject", {f"project.{k}": t.label for k, t in workflow.PROJECT_TRANSITIONS.items()})
         register_verbs("watershed.jointincident", {f"incident.{k}": t.label for k, t in workflow.INCIDENT_TRANSITIONS.items()})
         register_verbs("watershed.supervisioncheck", {"check.confirm": _("核实无人机发现"), "check.to_case": _("转为案件"), "check.to_task": _("转为督办任务")})
         register_verbs("watershed.watershed", {"boundary.import": _("导入边界"), "boundary.derive": _("推算边界")})
-        register_verbs("watershed.neighbour", {"neighbour.link": _("配置对方平台")})
+        register_verbs("watershed.neighbour", {"neighbour.link": _("配置对方平台"), "encrypt_exchange_secrets": _("加密交换密钥")})
         register_verbs("watershed.demotask", {"demotask.actual": _("填报现状值"), "demotask.to_task": _("转为督办任务")})
 
         ops = R.OPS_CENTER | {R.SYSADMIN}
         reference = policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=ops)
         for model in (m.Watershed, m.Measure, m.Indicator, m.IndicatorValue, m.HydroRecord, m.BoundarySection, m.BoundaryReading):
             policy.register(model, reference)
-        # The exchange's configuration holds shared secrets: district-wide eyes only.
+        # The exchange's configuration holds shared secrets: district-wide eyes only, never in the audit log.
+        from chengyun.core import audit
+
+        audit.mask_fields(m.Neighbour, "secret", "token")
         policy.register(m.Neighbour, policy.Rule(read=R.DISTRICT_WIDE, wide_write=frozenset({R.SYSADMIN})))
         for model in (m.ExchangeMessage, m.ExchangeRefusal):
             policy.register(model, policy.Rule(read=R.DISTRICT_WIDE, wide_write=frozenset({R.SYSADMIN})))
