@@ -34,7 +34,7 @@ class WatershedConfig(AppConfig):
         register_verbs("watershed.jointincident", {f"incident.{k}": t.label for k, t in workflow.INCIDENT_TRANSITIONS.items()})
         register_verbs("watershed.supervisioncheck", {"check.confirm": _("核实无人机发现"), "check.to_case": _("转为案件"), "check.to_task": _("转为督办任务")})
         register_verbs("watershed.watershed", {"boundary.import": _("导入边界"), "boundary.derive": _("推算边界")})
-        register_verbs("watershed.neighbour", {"neighbour.link": _("配置对方平台"), "encrypt_exchange_secrets": _("加密交换密钥")})
+        register_verbs("watershed.neighbour", {"neighbour.link": _("配置对方平台")})
         register_verbs("watershed.demotask", {"demotask.actual": _("填报现状值"), "demotask.to_task": _("转为督办任务")})
 
         ops = R.OPS_CENTER | {R.SYSADMIN}

@@ -355,10 +355,21 @@ def publish(neighbour: Neighbour, kind: str, body: dict) -> ExchangeMessage:
     return out
 
 
-def _enqueue_push(message_pk: int) -> None:
-    from ..tasks import push_message
+# The job that pushes one message (watershed.tasks.push_message registers itself here when the app
+# loads, so that this module need not import the tasks that import it).
+_push_job: Any = None
 
-    push_message(message_pk)
+
+def set_push_job(job: Any) -> None:
+    global _push_job
+    _push_job = job
+
+
+def _enqueue_push(message_pk: int) -> None:
+    if _push_job is None:  # the app not loaded (a bare script): the neighbour's pull still fetches it
+        log.warning("no push job registered; message %s left for the neighbour's pull", message_pk)
+        return
+    _push_job(message_pk)
 
 
 class PushFailed(Exception):
