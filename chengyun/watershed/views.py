@@ -19,7 +19,7 @@ from chengyun.people import policy
 
 from . import workflow
 from .filters import ErosionProjectFilter, JointIncidentFilter
-from .models import BoundarySection, DemoTask, ErosionProject, JointEntry, JointIncident, Measure, SupervisionCheck, Watershed
+from .models import BoundarySection, DemoTask, ErosionProject, ExchangeMessage, Neighbour, JointEntry, JointIncident, Measure, SupervisionCheck, Watershed
 from .services import erosion, exchange, sediment, watersheds
 
 
@@ -220,7 +220,11 @@ def board(request):
     sections = []
     for s in policy.visible(request.user, BoundarySection.objects.select_related("neighbour")):
         sections.append({"s": s, "last": s.readings.first()})
-    return render(request, "watershed/board.html", {"page": page, "values": values, "sections": sections,
+    # The exchange's health for those who may see its configuration: when each neighbour was last
+    # pulled, why the last pull failed, how many of our messages wait for delivery.
+    links = [{"n": n, "waiting": n.messages.filter(direction=ExchangeMessage.Direction.OUT, delivered_at__isnull=True).count()}
+             for n in policy.visible(request.user, Neighbour.objects.all())]
+    return render(request, "watershed/board.html", {"links": links, "page": page, "values": values, "sections": sections,
                                                     "states": list(workflow.INCIDENT_STATES.items()), "state_labels": workflow.INCIDENT_STATES,
                                                     "demo_tasks": DemoTask.objects.filter(year=_year(request)).select_related("responsible_unit"),
                                                     "year": _year(request), "factors": READING_FACTORS,

@@ -225,3 +225,20 @@ def test_secrets_stored_in_plaintext_before_are_encrypted_by_the_command(db, set
     from chengyun.watershed.models import Neighbour
 
     assert Neighbour.objects.get(pk=n.pk).secret == SECRET
+
+
+def test_the_board_shows_the_exchange_health_to_the_district_only(client, make_user, neighbour, boundary, tmp_path, settings):
+    from chengyun.people import roles as R
+    from chengyun.watershed.services import exchange
+
+    settings.EXCHANGE_PULL_MINUTES = 5
+    exchange.link_neighbour(None, neighbour, feed_url=str(tmp_path / "missing.json"))
+    exchange.publish(neighbour, "reading", {"section": "JJ01", "time": AT.isoformat(), "values": {"w01018": 12}})
+    exchange.pull_due()
+    client.force_login(make_user(R.OPS_SHIFT_LEADER))
+    html = client.get("/watershed/joint/").content.decode()
+    status = html[html.index('id="ws-exchange-status"'):]
+    status = status[:status.index("</table>")]
+    assert "上游区" in status and "数据文件" in status and "无法读取数据文件" in status and '<td class="num">1</td>' in status
+    client.force_login(make_user(R.RIVER_CHIEF))  # reads the board, not the exchange's configuration
+    assert 'id="ws-exchange-status"' not in client.get("/watershed/joint/").content.decode()
