@@ -345,3 +345,6 @@ _ops.check_production(mode=MODE, debug=DEBUG, secret_key=SECRET_KEY)
 # name neighbours see on every message.
 EXCHANGE_PARTY_CODE = os.environ.get("CHENGYUN_EXCHANGE_PARTY_CODE", "HHQ")
 EXCHANGE_PARTY_NAME = os.environ.get("CHENGYUN_EXCHANGE_PARTY_NAME", "河湟区")
+# Every this many minutes the job worker pulls each neighbour's feed (its platform or feed file);
+# 0 turns the periodic pull off (`chengyun exchange pull` still works by hand).
+EXCHANGE_PULL_MINUTES = max(0, int(os.environ.get("CHENGYUN_EXCHANGE_PULL_MINUTES", "5")))

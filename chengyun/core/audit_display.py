@@ -87,6 +87,7 @@ VERBS: dict[str, Any] = {
     "compute": _("计算"),
     "create": _("新建"),
     "encrypt_personal_data": _("加密个人信息"),
+    "encrypt_exchange_secrets": _("加密数据交换密钥"),
     "from_alert": _("由告警生成"),
     "generate_problems": _("生成体检问题"),
     "import_layer": _("导入图层"),

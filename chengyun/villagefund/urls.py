@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<int:project_id>/wizard/<int:step>/", views.wizard, name="wizard"),
     path("queue/", views.queue, name="queue"),
     path("villages/", views.villages, name="villages"),
+    path("villages/<int:village_id>/", views.village, name="village"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:batch_id>/", views.batch_ledger, name="ledger"),
     path("performance/", views.performance, name="performance"),

@@ -13,19 +13,22 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from chengyun.core import pageforms
 from chengyun.core.errors import DomainError, Invalid
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
 from chengyun.people import roles as R
+from chengyun.people.lookup import referenced
 
 from . import decision, reporting, rules, services
 from . import workflow as wf
 from .filters import FundProjectFilter, VillageFilter
 from .models import Batch, Objection, Payment, Progress, Project, Village
 from .public import public_projects
-from .services import access
+from .services import access, register
 from .services import performance as perf
 
 
@@ -214,22 +217,94 @@ def queue(request):
     return render(request, "villagefund/queue.html", {"rows": waiting.order_by("state", "code"), "unit": unit})
 
 
+VILLAGE_LABELS = {
+    "community": _l("社区（村）"), "name": _l("村名"), "organisation": _l("村集体经济组织名称"), "credit_code": _l("统一社会信用代码"),
+    "households": _l("户数"), "population": _l("人口"), "representatives": _l("村民代表人数"), "party_members": _l("党员人数"),
+    "base_income_wan": _l("上年集体经营性收入（万元）"),
+}
+BATCH_LABELS = {
+    "year": _l("年度"), "name": _l("批次名称"), "document": _l("下达文号"), "central_wan": _l("中央资金（万元）"),
+    "province_wan": _l("省级资金（万元）"), "city_wan": _l("市级资金（万元）"), "district_wan": _l("区级资金（万元）"),
+}
+
+
+def _village_fields():
+    return [(name, VILLAGE_LABELS[name], "text" if name in ("name", "organisation", "credit_code") else "number")
+            for name in register.VILLAGE_FIELDS]
+
+
+def _village_values(post) -> dict:
+    """The register form's fields as typed (blank numbers left out; the service checks and names them)."""
+    values = {}
+    for name in register.VILLAGE_FIELDS:
+        raw = post.get(name, "").strip()
+        if raw or name in ("name", "organisation", "credit_code"):
+            values[name] = raw
+    return values
+
+
+def _free_communities(request):
+    """Communities the user may register a village on that have none yet."""
+    from chengyun.geo.models import Community
+
+    p = policy.principal(request.user)
+    qs = Community.objects.select_related("street").filter(village__isnull=True).order_by("code")
+    if p.has({R.SYSADMIN}):
+        return qs
+    if p.has({R.STREET_OFFICER}):
+        return qs.filter(pk__in=p.community_ids)
+    return qs.none()
+
+
 @login_required
+@pageforms.refusals(VILLAGE_LABELS, default_form="village")
 def villages(request):
+    free = _free_communities(request)
+    if request.method == "POST":
+        from chengyun.geo.models import Community
+
+        community = referenced(Community.objects.all(), request.POST.get("community"), field="community", lookup="code", optional=False)
+        v = services.create_village(request.user, community=community, **_village_values(request.POST))
+        messages.success(request, _("已登记：%(name)s") % {"name": v.name})
+        return redirect("villagefund:village", village_id=v.pk)
     filters, values = filter_from_query(VillageFilter, request)
     qs = filters.filter(_villages(request)).annotate(n=Count("projects"), amount=Sum("projects__amount_wan")).order_by("community__code")
     year = values.get("below_target")
     income = perf.village_income(int(year)) if year else {}
     rows = [(v, income.get(v.pk, Decimal("0"))) for v in qs]
     return render(request, "villagefund/villages.html", {"rows": rows, "values": values, "count": len(rows), "streets": _streets(request),
-                                                        "target": rules.income_target_wan(), "year": year})
+                                                        "target": rules.income_target_wan(), "year": year, "free_communities": free,
+                                                        "village_fields": _village_fields(),
+                                                        "may_register": free.exists() if policy.principal(request.user).has({R.STREET_OFFICER, R.SYSADMIN}) else False})
 
 
 @login_required
+@pageforms.refusals(VILLAGE_LABELS, default_form="village")
+def village(request, village_id: int):
+    v = access.get_visible(request.user, _villages(request), pk=village_id)
+    if request.method == "POST":
+        services.update_village(request.user, v, **_village_values(request.POST))
+        messages.success(request, _("已保存登记信息"))
+        return redirect("villagefund:village", village_id=v.pk)
+    current = {name: getattr(v, name) for name in register.VILLAGE_FIELDS}
+    return render(request, "villagefund/village.html", {"v": v, "can_write": policy.can_write(request.user, v),
+                                                       "village_fields": _village_fields(), "current": current,
+                                                       "projects": _projects(request).filter(village=v).order_by("code")})
+
+
+@login_required
+@pageforms.refusals(BATCH_LABELS, default_form="batch")
 def batches(request):
+    if request.method == "POST":
+        f = request.POST
+        b = services.create_batch(request.user, year=f.get("year"), name=f.get("name", ""), document=f.get("document", ""),
+                                  **{k: f.get(k, "").strip() or 0 for k in ("central_wan", "province_wan", "city_wan", "district_wan")})
+        messages.success(request, _("已登记资金批次：%(name)s") % {"name": b.name})
+        return redirect("villagefund:ledger", batch_id=b.pk)
     visible = _projects(request)
     rows = [(b, perf.ledger(b, visible)) for b in Batch.objects.all()]
-    return render(request, "villagefund/batches.html", {"rows": rows})
+    return render(request, "villagefund/batches.html", {"rows": rows, "may_register": access.is_reviewer(request.user)
+                                                       or policy.principal(request.user).has({R.SYSADMIN})})
 
 
 @login_required

@@ -27,6 +27,7 @@ class WatershedConfig(AppConfig):
         from chengyun.people import roles as R
 
         from . import models as m
+        from . import tasks  # noqa: F401  (registers the exchange's push and periodic pull jobs with Huey)
         from . import workflow
 
         register_verbs("watershed.erosionproject", {f"project.{k}": t.label for k, t in workflow.PROJECT_TRANSITIONS.items()})
@@ -40,7 +41,10 @@ class WatershedConfig(AppConfig):
         reference = policy.Rule(read=R.ALL_ROLES, everyone_reads=True, wide_write=ops)
         for model in (m.Watershed, m.Measure, m.Indicator, m.IndicatorValue, m.HydroRecord, m.BoundarySection, m.BoundaryReading):
             policy.register(model, reference)
-        # The exchange's configuration holds shared secrets: district-wide eyes only.
+        # The exchange's configuration holds shared secrets: district-wide eyes only, never in the audit log.
+        from chengyun.core import audit
+
+        audit.mask_fields(m.Neighbour, "secret", "token")
         policy.register(m.Neighbour, policy.Rule(read=R.DISTRICT_WIDE, wide_write=frozenset({R.SYSADMIN})))
         for model in (m.ExchangeMessage, m.ExchangeRefusal):
             policy.register(model, policy.Rule(read=R.DISTRICT_WIDE, wide_write=frozenset({R.SYSADMIN})))

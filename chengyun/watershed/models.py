@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from chengyun.core.fieldcrypto import EncryptedCharField
 from chengyun.standards.gb3838 import LABELS
 
 TARGET_CHOICES = [(k, v) for k, v in LABELS.items() if k <= 5]
@@ -218,19 +219,22 @@ class SupervisionCheck(models.Model):
 class Neighbour(models.Model):
     """A neighbouring district whose platform we exchange with. ``secret`` signs both directions
     (HMAC-SHA256); ``account`` is the local user whose API token the neighbour calls us with;
-    ``token`` is the one they gave us."""
+    ``token`` is the one they gave us. Both are kept encrypted at rest when CHENGYUN_FIELD_KEY is
+    set (chengyun.core.fieldcrypto: AES-256-GCM or SM4): HMAC needs the secret itself, so it cannot
+    be stored as a hash the way our own API tokens are."""
 
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     base_url = models.CharField(_("平台地址"), max_length=300, blank=True)
     feed_url = models.CharField(_("数据文件或订阅地址"), max_length=300, blank=True)
-    secret = models.CharField(_("共享密钥"), max_length=128)
-    token = models.CharField(_("对方签发的令牌"), max_length=128, blank=True)
+    secret = EncryptedCharField(_("共享密钥"), max_length=400, plain_max_length=128)
+    token = EncryptedCharField(_("对方签发的令牌"), max_length=400, plain_max_length=128, blank=True)
     account = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("对方使用的账号"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="exchange_neighbour")
     contact = models.CharField(_("联络人"), max_length=100, blank=True)
     pulled_up_to = models.BigIntegerField(_("已拉取至"), default=0)
     last_pulled_at = models.DateTimeField(_("最近拉取"), null=True, blank=True)
+    pull_error = models.CharField(_("最近一次拉取失败原因"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("相邻区县")

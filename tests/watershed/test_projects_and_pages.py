@@ -93,7 +93,7 @@ def test_pages_render_in_chinese(client, make_user, watershed, sheet, project, n
         r = client.get(url)
         assert r.status_code == 200, url
     r = client.post(f"/watershed/joint/{inc.uid}/", {"action": "entry", "kind": "patrol", "text": "联合巡查", "participants": ""})
-    assert r.status_code == 302 and not inc.entries.filter(kind="patrol").exists()  # a joint patrol names both sides' people
+    assert r.status_code == 422 and not inc.entries.filter(kind="patrol").exists()  # a joint patrol names both sides' people
     client.post(f"/watershed/joint/{inc.uid}/", {"action": "entry", "kind": "patrol", "text": "联合巡查", "participants": "双方河长办"})
     assert inc.entries.filter(kind="patrol").exists()
 

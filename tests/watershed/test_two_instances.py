@@ -1,11 +1,14 @@
 """Two Chengyun instances on this machine (two data directories, two SQLite databases, two servers on
-free ports) exchange an upstream exceedance: the downstream one raises the alert and opens the joint
-incident, both show it with the same id, and actions recorded on either side reach the other."""
+free ports, each with its job worker) exchange an upstream exceedance: the downstream one raises the
+alert and opens the joint incident, both show it with the same id, and actions recorded on either side
+reach the other — pushed by the job workers, not inside the requests. The shared secrets are stored
+encrypted (CHENGYUN_FIELD_KEY set)."""
 from __future__ import annotations
 
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECRET = "two-instances-shared-secret-0123"
+FIELD_KEY = "5f" * 32
 
 SETUP = """
 import json
@@ -44,7 +48,8 @@ def _free_port() -> int:
 def _env(data_dir, party_code, party_name):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHENGYUN_") and k != "DJANGO_SETTINGS_MODULE"}
     env.update(CHENGYUN_DATA_DIR=str(data_dir), CHENGYUN_MODE="demo", CHENGYUN_2FA_ROLES="", CHENGYUN_SECRET_KEY="k" * 10 + party_code * 40,
-               CHENGYUN_EXCHANGE_PARTY_CODE=party_code, CHENGYUN_EXCHANGE_PARTY_NAME=party_name, PYTHONPATH=ROOT)
+               CHENGYUN_EXCHANGE_PARTY_CODE=party_code, CHENGYUN_EXCHANGE_PARTY_NAME=party_name, PYTHONPATH=ROOT,
+               CHENGYUN_FIELD_KEY=FIELD_KEY, CHENGYUN_HUEY_NAME=f"two-instances-{party_code}")
     return env
 
 
@@ -104,6 +109,10 @@ def test_two_instances_share_a_joint_incident(tmp_path):
     servers = [subprocess.Popen([sys.executable, "-m", "chengyun.cli", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                for env, port in ((up_env, up_port), (down_env, down_port))]
+    # The pushes to the other side are jobs: each instance runs its worker, as `chengyun serve` does.
+    servers += [subprocess.Popen([sys.executable, "-m", "chengyun.cli", "run_huey", "--workers", "1", "--worker-type", "thread"], cwd=ROOT,
+                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for env in (up_env, down_env)]
     try:
         _wait_up(up_url)
         _wait_up(down_url)
@@ -136,6 +145,13 @@ def test_two_instances_share_a_joint_incident(tmp_path):
         out = _cli(up_env, "exchange", "pull", "--neighbour", "DNQ")
         assert "应用 0 条" in out
         assert len(_incidents(up_url, up["admin"])) == 1 and len(_incidents(down_url, down["admin"])) == 1
+        # Every message either side sent was delivered by a push job.
+        for data_dir in (tmp_path / "up", tmp_path / "down"):
+            with sqlite3.connect(data_dir / "chengyun.sqlite3") as db:
+                assert db.execute("select count(*) from watershed_exchangemessage where direction='out' and delivered_at is null").fetchone()[0] == 0
+                # The shared secret and the neighbour's token are at rest as ciphertext, never as typed.
+                secret, token = db.execute("select secret, token from watershed_neighbour").fetchone()
+                assert secret.startswith("enc1:aes-gcm:") and SECRET not in secret and token.startswith("enc1:aes-gcm:")
     finally:
         for s in servers:
             s.terminate()

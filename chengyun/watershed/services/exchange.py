@@ -32,7 +32,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chengyun.core import audit
@@ -343,35 +343,74 @@ def record_reading(user: Any, section: BoundarySection, *, at: dt.datetime, valu
 
 
 def publish(neighbour: Neighbour, kind: str, body: dict) -> ExchangeMessage:
-    """Queue a message for the neighbour (it pulls it) and push it after the commit when we know its address."""
+    """Queue a message for the neighbour (it pulls it) and, when we know its address, hand the push
+    to the job worker after the commit (``watershed.tasks.push_message``, retried): the request that
+    caused the message never waits on the neighbour's platform."""
     code, name = party()
     mid = str(uuid.uuid4())
     msg = {"format": FORMAT, "message_id": mid, "sender": code, "sender_name": name, "sent_at": timezone.now().isoformat(), "kind": kind, "body": body}
     out = ExchangeMessage.objects.create(message_id=mid, neighbour=neighbour, direction=ExchangeMessage.Direction.OUT, kind=kind, payload=msg)
     if neighbour.base_url and neighbour.token:
-        transaction.on_commit(lambda: push(out.pk))
+        transaction.on_commit(lambda: _enqueue_push(out.pk))
     return out
 
 
+# The job that pushes one message (watershed.tasks.push_message registers itself here when the app
+# loads, so that this module need not import the tasks that import it).
+_push_job: Any = None
+
+
+def set_push_job(job: Any) -> None:
+    global _push_job
+    _push_job = job
+
+
+def _enqueue_push(message_pk: int) -> None:
+    if _push_job is None:  # the app not loaded (a bare script): the neighbour's pull still fetches it
+        log.warning("no push job registered; message %s left for the neighbour's pull", message_pk)
+        return
+    _push_job(message_pk)
+
+
+class PushFailed(Exception):
+    """A push that may succeed later (the neighbour unreachable, busy or failing): the job retries it."""
+
+
+# Answers after which sending the same message again cannot help: the neighbour read it and said no
+# (a malformed message, an unknown section). Everything else (network errors, 5xx, 429, a clock
+# skew or a secret being rotated on the other side) is retried; the neighbour's pull remains the
+# fallback for whatever the retries do not deliver.
+FINAL_REFUSALS = frozenset({400, 404, 422})
+
+
 def push(message_pk: int) -> bool:
+    """Send one of our messages to the neighbour's platform. True when it is there (accepted now or
+    before: a 409 ``replayed`` means an earlier attempt arrived), False when the neighbour refused
+    it for good; raises PushFailed when trying again may succeed. Safe to run twice."""
     import requests
 
     out = ExchangeMessage.objects.select_related("neighbour").get(pk=message_pk)
+    if out.delivered_at is not None:
+        return True
     n = out.neighbour
+    if not (n.base_url and n.token):
+        return False
     path = "/api/v1/exchange/messages"
     body = json.dumps(out.payload, ensure_ascii=False).encode()
     headers = {"Authorization": f"Bearer {n.token}", "Content-Type": "application/json", **signed_headers(n.secret, "POST", path, body)}
     try:
         r = requests.post(n.base_url.rstrip("/") + path, data=body, headers=headers, timeout=PUSH_TIMEOUT_S)
     except requests.RequestException as exc:
-        log.warning("push of %s to %s failed: %s (left for the neighbour's pull)", out.message_id, n.name, exc)
-        return False
+        log.warning("push of %s to %s failed: %s (retried; the neighbour's pull also fetches it)", out.message_id, n.name, exc)
+        raise PushFailed(f"{n.name}: {exc}") from None
     delivered = r.status_code in (200, 201) or (r.status_code == 409 and '"replayed"' in r.text)
     if delivered:
         ExchangeMessage.objects.filter(pk=out.pk).update(delivered_at=timezone.now())
-    else:
-        log.warning("push of %s to %s refused: %s %s", out.message_id, n.name, r.status_code, r.text[:200])
-    return delivered
+        return True
+    log.warning("push of %s to %s refused: %s %s", out.message_id, n.name, r.status_code, r.text[:200])
+    if r.status_code in FINAL_REFUSALS:
+        return False
+    raise PushFailed(f"{n.name}: HTTP {r.status_code}")
 
 
 def outbox(neighbour: Neighbour, after: int = 0, limit: int = 200) -> dict:
@@ -391,25 +430,63 @@ def pull(user: Any, neighbour: Neighbour, *, source: str | None = None) -> dict:
         policy.require_role(user, frozenset({"sysadmin", "ops_shift_leader"}), "只有系统管理员和值班长可以拉取相邻区县数据")
     source = source or neighbour.feed_url
     applied = skipped = 0
-    if source:
-        doc = _read_feed(source)
-        expected = feed_signature(neighbour.secret, doc.get("messages"))
-        if not hmac.compare_digest(expected, str(doc.get("signature") or "")):
-            refuse(neighbour, "bad_signature", "", "数据文件签名校验失败")
-        pages = [doc]
-    else:
-        pages = _pull_pages(neighbour)
-    for doc in pages:
-        for msg in doc.get("messages") or []:
-            try:
-                r = receive(neighbour, msg, replay_is_error=False)
-            except DomainError:
-                skipped += 1
-                continue
-            applied += 1 if r["applied"] else 0
-            skipped += 0 if r["applied"] else 1
-    Neighbour.objects.filter(pk=neighbour.pk).update(last_pulled_at=timezone.now())
+    try:
+        if source:
+            doc = _read_feed(source)
+            expected = feed_signature(neighbour.secret, doc.get("messages"))
+            if not hmac.compare_digest(expected, str(doc.get("signature") or "")):
+                refuse(neighbour, "bad_signature", "", "数据文件签名校验失败")
+            pages = [doc]
+        else:
+            pages = _pull_pages(neighbour)
+        for doc in pages:
+            for msg in doc.get("messages") or []:
+                try:
+                    r = receive(neighbour, msg, replay_is_error=False)
+                except DomainError:
+                    skipped += 1
+                    continue
+                except IntegrityError:
+                    # The same message applied at this moment by a push or another pull: already here.
+                    skipped += 1
+                    continue
+                applied += 1 if r["applied"] else 0
+                skipped += 0 if r["applied"] else 1
+    except DomainError as exc:
+        Neighbour.objects.filter(pk=neighbour.pk).update(last_pulled_at=timezone.now(), pull_error=exc.message[:300])
+        raise
+    Neighbour.objects.filter(pk=neighbour.pk).update(last_pulled_at=timezone.now(), pull_error="")
     return {"applied": applied, "skipped": skipped}
+
+
+def pull_interval() -> dt.timedelta | None:
+    minutes = int(getattr(settings, "EXCHANGE_PULL_MINUTES", 5))
+    return dt.timedelta(minutes=minutes) if minutes > 0 else None
+
+
+def pull_due(now: dt.datetime | None = None) -> dict[str, Any]:
+    """The periodic importer: pull every neighbour with a platform or a feed whose last pull is older
+    than CHENGYUN_EXCHANGE_PULL_MINUTES. Idempotent (message ids, the page cursor); one neighbour
+    failing is recorded on it (``pull_error``) and does not stop the others."""
+    interval = pull_interval()
+    if interval is None:
+        return {}
+    now = now or timezone.now()
+    results: dict[str, Any] = {}
+    for n in Neighbour.objects.order_by("code"):
+        if not (n.feed_url or (n.base_url and n.token)):
+            continue
+        if n.last_pulled_at is not None and now - n.last_pulled_at < interval:
+            continue
+        # Claimed by moving the stamp: a run that overlaps a slow one (or a second worker) skips it.
+        if not Neighbour.objects.filter(pk=n.pk, last_pulled_at=n.last_pulled_at).update(last_pulled_at=now):
+            continue
+        try:
+            results[n.code] = pull(None, n)
+        except DomainError as exc:
+            log.warning("periodic pull from %s failed: %s", n.name, exc.message)
+            results[n.code] = {"error": exc.message}
+    return results
 
 
 def feed_signature(secret: str, messages: Any) -> str:
@@ -509,6 +586,22 @@ def register_neighbour(user: Any, *, code: str, name: str, secret: str, base_url
         audit.created(n)
         _, key = create_token(None, account.username, f"{name}数据交换", scopes=["exchange:*"])
     return n, key
+
+
+def encrypt_secrets() -> int:
+    """Rewrite every neighbour's shared secret and token under the current CHENGYUN_FIELD_KEY:
+    plaintext from before, or ciphertext under CHENGYUN_FIELD_KEY_PREVIOUS. Audited (masked)."""
+    from chengyun.core import fieldcrypto
+
+    if not fieldcrypto.enabled():
+        raise Invalid("未设置 CHENGYUN_FIELD_KEY，字段加密未启用", code="no_field_key")
+    rows = list(Neighbour.objects.all())
+    with transaction.atomic():
+        for n in rows:
+            n.save(update_fields=["secret", "token"])  # read decrypted, written encrypted
+        audit.action(None, "encrypt_exchange_secrets", otype="watershed.neighbour", object_repr=f"{len(rows)} 个",
+                     after={"fields": ["secret", "token"], "cipher": fieldcrypto.cipher(), "count": len(rows)})
+    return len(rows)
 
 
 def add_boundary_section(user: Any, neighbour: Neighbour, *, code: str, name: str, river: str, lng: float, lat: float, upstream: str,

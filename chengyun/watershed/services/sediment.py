@@ -116,13 +116,13 @@ def enter_year(user: Any, w: Watershed, year: int, *, sediment_t: Any, runoff_m3
     if user is not None:
         policy.require_write(user, w, "只有城运中心和系统管理员可以填报泥沙与径流")
     values = {}
-    for field, v in (("sediment_t", sediment_t), ("runoff_m3", runoff_m3)):
+    for field, label, v in (("sediment_t", "泥沙输出量", sediment_t), ("runoff_m3", "径流量", runoff_m3)):
         try:
             values[field] = float(v)
         except (TypeError, ValueError):
-            raise Invalid(f"“{field}”应为数字", code="bad_value", detail={"field": field}) from None
+            raise Invalid(f"{label}（{field}）应为数字", code="bad_value", detail={"field": field}) from None
         if not values[field] >= 0:
-            raise Invalid(f"“{field}”不能为负数", code="value_out_of_range", detail={"field": field})
+            raise Invalid(f"{label}（{field}）不能为负数", code="value_out_of_range", detail={"field": field})
     if HydroRecord.objects.filter(watershed=w, period=HydroRecord.Period.DAY, start__year=year, source=HydroRecord.Source.MONITORING).exists():
         raise Invalid(f"{year} 年已有在线监测数据，不能再填报", code="monitored_year", detail={"field": "year"})
     with transaction.atomic():

@@ -172,15 +172,15 @@ def add_measure(user: Any, w: Watershed, *, kind: str, name: str, quantity: Any,
     try:
         quantity = float(quantity)
     except (TypeError, ValueError):
-        raise Invalid("“quantity”数量应为数字", code="bad_quantity", detail={"field": "quantity"}) from None
+        raise Invalid("数量（quantity）应为数字", code="bad_quantity", detail={"field": "quantity"}) from None
     if quantity <= 0:
-        raise Invalid("“quantity”数量应大于 0", code="bad_quantity", detail={"field": "quantity"})
+        raise Invalid("数量（quantity）应大于 0", code="bad_quantity", detail={"field": "quantity"})
     geo_text = ""
     if geometry:
         try:
             geo_text = json.dumps(mapping(shape(json.loads(geometry) if isinstance(geometry, str) else geometry)))
         except Exception:
-            raise Invalid("“geometry”应为 GeoJSON 几何", code="bad_geometry", detail={"field": "geometry"}) from None
+            raise Invalid("位置（geometry）应为 GeoJSON 几何", code="bad_geometry", detail={"field": "geometry"}) from None
     with transaction.atomic():
         m = Measure.objects.create(watershed=w, kind=kind, name=(name or "").strip()[:100] or str(Measure.Kind(kind).label), quantity=quantity,
                                    unit=unit or Measure.UNITS[kind], completed_on=completed_on, geometry=geo_text)

@@ -5,6 +5,7 @@
     chengyun exchange section CODE NAME --neighbour CODE --river R --lng X --lat Y --upstream neighbour|ours --target 3
     chengyun exchange pull [--neighbour CODE] [--file PATH]
     chengyun exchange export --neighbour CODE --output FILE
+    chengyun exchange encrypt      (rewrite neighbours' secrets under CHENGYUN_FIELD_KEY)
 """
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         e.add_argument("--neighbour", required=True)
         e.add_argument("--output", required=True)
         e.add_argument("--after", type=int, default=0)
+        sub.add_parser("encrypt", help="用 CHENGYUN_FIELD_KEY 加密（或在更换密钥后重新加密）相邻区县的共享密钥和令牌")
 
     def handle(self, *args, **o):
         from chengyun.watershed.models import Neighbour
@@ -77,6 +79,8 @@ class Command(BaseCommand):
                 for n in qs:
                     r = exchange.pull(None, n, source=o["file"] or None)
                     self.stdout.write(f"{n.name}：应用 {r['applied']} 条，跳过 {r['skipped']} 条")
+            elif o["action"] == "encrypt":
+                self.stdout.write(f"已加密 {exchange.encrypt_secrets()} 个相邻区县的共享密钥与令牌")
             else:
                 n = Neighbour.objects.get(code=o["neighbour"])
                 with open(o["output"], "w", encoding="utf-8") as f:
