@@ -18,7 +18,8 @@
     var input = form.elements[box.dataset.input || "geometry"];
     var el = box.querySelector(".draw-map");
     var status = box.querySelector(".draw-status");
-    var map = L.map(el, { zoomSnap: 0.5, doubleClickZoom: false });
+    // A view from the start: markers of a drawing sent back cannot be placed on a map without one.
+    var map = L.map(el, { zoomSnap: 0.5, doubleClickZoom: false }).setView([36.6, 101.78], 13);
     if (box.dataset.tileUrl) { L.tileLayer(box.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
     L.control.scale({ imperial: false }).addTo(map);
     var points = [];
@@ -114,7 +115,7 @@
       if (shapeLayer) { bounds = shapeLayer.getBounds(); }
     }
     drawCircle();
-    if (bounds) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 }); } else { map.setView([36.6, 101.78], 13); }
+    if (bounds) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 }); }
     if (box.dataset.api) {
       fetch(box.dataset.api + "geo/streets", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (streets) {
         var s = L.geoJSON(streets, { style: { color: "#123b6b", weight: 2, fill: false }, interactive: false }).addTo(map);
