@@ -284,4 +284,4 @@ def test_permit_actions_shown_only_to_roles_that_may_take_them(streets, shop, ni
 def test_english_form_pages(streets, night):
     en = _client(streets.ops, "en")
     assert "Draw a night-economy control zone" in en.get("/streets/night/zones/new/").content.decode()
-    assert "Patrol frequency rules" in en.get("/streets/rules/").content.decode()
+    assert "Rules in force" in en.get("/streets/rules/").content.decode()
