@@ -28,7 +28,7 @@ from chengyun.standards import gb3096
 
 from .models import ACTIVITIES, NightPolicy, NightZone, PatrolRule, PolicyWindow, SegmentAssignment, Shop
 from .services import compliance, night, permits, segments
-from .services.common import OPS
+from .services.common import OPS, STREET_STAFF
 
 LABELS = {
     "segment": gettext_lazy("路段"), "code": gettext_lazy("编号"), "chief": gettext_lazy("街长"), "team": gettext_lazy("责任队伍"),
@@ -42,7 +42,7 @@ LABELS = {
     "max_depth_m": gettext_lazy("进深至多（米）"), "publicity_days": gettext_lazy("公示工作日"), "strikes_to_revoke": gettext_lazy("撤销前违规次数"),
     "shop": gettext_lazy("商户"), "policy": gettext_lazy("一街一策"), "area_m2": gettext_lazy("外摆面积（平方米）"), "tables": gettext_lazy("桌数"),
     "depth_m": gettext_lazy("距建筑线进深（米）"), "passage_m": gettext_lazy("保留人行通道（米）"), "tactile_m": gettext_lazy("距盲道（米）"),
-    "season": gettext_lazy("经营季（年度）"),
+    "season": gettext_lazy("经营季（年度）"), "file": gettext_lazy("GPX 文件"), "points": gettext_lazy("GPX 文件"),
 }
 STREET_DESK = frozenset({R.SYSADMIN, R.OPS_SHIFT_LEADER, R.OPS_DISPATCHER})  # as apps.py registers for assignments and permits
 
@@ -51,7 +51,7 @@ def may(user) -> dict[str, bool]:
     """Which of these forms the user's role may use: the pages show a button only when it is True."""
     p = policy.principal(user)
     return {"assign": p.has(STREET_DESK | {R.STREET_CHIEF}), "rules": p.has(OPS), "zone": p.has(OPS), "policy": p.has(OPS),
-            "permit": p.has(STREET_DESK | {R.STREET_CHIEF, R.DEPT_HANDLER})}
+            "permit": p.has(STREET_DESK | {R.STREET_CHIEF, R.DEPT_HANDLER}), "gpx": p.has(STREET_STAFF | OPS)}
 
 
 def _require(user, what: str, message: str) -> None:
@@ -306,3 +306,39 @@ def permit_new(request):
                            for s in shops[:500]]
     return _render(request, "streets/permit_form.html", {"shops": shops, "policies": NightPolicy.objects.filter(active=True).order_by("code"),
                                                          "layers": layers, "season": timezone.localdate().year}, error)
+
+
+# ---------------------------------------------------------------- a patrol from a GPX file
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol_gpx(request):
+    """导入 GPX 轨迹为一次巡街 — ``patrols.record``, as POST /streets/patrols/gpx."""
+    from chengyun.geo import tracks
+
+    from .services import patrols
+
+    _require(request.user, "gpx", _("只有街长、网格员、监督员和处置队伍可以巡街"))
+    error = None
+    if request.method == "POST":
+        try:
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise Invalid(_("请选择 GPX 文件"), code="missing_file", detail={"field": "file"})
+            if upload.size > 20 * 1024 * 1024:
+                raise Invalid(_("GPX 文件超过 20 MB"), code="file_too_large", detail={"field": "file"})
+            try:
+                points = tracks.parse_gpx(upload.read())
+            except tracks.TrackError as exc:
+                raise Invalid(str(exc), code="bad_gpx", detail={"field": "file"}) from None
+            patrol = patrols.record(request.user, points=points, kind=request.POST.get("kind") or None, source="gpx",
+                                    note=request.POST.get("note", ""))
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            error = field_error(exc)
+        else:
+            messages.success(request, _("已导入巡街轨迹"))
+            return redirect("streets:patrol", patrol_id=patrol.pk)
+    return _render(request, "streets/patrol_gpx.html", {"kinds": PatrolRule.Kind.choices}, error)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rules/", forms.rules, name="rules"),
     path("patrols/", views.patrol_list, name="patrols"),
     path("patrols/walk/", views.patrol_phone, name="walk"),
+    path("patrols/gpx/", forms.patrol_gpx, name="patrol_gpx"),
     path("patrols/<int:patrol_id>/", views.patrol_detail, name="patrol"),
     path("night/", views.night_map, name="night"),
     path("night/zones/new/", forms.zone_new, name="zone_new"),

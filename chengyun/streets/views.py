@@ -120,7 +120,7 @@ def patrol_list(request):
     qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("patroller", "street"))).order_by("-started_at")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "streets/patrols.html", {"page": page, "values": values, "kinds": PatrolRule.Kind.choices,
-                                                    "streets": Street.objects.order_by("code")})
+                                                    "streets": Street.objects.order_by("code"), "may": may(request.user)})
 
 
 @login_required

@@ -285,3 +285,44 @@ def test_english_form_pages(streets, night):
     en = _client(streets.ops, "en")
     assert "Draw a night-economy control zone" in en.get("/streets/night/zones/new/").content.decode()
     assert "Rules in force" in en.get("/streets/rules/").content.decode()
+
+
+# ---------------------------------------------------------------- a patrol from a GPX file
+
+
+def _gpx(n=21):
+    pts = "".join(f'<trkpt lat="{Y}" lon="{101.702 + k * 0.0005}"><time>2026-11-03T01:{k:02d}:00Z</time></trkpt>' for k in range(n))
+    return f'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{pts}</trkseg></trk></gpx>'.encode()
+
+
+def test_gpx_patrol_from_the_page(streets):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chengyun.streets.models import Patrol
+
+    c = _client(streets.chief1)
+    assert "/streets/patrols/gpx/" in c.get("/streets/patrols/").content.decode()
+    page = c.get("/streets/patrols/gpx/")
+    assert page.status_code == 200 and english_words(page.content.decode()) == set()
+    r = c.post("/streets/patrols/gpx/", {"file": SimpleUploadedFile("walk.gpx", _gpx(), "application/gpx+xml"), "kind": "leader"})
+    patrol = Patrol.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/streets/patrols/{patrol.pk}/"
+    assert (patrol.source, patrol.kind, patrol.patroller_id) == ("gpx", "leader", streets.chief1.person.pk)
+    assert patrol.coverage.get(segment__code="RDA").share > 0.95
+
+
+def test_gpx_refusal_names_the_file(streets):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chengyun.streets.models import Patrol
+
+    c = _client(streets.chief1)
+    _refused(c.post("/streets/patrols/gpx/", {"file": SimpleUploadedFile("bad.gpx", b"<gpx><trk>", "application/gpx+xml")}), "file", "GPX 文件")
+    _refused(c.post("/streets/patrols/gpx/", {"file": SimpleUploadedFile("one.gpx", _gpx(1), "application/gpx+xml")}), "points", "GPX 文件")
+    assert not Patrol.objects.exists()
+
+
+def test_gpx_not_for_an_auditor(streets, make_user):
+    auditor = _client(make_user("auditor"))
+    assert auditor.get("/streets/patrols/gpx/").status_code == 403
+    assert "/streets/patrols/gpx/" not in auditor.get("/streets/patrols/").content.decode()
