@@ -100,3 +100,27 @@ def test_draw_a_road_segment(page, live_server, streets, make_user):
     expected = Geod(ellps="WGS84").line_length([c[0] for c in line], [c[1] for c in line])
     assert abs(seg.length_m - expected) < 0.1 and 650 < seg.length_m < 720
     assert f"{seg.length_m} m" in page.inner_text("body")
+
+
+def test_make_a_street_policy_on_the_map(page, live_server, streets, night):
+    from chengyun.streets.models import NightPolicy
+
+    login(page, live_server, streets.ops.username)
+    page.goto(f"{live_server.url}/streets/night/policies/new/")
+    page.wait_for_selector("#draw-map.loaded")
+    page.fill("input[name=code]", "GL9")
+    page.fill("input[name=name]", "古楼夜市")
+    page.select_option("select[name=kind]", "tourist")
+    for lng, lat in [(101.714, Y - 0.0004), (101.720, Y - 0.0004), (101.720, Y + 0.0004), (101.714, Y + 0.0004)]:
+        click_at(page, lng, lat)
+    row = page.locator("table.windows tbody tr").first
+    row.locator("select[name=w_activity]").select_option("night_market")
+    row.locator("input[name=w_start]").fill("18:00")
+    row.locator("input[name=w_end]").fill("02:00")
+    page.locator("table.windows").scroll_into_view_if_needed()
+    screenshot(page, "streets-policy-form")
+    page.click("#policy-form button.primary")
+    page.wait_for_url(f"{live_server.url}/streets/night/")
+    p = NightPolicy.objects.get(code="GL9")
+    assert [w.label for w in p.windows.all()] == ["18:00–02:00"]
+    assert shape(json.loads(p.geometry)).covers(Point(101.717, Y))
