@@ -92,65 +92,118 @@ TRAFFIC_ALIASES = {"light": "light", "轻": "light", "轻交通": "light", "medi
                    "heavy": "heavy", "重": "heavy", "重交通": "heavy", "extra_heavy": "extra_heavy", "特重": "extra_heavy", "特重交通": "extra_heavy"}
 
 
+def _segment_row(props: dict, geometry: Any, errs: list[str]) -> tuple[dict | None, list[str]]:
+    """One segment's checked values from a feature's properties and geometry, or the problems
+    ("field: message") that keep it out; the import and the drawn segment share these checks."""
+    code = str(props.get("code") or "").strip()
+    if not code:
+        errs.append("code: 缺少编号")
+    elif len(code) > 40:
+        errs.append("code: 编号最长 40 个字符")
+    name = str(props.get("name") or "").strip()
+    if not name:
+        errs.append("name: 缺少道路名称")
+    rc = CLASS_ALIASES.get(str(props.get("class") or props.get("road_class") or "").strip().lower())
+    if rc is None:
+        errs.append(f"class: 未知的道路等级「{props.get('class') or props.get('road_class') or ''}」")
+    traffic = TRAFFIC_ALIASES.get(str(props.get("traffic") or "medium").strip().lower())
+    if traffic is None:
+        errs.append(f"traffic: 未知的交通等级「{props.get('traffic')}」")
+    try:
+        width = float(props.get("width_m") or 12)
+        if not 2 <= width <= 120:
+            raise ValueError
+    except (TypeError, ValueError):
+        errs.append(f"width_m: 路幅宽度应为 2～120 米，实际为「{props.get('width_m')}」")
+        width = None
+    geom = None
+    try:
+        geom = shape(geometry) if geometry else None
+    except Exception as exc:
+        errs.append(f"geometry: 无法解析（{exc}）")
+    if geom is not None and geom.geom_type == "MultiLineString":
+        geom = shapely.line_merge(geom)
+    if geom is None or geom.geom_type != "LineString" or geom.is_empty:
+        errs.append("geometry: 路段应为一条 LineString")
+    elif len(set(geom.coords)) < 2:
+        errs.append("geometry: 路段至少需要两个不同的点")
+    if errs:
+        return None, errs
+    return {"code": code, "name": name[:100], "road_class": rc, "traffic": traffic, "width_m": width, "geom": geom}, errs
+
+
+def _segment_values(row: dict, owner: Any) -> dict:
+    """The stored values of a checked row: the length on the WGS84 ellipsoid in metres (pyproj's
+    geodesic, not degrees), the GeoJSON line, the street its midpoint lies in."""
+    return {"name": row["name"], "road_class": row["road_class"], "traffic": row["traffic"], "width_m": row["width_m"],
+            "length_m": round(float(_GEOD.geometry_length(row["geom"])), 1), "geometry": json.dumps(mapping(row["geom"])),
+            "street_id": _street_of(row["geom"]), "owner": owner}
+
+
+SEGMENT_WRITERS = frozenset({R.SYSADMIN, R.DEPT_HANDLER})
+
+
+def may_write_segments(user: Any) -> bool:
+    """Whether the user may draw or import road segments (the pages hide the buttons otherwise)."""
+    return policy.principal(user).has(SEGMENT_WRITERS)
+
+
+def create_segment(user: Any, *, code: str, name: str, road_class: str, geometry: Any, traffic: str = "medium",
+                   width_m: float | str | None = 12) -> RoadSegment:
+    """One segment drawn on the map: the import's checks, a new code only (an import may update)."""
+    from chengyun.geo.models import Unit
+
+    if user is not None:
+        policy.require_role(user, SEGMENT_WRITERS, "只有系统管理员或道路管养单位可以新建路段")
+    if isinstance(geometry, str):
+        try:
+            geometry = json.loads(geometry) if geometry.strip() else None
+        except ValueError:
+            raise Invalid("线形不是有效的 GeoJSON", code="bad_geometry", detail={"field": "geometry"}) from None
+    row, errs = _segment_row({"code": code, "name": name, "class": road_class, "traffic": traffic, "width_m": width_m}, geometry, [])
+    if errs:
+        field_name, _sep, message = errs[0].partition(": ")
+        raise Invalid(message, code="bad_segment", detail={"field": {"class": "road_class"}.get(field_name, field_name), "problems": errs})
+    if RoadSegment.objects.filter(code=row["code"]).exists():
+        raise Conflict(f"路段编号 {row['code']} 已存在", code="duplicate_code", detail={"field": "code"})
+    p = policy.principal(user) if user is not None else None
+    owner = Unit.objects.filter(pk=p.unit_id).first() if p is not None and p.has({R.DEPT_HANDLER}) and p.unit_id else None
+    with transaction.atomic():
+        seg = RoadSegment.objects.create(code=row["code"], **_segment_values(row, owner))
+        audit.created(seg)
+    return seg
+
+
 def import_segments(features: Sequence[Any], *, user: Any = None, dry_run: bool = False, owner_code: str | None = None) -> SegmentImportReport:
     """Road segments from GeoJSON-like features (properties code, name, class, traffic, width_m); all or nothing."""
     from chengyun.geo.models import Unit
 
     if user is not None:
-        policy.require_role(user, {R.SYSADMIN, R.DEPT_HANDLER}, "只有系统管理员或道路管养单位可以导入路段")
+        policy.require_role(user, SEGMENT_WRITERS, "只有系统管理员或道路管养单位可以导入路段")
     report = SegmentImportReport(total=len(features))
     owner = Unit.objects.filter(code=owner_code).first() if owner_code else None
     if owner_code and owner is None:
         report.errors.append(f"owner: 管养单位 {owner_code} 不存在")
     rows, seen = [], {}
     for f in features:
-        props, errs = f.properties, list(getattr(f, "errors", []))
         label = f.label
-        code = str(props.get("code") or "").strip()
-        if not code:
-            errs.append("code: 缺少编号")
-        elif code in seen:
+        row, errs = _segment_row(f.properties, f.geometry, list(getattr(f, "errors", [])))
+        code = row["code"] if row else str(f.properties.get("code") or "").strip()
+        if code and code in seen:
             errs.append(f"code: 与{seen[code]}重复")
-        else:
+        elif code:
             seen[code] = label
-        name = str(props.get("name") or "").strip()
-        if not name:
-            errs.append("name: 缺少道路名称")
-        rc = CLASS_ALIASES.get(str(props.get("class") or props.get("road_class") or "").strip().lower())
-        if rc is None:
-            errs.append(f"class: 未知的道路等级「{props.get('class') or props.get('road_class') or ''}」")
-        traffic = TRAFFIC_ALIASES.get(str(props.get("traffic") or "medium").strip().lower())
-        if traffic is None:
-            errs.append(f"traffic: 未知的交通等级「{props.get('traffic')}」")
-        try:
-            width = float(props.get("width_m") or 12)
-            if not 2 <= width <= 120:
-                raise ValueError
-        except (TypeError, ValueError):
-            errs.append(f"width_m: 路幅宽度应为 2～120 米，实际为「{props.get('width_m')}」")
-            width = None
-        geom = None
-        try:
-            geom = shape(f.geometry) if f.geometry else None
-        except Exception as exc:
-            errs.append(f"geometry: 无法解析（{exc}）")
-        if geom is not None and geom.geom_type == "MultiLineString":
-            geom = shapely.line_merge(geom)
-        if geom is None or geom.geom_type != "LineString":
-            errs.append("geometry: 路段应为一条 LineString")
         if errs:
             report.errors.extend(f"{label}：{e}" for e in errs)
             continue
-        rows.append({"code": code, "name": name[:100], "road_class": rc, "traffic": traffic, "width_m": width, "geom": geom})
+        rows.append(row)
     if report.errors or dry_run:
         return report
     existing = {s.code: s for s in RoadSegment.objects.filter(code__in=[r["code"] for r in rows])}
     with transaction.atomic():
         new = []
         for r in rows:
-            values = {"name": r["name"], "road_class": r["road_class"], "traffic": r["traffic"], "width_m": r["width_m"],
-                      "length_m": round(float(_GEOD.geometry_length(r["geom"])), 1), "geometry": json.dumps(mapping(r["geom"])),
-                      "street_id": _street_of(r["geom"]), "owner": owner}
+            values = _segment_values(r, owner)
             old = existing.get(r["code"])
             if old is None:
                 new.append(RoadSegment(code=r["code"], **values))

@@ -30,7 +30,8 @@ def risk_page(request):
         qs = qs.filter(risk_level=level)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "roads/risk.html", {"page": page, "run": run, "values": {"street": street} if street else {},
-                                               "streets": Street.objects.order_by("code")})
+                                               "streets": Street.objects.order_by("code"),
+                                               "may_write_segments": services.may_write_segments(request.user)})
 
 
 @login_required
@@ -240,3 +241,77 @@ def finding_detail(request, code: str):
         request, finding.survey, finding, error=error, can_edit=can_edit, segment=segment,
         contribution=services.cavity_factor([finding]) * 100 if finding.status == HazardFinding.Status.OPEN else 0,
     ), status=422 if error else 200)
+
+
+# ---------------------------------------------------------------- segments: drawn or imported
+
+SEGMENT_LABELS = {"code": _("编号"), "name": _("道路名称"), "road_class": _("道路等级"), "traffic": _("交通等级"), "width_m": _("路幅宽度（米）"),
+                  "geometry": _("地图上的线形")}
+
+
+def _segments_layer(limit: int = 600) -> dict:
+    import json
+
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(g), "properties": {"name": f"{n}（{c}）"}}
+        for c, n, g in RoadSegment.objects.order_by("code").values_list("code", "name", "geometry")[:limit]]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_new(request):
+    """Draw a road segment on the map (services.create_segment: the import's checks, the length in metres on the ellipsoid)."""
+    if not services.may_write_segments(request.user):
+        raise Forbidden(_("只有系统管理员或道路管养单位可以新建路段"))
+    error = None
+    if request.method == "POST":
+        post = request.POST
+        try:
+            seg = services.create_segment(request.user, code=post.get("code", ""), name=post.get("name", ""), road_class=post.get("road_class", ""),
+                                          traffic=post.get("traffic", "medium"), width_m=post.get("width_m", "").strip() or None,
+                                          geometry=post.get("geometry", ""))
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            field = str((exc.detail or {}).get("field", "")) if isinstance(exc.detail, dict) else ""
+            error = {"field": field, "label": SEGMENT_LABELS.get(field, ""), "message": exc.message}
+        else:
+            messages.success(request, _("已新建路段 %(name)s，长 %(m)s 米") % {"name": seg.name, "m": seg.length_m})
+            return redirect("roads:segment", code=seg.code)
+    return render(request, "roads/segment_form.html", {
+        "error": error, "form": request.POST if request.method == "POST" else {}, "classes": RoadSegment.RoadClass.choices,
+        "traffics": RoadSegment.Traffic.choices, "layers": _segments_layer()}, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def segment_import(request):
+    """Upload segments (GeoJSON or a zipped Shapefile): 校验 checks only, 导入 writes all or nothing (services.import_segments)."""
+    from chengyun.geo import uploads
+
+    if not services.may_write_segments(request.user):
+        raise Forbidden(_("只有系统管理员或道路管养单位可以导入路段"))
+    report = error = staged = None
+    encoding = request.POST.get("encoding", "")
+    upload = request.FILES.get("file")
+    name = upload.name if upload else ""
+    p = policy.principal(request.user)
+    owner = Unit.objects.filter(pk=p.unit_id).first() if p.has({R.DEPT_HANDLER}) and p.unit_id else None
+    if request.method == "POST":
+        dry_run = request.POST.get("mode") != "import"
+        try:
+            if request.POST.get("staged") and not upload:
+                [(data, name)] = uploads.take_staged(request, request.POST["staged"])
+            else:
+                data = uploads.read_upload_bytes(upload)
+            features = uploads.read_boundary_upload(data, name, encoding or None)
+            report = services.import_segments(features, user=request.user, dry_run=dry_run, owner_code=owner.code if owner else None)
+            if report.ok and dry_run:
+                staged = uploads.stage(request, [(data, name)])
+        except Invalid as exc:
+            error = exc.message
+    status = 422 if error or (report is not None and not report.ok) else 200
+    return render(request, "roads/segment_import.html", {
+        "report": report, "error": error, "file_name": name, "staged": staged, "encoding": encoding,
+        "encodings": (("", _("自动（按编码说明文件，否则 UTF-8）")), ("gbk", "GBK"), ("utf-8", "UTF-8")),
+        "max_mb": uploads.max_upload_bytes() // (1024 * 1024), "errors": uploads.problems(report.errors) if report else []}, status=status)

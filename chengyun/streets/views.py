@@ -22,6 +22,7 @@ from chengyun.people import policy
 from chengyun.people import roles as R
 
 from . import permit_workflow as wf
+from .forms import may
 from .filters import StreetsAssignmentFilter, StreetsPatrolFilter, StreetsPermitFilter, StreetsViolationFilter
 from .models import ACTIVITIES, NightPolicy, NightZone, Patrol, PatrolFinding, PatrolRule, Permit, SegmentAssignment, Violation
 from .services import compliance, meetings, permits
@@ -92,7 +93,8 @@ def board(request):
         "behind": sum(1 for s in items if not s.compliant), "patrols": patrols.order_by("-started_at")[:10],
         "cases_open": cases.count(), "cases": cases.select_related("category").order_by("-reported_at")[:10],
         "cases_street": streets.first().code if streets.count() == 1 else "", "features": _features(items), "values": values,
-        "rules": {k: compliance.rule_in_force(k, start) for k in PatrolRule.Kind.values}, "kinds": PatrolRule.Kind.choices})
+        "rules": {k: compliance.rule_in_force(k, start) for k in PatrolRule.Kind.values}, "kinds": PatrolRule.Kind.choices,
+        "may": may(request.user)})
 
 
 @login_required
@@ -108,7 +110,8 @@ def segment_list(request):
     start, end = compliance.period_bounds(period, day)
     page = Paginator(items, 100).get_page(request.GET.get("page"))
     return render(request, "streets/segments.html", {"page": page, "values": values, "period": period, "day": day, "start": start, "end": end,
-                                                     "behind": behind or "", "streets": Street.objects.order_by("code"), "count": len(items)})
+                                                     "behind": behind or "", "streets": Street.objects.order_by("code"), "count": len(items),
+                                                     "may": may(request.user)})
 
 
 @login_required
@@ -117,7 +120,7 @@ def patrol_list(request):
     qs = filters.filter(policy.visible(request.user, Patrol.objects.select_related("patroller", "street"))).order_by("-started_at")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "streets/patrols.html", {"page": page, "values": values, "kinds": PatrolRule.Kind.choices,
-                                                    "streets": Street.objects.order_by("code")})
+                                                    "streets": Street.objects.order_by("code"), "may": may(request.user)})
 
 
 @login_required
@@ -161,7 +164,7 @@ def night_map(request):
                                                                                "area": p.area_m2, "valid_to": str(p.valid_to)}} for p in permitted]}
     return render(request, "streets/night_map.html", {
         "layers": {"zones": zones, "policies": policies, "permits": spots}, "policies": pols, "activities": list(ACTIVITIES.items()),
-        "season": season, "zone_kinds": NightZone.Kind.choices,
+        "season": season, "zone_kinds": NightZone.Kind.choices, "may": may(request.user),
         "counts": {"permits": permitted.count(), "violations": policy.visible(request.user, Violation.objects.filter(season=season)).count()}})
 
 
@@ -171,7 +174,7 @@ def permit_list(request):
     qs = filters.filter(policy.visible(request.user, Permit.objects.select_related("shop", "policy", "street")))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "streets/permits.html", {"page": page, "values": values, "states": list(wf.STATES.items()),
-                                                    "policies": NightPolicy.objects.order_by("code"), "count": qs.count()})
+                                                    "policies": NightPolicy.objects.order_by("code"), "count": qs.count(), "may": may(request.user)})
 
 
 @login_required
@@ -186,8 +189,16 @@ def permit_detail(request, number: str):
     return render(request, "streets/permit_detail.html", {
         "permit": permit, "state_label": wf.STATES[permit.state], "events": [{"at": e.at, "actor": e.actor_name, "note": e.note, "to": wf.STATES.get(e.to_state, ""),
                                                                                  "action": wf.TRANSITIONS[e.action].label if e.action in wf.TRANSITIONS else _("申请外摆")}
-                                                                                for e in permit.events.all()], "actions": wf.allowed_from(permit.state),
+                                                                                for e in permit.events.all()], "actions": _my_actions(request.user, permit),
         "violations": permit.violations.all(), "strikes": permits.strikes(permit.shop, permit.season), "layer": json.loads(permit.geometry)})
+
+
+def _my_actions(user, permit: Permit) -> list:
+    """The steps the state table allows now that this user's role may take (others see no button)."""
+    if not policy.can_write(user, permit):
+        return []
+    p = policy.principal(user)
+    return [t for t in wf.allowed_from(permit.state) if p.has(t.roles | wf.DISTRICT)]
 
 
 @login_required

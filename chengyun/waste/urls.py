@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import forms, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("compounds/", views.compounds, name="compounds"),
+    path("surveys/new/", forms.check_new, name="check_new"),
 ]

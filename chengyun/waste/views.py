@@ -14,6 +14,7 @@ from chengyun.people import policy
 
 from . import rules, services
 from .filters import SortingCompoundFilter
+from .forms import may_record
 from .models import DemoArea, SortingCompound, ZeroWasteIndicator
 
 PLANT_TASK_CODE = "DB-WTE-RELOCATION"
@@ -55,4 +56,5 @@ def compounds(request):
     qs = filters.filter(policy.visible(request.user, SortingCompound.objects.select_related("compound", "community", "street", "demo_area")))
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
     return render(request, "waste/compounds.html", {"page": page, "values": values, "streets": Street.objects.order_by("code"),
-                                                    "areas": DemoArea.objects.order_by("code"), "limits": services.thresholds()})
+                                                    "areas": DemoArea.objects.order_by("code"), "limits": services.thresholds(),
+                                                    "may_record": may_record(request.user)})
