@@ -1,4 +1,6 @@
 """The application wizard as a village cadre would use it, and the public disclosure page."""
+import datetime as dt
+
 import pytest
 
 from browser_support import login, screenshot
@@ -100,3 +102,30 @@ def test_on_a_phone_a_refused_budget_keeps_every_line(phone_page, live_server, f
     page.wait_for_selector("#vf-wizard-3")
     p.refresh_from_db()
     assert [line["item"] for line in p.budget] == ["冷库主体工程", "制冷设备"] and p.self_funds_wan == 10
+
+
+def test_a_refused_payment_keeps_the_form_and_says_which_field(page, live_server, fund, make_project, advance, today):
+    from chengyun.villagefund.models import Payment
+
+    p = advance(make_project(amount=100), "publicity")
+    today.set(p.publicity_end + dt.timedelta(days=1))
+    login(page, live_server, fund.officer.username)
+    page.goto(f"{live_server.url}/villagefund/projects/{p.pk}/")
+    form = page.locator("#vf-payment")
+    form.locator("input[name=amount_wan]").fill("45")
+    form.locator("select[name=kind]").select_option("prepay")
+    form.locator("input[name=voucher]").fill("CZ-2026-118")
+    form.locator("input[name=paid_on]").fill((p.publicity_end + dt.timedelta(days=1)).isoformat())
+    form.locator("button").click()
+    error = page.locator("#vf-payment p.error")
+    error.wait_for()
+    assert "金额（万元）" in error.inner_text() and "预拨累计" in error.inner_text()
+    assert form.locator("input[name=amount_wan]").input_value() == "45" and form.locator("input[name=voucher]").input_value() == "CZ-2026-118"
+    assert form.locator("input[name=amount_wan]").get_attribute("aria-invalid") == "true"
+    form.scroll_into_view_if_needed()
+    screenshot(page, "villagefund-payment-refused")
+    assert not Payment.objects.exists()
+    form.locator("input[name=amount_wan]").fill("30")
+    form.locator("button").click()
+    page.wait_for_selector("text=已保存")
+    assert Payment.objects.get().amount_wan == 30
