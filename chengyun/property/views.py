@@ -1,6 +1,7 @@
 """Pages of property governance: the coverage map and campaign board, the filtered lists behind
 the cockpit's figures, the company page (grade history, records) and the phone assessment form.
-Thin: every write goes through services; a refused write comes back as a message."""
+Thin: every write goes through services; a refused write shows the page again (4xx) with the message at
+its form naming the field, and what was typed kept."""
 from __future__ import annotations
 
 import json
@@ -11,9 +12,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
-from chengyun.core.errors import DomainError, Forbidden
+from chengyun.core import pageforms
+from chengyun.core.errors import DomainError, Forbidden, Invalid
 from chengyun.geo.models import Compound, Street
 from chengyun.geo.views import filter_from_query
 from chengyun.people import policy
@@ -23,6 +26,11 @@ from .api import assessments_qs, companies_qs, compounds_qs, files_qs, records_q
 from .filters import PropertyAssessmentFilter, PropertyCompanyFilter, PropertyCompoundFilter, PropertyFileFilter
 from .models import Company
 from .services import access, assessments as assessment_services, coverage as coverage_services
+
+
+FILE_LABELS = {"action": _l("操作"), "path": _l("覆盖路径"), "note": _l("说明")}
+ASSESS_LABELS = {"compound": _l("小区"), "period": _l("考核期"), "scores": _l("分项得分"), "survey_sample": _l("调查户数"),
+                 "survey_phone": _l("其中电话代答户数"), "survey_satisfied": _l("满意户数"), "note": _l("说明")}
 
 
 def _streets():
@@ -63,15 +71,13 @@ def files(request):
 
 
 @login_required
+@pageforms.refusals(FILE_LABELS, default_form="transition")
 def file_detail(request, file_id: int):
     f = access.get_visible(request.user, files_qs(), pk=file_id)
     if request.method == "POST":
-        try:
-            services.transition(request.user, f, request.POST.get("action", ""), path=request.POST.get("path", ""),
-                                note=request.POST.get("note", ""))
-            messages.success(request, _("已办理"))
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        services.transition(request.user, f, request.POST.get("action", ""), path=request.POST.get("path", ""),
+                            note=request.POST.get("note", ""))
+        messages.success(request, _("已办理"))
         return redirect("property:file", file_id=f.pk)
     return render(request, "property/file_detail.html", {
         "f": f, "events": f.events.select_related("actor"), "actions": coverage_services.allowed_actions(request.user, f),
@@ -141,18 +147,23 @@ def assess(request):
     period = assessment_services.period_of(timezone.localdate(), sheet.period)
     form = {"compound": "", "period": period, "survey_sample": "", "survey_phone": "0", "survey_satisfied": "", "note": ""}
     scores: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in form}
         scores = {i["code"]: request.POST.get(f"score_{i['code']}", "") for i in sheet.items if not i.get("survey")}
         compound = qs.filter(code=form["compound"]).first()
         try:
             if compound is None:
-                raise DomainError(_("请选择本人负责区域内的小区"), code="bad_compound")
+                raise Invalid(_("请选择本人负责区域内的小区"), code="bad_compound", detail={"field": "compound"})
             a = services.assess(request.user, compound, period=form["period"], scores=scores, survey_sample=form["survey_sample"] or 0,
                                 survey_phone=form["survey_phone"] or 0, survey_satisfied=form["survey_satisfied"] or 0, note=form["note"])
             messages.success(request, _("已提交：%(name)s %(period)s 得分 %(total)s") % {"name": compound.name, "period": a.period, "total": a.total})
             return redirect("property:assess")
         except DomainError as exc:
-            messages.error(request, exc.message)
+            # The form again with every score as typed, the item at fault named by its name (scores.<code> → score_<code>).
+            labels = {**ASSESS_LABELS, **{f"scores.{i['code']}": i["name"] for i in sheet.items}}
+            pageforms.remember(request, exc, form="assess", labels=labels,
+                               input_of=lambda field: "score_" + field.split(".", 1)[1] if field.startswith("scores.") else field)
+            status = exc.status if 400 <= exc.status < 500 else 422
     items = [{**i, "value": scores.get(i["code"], "")} for i in sheet.items]
-    return render(request, "property/assess.html", {"sheet": sheet, "items": items, "compounds": qs, "form": form})
+    return render(request, "property/assess.html", {"sheet": sheet, "items": items, "compounds": qs, "form": form}, status=status)

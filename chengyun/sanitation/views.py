@@ -9,8 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
+from chengyun.core import pageforms
 from chengyun.core.errors import DomainError, Forbidden, Invalid
 from chengyun.geo.models import Street
 from chengyun.geo.tracks import TrackError
@@ -22,6 +24,15 @@ from chengyun.standards import cjjt126
 from . import formviews, services, trackfile
 from .filters import CoverageFilter, DemoStreetFilter, InspectionFilter, TrackFilter
 from .models import GRADE_CHOICES, DemoStreet, Inspection, SegmentDay, Track, Vehicle
+
+
+# The track import and inspection forms: a refusal shows the page again (4xx) naming the field by its label.
+TRACK_LABELS = {"vehicle": _l("车辆"), "file": _l("轨迹文件（CSV 或 JSON）"), "points": _l("轨迹文件（CSV 或 JSON）")}
+INSPECTION_LABELS = {
+    "segment": _l("路段编号"), "inspected_on": _l("检查日期"), "inspector": _l("检查人"), "sensory": _l("感观质量（分）"),
+    "litter": _l("可见垃圾（处/1000㎡）"), "stain": _l("污渍（㎡/1000㎡）"), "cleanliness": _l("清洁度（%）"), "dust": _l("尘负荷（g/㎡）"),
+    "note": _l("说明"),
+}
 
 
 def _day(request) -> dt.date:
@@ -72,8 +83,12 @@ def track_import(request):
             raise Invalid(str(exc), code="bad_track", detail={"field": "file"}) from None
         report = services.import_points(request.user, vehicle, points)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("sanitation:tracks")
+        # The tracks page again, the refusal at the import form, the chosen vehicle kept (a browser never keeps a file).
+        pageforms.remember(request, exc, form="import", labels=TRACK_LABELS, input_of=lambda field: "file" if field == "points" else field)
+        request.method = "GET"
+        response = tracks(request)
+        response.status_code = exc.status if 400 <= exc.status < 500 else 422
+        return response
     request.session["sanitation_report"] = report.as_dict()
     messages.success(request, _("已导入 %(n)d 个点，剔除 %(d)d 个") % {"n": report.stored, "d": len(report.dropped)})
     return redirect("sanitation:tracks")
@@ -95,20 +110,15 @@ def _may_inspect(user) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@pageforms.refusals(INSPECTION_LABELS, default_form="inspection")
 def inspections(request):
     if request.method == "POST":
         post = request.POST
-        try:
-            try:
-                on = dt.date.fromisoformat(post.get("inspected_on", ""))
-            except ValueError:
-                raise Invalid(_("检查日期有误"), code="bad_date", detail={"field": "inspected_on"}) from None
-            ins = services.record_inspection(request.user, segment=post.get("segment", ""), inspected_on=on, inspector=post.get("inspector", ""),
-                                             sensory=post.get("sensory"), litter=post.get("litter"), stain=post.get("stain"),
-                                             cleanliness=post.get("cleanliness"), dust=post.get("dust") or None, note=post.get("note", ""))
-            messages.success(request, _("已登记检查 %(code)s") % {"code": ins.code})
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        on = pageforms.date(post.get("inspected_on"), "inspected_on", INSPECTION_LABELS["inspected_on"])
+        ins = services.record_inspection(request.user, segment=post.get("segment", ""), inspected_on=on, inspector=post.get("inspector", ""),
+                                         sensory=post.get("sensory"), litter=post.get("litter"), stain=post.get("stain"),
+                                         cleanliness=post.get("cleanliness"), dust=post.get("dust") or None, note=post.get("note", ""))
+        messages.success(request, _("已登记检查 %(code)s") % {"code": ins.code})
         return redirect("sanitation:inspections")
     filters, values = filter_from_query(InspectionFilter, request)
     qs = filters.filter(policy.visible(request.user, Inspection.objects.select_related("segment", "street")))

@@ -4,7 +4,10 @@ performance table and report, and the public disclosure page (no sign-in). Thin:
 services.access, writes through services."""
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -78,8 +81,105 @@ def project_detail(request, project_id: int):
         "verified": services.verified_percent(p), "opinions": services.district_opinions(p), "review_units": rules.review_units(),
         "is_town": local and prin.has({R.STREET_OFFICER}), "is_village": local and prin.has({R.VILLAGE_CADRE}),
         "uses": rules.all_uses(), "forbidden": rules.forbidden_uses(), "kinds": Payment.Kind.choices,
-        "states": wf.STATES, "state_index": wf.stage_index(p.state), "order": wf.ORDER,
+        "states": wf.STATES, "state_index": wf.stage_index(p.state), "order": wf.ORDER, **_kept(request),
     })
+
+
+# -- refused forms: the page again (4xx), the field named by its label, what was typed kept -------------------
+
+RECORD_LABELS = {
+    "content": _l("异议内容"), "objector": _l("异议人"), "raised_on": _l("提出日期"), "resolution": _l("处理结果"),
+    "percent": _l("形象进度（%）"), "spent_wan": _l("累计支出（万元）"), "reported_on": _l("报告日期"), "note": _l("说明"),
+    "amount_wan": _l("金额（万元）"), "kind": _l("拨付方式"), "use": _l("资金用途"), "voucher": _l("凭证号"), "paid_on": _l("拨付日期"),
+    "year": _l("年度"), "income_wan": _l("经营性收入（万元）"), "dividend_wan": _l("分红（万元）"), "jobs": _l("带动就业（人）"),
+    "satisfaction": _l("满意度（%）"), "agree": _l("是否同意"), "assets": _l("资产"), "action": _l("操作"),
+}
+ASSET_INPUTS = {"name": "asset_name", "kind": "asset_kind", "value_wan": "asset_value"}
+ASSET_LABELS = {"name": _l("资产名称"), "kind": _l("资产类别"), "value_wan": _l("资产价值（万元）")}
+WIZARD_LABELS = {
+    "village": _l("村"), "batch": _l("资金批次"), "name": _l("项目名称"), "model": _l("发展模式"), "amount_wan": _l("申请扶持资金（万元）"),
+    "partner": _l("合作经营主体"), "period_start": _l("实施期起"), "period_end": _l("实施期止"), "plan": _l("项目实施方案"),
+    "self_funds_wan": _l("村集体自筹（万元）"), "expected_return_wan": _l("预期年收益（万元）"), "guaranteed_rate": _l("保底分红率（%）"),
+    "guaranteed_years": _l("保底年限"), "budget": _l("预算明细"), "meetings": _l("民主决策记录"),
+}
+MEETING_COLUMNS = {"kind": _l("会议类型"), "held_on": _l("召开日期"), "entitled": _l("应到人数"), "present": _l("实到人数"),
+                   "agree": _l("同意"), "oppose": _l("反对"), "abstain": _l("弃权")}
+# The column of a meeting a decision rule is about (decision.Problem.code).
+PROBLEM_COLUMNS = {"no_members": "entitled", "present_over_members": "present", "votes_over_present": "agree", "below_quorum": "present",
+                   "not_passed": "agree", "missing_meeting": "held_on", "out_of_order": "held_on"}
+_ROW = re.compile(r"^(budget|meetings|assets)\[(\d+)\](?:\.(\w+))?$")
+
+
+class _Labels(Mapping):
+    """A page's labels, and a row's field (``budget[1].amount_wan``, ``meetings[2].present``) by its row and column."""
+
+    def __init__(self, labels: Mapping[str, Any]):
+        self.labels = labels
+
+    def _row(self, key: str):
+        m = _ROW.match(key)
+        if not m:
+            return None
+        what, n, column = m.group(1), int(m.group(2)), m.group(3) or ""
+        if what == "budget":
+            col = {"item": _("预算科目"), "amount_wan": _("金额（万元）")}.get(column, "")
+            return _("预算明细第 %(n)s 行") % {"n": n + 1} + (f" · {col}" if col else "")
+        if what == "meetings":
+            name = decision.MEETINGS[decision.ORDER[n]] if n < len(decision.ORDER) else _("会议")
+            return f"{name} · {MEETING_COLUMNS[column]}" if column in MEETING_COLUMNS else str(name)
+        return str(ASSET_LABELS.get(column, self.labels.get("assets", "")))
+
+    def __getitem__(self, key: str):
+        row = self._row(key)
+        if row is not None:
+            return row
+        return self.labels[key]
+
+    def __contains__(self, key) -> bool:
+        return self._row(str(key)) is not None or key in self.labels
+
+    def __iter__(self):
+        return iter(self.labels)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def _input_of(exc: DomainError):
+    """The name of the input a refusal is about, on the detail page and in the wizard."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+
+    def input_of(field: str) -> str:
+        m = _ROW.match(field)
+        if field == "meetings" and detail.get("problems"):
+            first = detail["problems"][0]
+            kind = first.get("meeting") or next((k for k in decision.ORDER if str(decision.MEETINGS[k]) in first.get("message", "")), "")
+            return f"{kind}_{PROBLEM_COLUMNS.get(first.get('code'), 'held_on')}" if kind else ""
+        if m and m.group(1) == "meetings" and int(m.group(2)) < len(decision.ORDER):
+            return f"{decision.ORDER[int(m.group(2))]}_{m.group(3) or 'held_on'}"
+        if m and m.group(1) == "budget":
+            return f"{'item' if m.group(3) == 'item' else 'item_amount'}.{m.group(2)}"
+        if m and m.group(1) == "assets":
+            return ASSET_INPUTS.get(m.group(3) or "", "asset_name")
+        return {"budget": "item_amount", "assets": "asset_name"}.get(field, field.split(".")[-1])
+    return input_of
+
+
+def _refused(request, exc: DomainError, page, *args, form: str, labels: Mapping[str, Any]):
+    """Show ``page`` again (as its GET) with the refusal at ``form``, with the status of the refusal."""
+    pageforms.remember(request, exc, form=form, labels=_Labels(labels), input_of=_input_of(exc))
+    request.method = "GET"
+    response = page(request, *args)
+    response.status_code = exc.status if 400 <= exc.status < 500 else 422
+    return response
+
+
+def _kept(request) -> dict:
+    """The detail page's forms: the refused one's values as typed, and which of its inputs is at fault ("form:input")."""
+    error = getattr(request, "form_error", None)
+    if not error:
+        return {"kept": {}, "bad": ""}
+    return {"kept": {error["form"]: request.POST}, "bad": f"{error['form']}:{error['input']}", "kept_form": error["form"]}
 
 
 @login_required
@@ -88,13 +188,13 @@ def project_step(request, project_id: int, action: str):
     p = access.get_visible(request.user, _projects(request), pk=project_id)
     agree = {"yes": True, "no": False}.get(request.POST.get("agree", ""))
     assets = []
-    if request.POST.get("asset_name"):
+    if request.POST.get("asset_name") or request.POST.get("asset_value"):
         assets = [{"name": request.POST.get("asset_name"), "kind": request.POST.get("asset_kind", ""), "value_wan": request.POST.get("asset_value")}]
     try:
         services.transition(request.user, p, action, note=request.POST.get("note", ""), on=request.POST.get("on") or None, agree=agree, assets=assets)
-        messages.success(request, _("已办理：%(step)s") % {"step": wf.TRANSITIONS[action].label})
     except DomainError as exc:
-        _error(request, exc)
+        return _refused(request, exc, project_detail, p.pk, form=f"step:{action}", labels={**RECORD_LABELS, "note": _l("意见或说明")})
+    messages.success(request, _("已办理：%(step)s") % {"step": wf.TRANSITIONS[action].label})
     return redirect("villagefund:project", project_id=p.pk)
 
 
@@ -104,6 +204,7 @@ def project_record(request, project_id: int, what: str):
     """The forms of the detail page: objection, progress, payment, return."""
     p = access.get_visible(request.user, _projects(request), pk=project_id)
     f = request.POST
+    form = what
     try:
         if what == "objection":
             services.raise_objection(request.user, p, content=f.get("content", ""), objector=f.get("objector", ""), raised_on=f.get("raised_on") or None)
@@ -117,27 +218,48 @@ def project_record(request, project_id: int, what: str):
             services.report_return(request.user, p, year=f.get("year"), income_wan=f.get("income_wan"), dividend_wan=f.get("dividend_wan") or 0,
                                    jobs=f.get("jobs") or 0, satisfaction=f.get("satisfaction") or None, note=f.get("note", ""))
         elif what == "resolve":
+            form = f"resolve-{f.get('objection', '')}"
             o = access.get_visible(request.user, Objection.objects.filter(project=p), pk=f.get("objection"))
             services.resolve_objection(request.user, o, resolution=f.get("resolution", ""))
         elif what == "verify":
+            form = f"verify-{f.get('progress', '')}"
             g = access.get_visible(request.user, Progress.objects.filter(project=p), pk=f.get("progress"))
             services.verify_progress(request.user, g)
         else:
             return HttpResponse(status=404)
-        messages.success(request, _("已保存"))
     except DomainError as exc:
-        _error(request, exc)
+        if exc.status == 404:
+            raise
+        return _refused(request, exc, project_detail, p.pk, form=form, labels=RECORD_LABELS)
+    messages.success(request, _("已保存"))
     return redirect("villagefund:project", project_id=p.pk)
 
 
 # -- the application wizard -------------------------------------------------------------------------------
 
-WIZARD_STEPS = [(1, _("项目基本信息")), (2, _("预算与收益")), (3, _("民主决策记录"))]
+WIZARD_STEPS = [(1, _l("项目基本信息")), (2, _l("预算与收益")), (3, _l("民主决策记录"))]
 
 
 def _wizard_context(request, step: int, p: Project | None, **extra):
     return {"step": step, "steps": WIZARD_STEPS, "p": p, "models": list(rules.SUPPORT_MODELS.items()),
-            "batches": Batch.objects.all(), "villages": _villages(request), "meeting_kinds": list(decision.MEETINGS.items()), **extra}
+            "batches": Batch.objects.all(), "villages": _villages(request), "meeting_kinds": list(decision.MEETINGS.items()),
+            "bad": getattr(request, "form_error", {}).get("input", ""), **extra}
+
+
+def _budget_rows(request, p: Project) -> list[dict]:
+    """Step 2's budget table: after a refusal the lines as typed (blank ones left out, as the service numbers them), else the
+    stored ones; three blank lines to add to; each line with the column at fault, if any."""
+    error = getattr(request, "form_error", None)
+    if error:
+        lines = [(i, a) for i, a in zip(request.POST.getlist("item"), request.POST.getlist("item_amount")) if i.strip() or a.strip()]
+    else:
+        lines = [(line["item"], line["amount_wan"]) for line in p.budget or []]
+    bad = error["input"] if error else ""
+    rows = []
+    for n, (item, amount) in enumerate(lines + [("", "")] * 3):
+        rows.append({"item": item, "amount": amount, "bad_item": bad == f"item.{n}",
+                     "bad_amount": bad == f"item_amount.{n}" or (bad == "item_amount" and n < len(lines))})
+    return rows
 
 
 @login_required
@@ -147,18 +269,17 @@ def apply(request):
     if request.method == "POST":
         f = request.POST
         try:
-            village = access.get_visible(request.user, _villages(request), pk=f.get("village") or 0)
+            village = referenced(_villages(request), f.get("village"), field="village", optional=False)
             batch = Batch.objects.filter(pk=f.get("batch") or 0).first()
             if batch is None:
                 raise Invalid(_("请选择资金批次"), code="missing_batch", detail={"field": "batch"})
             p = services.create_project(request.user, village=village, batch=batch, name=f.get("name", ""), model=f.get("model", ""),
                                         amount_wan=f.get("amount_wan"), plan=f.get("plan", ""), partner=f.get("partner", ""),
                                         period_start=f.get("period_start") or None, period_end=f.get("period_end") or None)
-            return redirect("villagefund:wizard", project_id=p.pk, step=2)
         except DomainError as exc:
-            _error(request, exc)
-            return render(request, "villagefund/wizard.html", _wizard_context(request, 1, None, form=f), status=422)
-    return render(request, "villagefund/wizard.html", _wizard_context(request, 1, None, form={}))
+            return _refused(request, exc, apply, form="wizard", labels=WIZARD_LABELS)
+        return redirect("villagefund:wizard", project_id=p.pk, step=2)
+    return render(request, "villagefund/wizard.html", _wizard_context(request, 1, None, form=request.POST))
 
 
 @login_required
@@ -187,14 +308,19 @@ def wizard(request, project_id: int, step: int):
                 messages.success(request, _("决策记录已保存"))
             return redirect("villagefund:project", project_id=p.pk)
         except DomainError as exc:
-            _error(request, exc)
-            return render(request, "villagefund/wizard.html", _wizard_context(request, step, p, form=f, problems=exc.detail), status=422)
-    form = {}
-    if step == 3:
-        for m in p.meetings.all():
+            if exc.status == 404:
+                raise
+            return _refused(request, exc, wizard, project_id, step, form="wizard", labels=WIZARD_LABELS)
+    if getattr(request, "form_error", None):
+        form = request.POST  # refused: what was typed, not what is stored
+    else:
+        form = {}
+        if step == 2:
+            form = {k: getattr(p, k) for k in ("self_funds_wan", "expected_return_wan", "guaranteed_rate", "guaranteed_years")}
+        for m in p.meetings.all() if step == 3 else []:
             for k in ("held_on", "entitled", "present", "agree", "oppose", "abstain"):
                 form[f"{m.kind}_{k}"] = getattr(m, k)
-    return render(request, "villagefund/wizard.html", _wizard_context(request, step, p, form=form))
+    return render(request, "villagefund/wizard.html", _wizard_context(request, step, p, form=form, budget_rows=_budget_rows(request, p) if step == 2 else []))
 
 
 # -- queue, villages, ledgers, performance -------------------------------------------------------------------

@@ -54,6 +54,12 @@ def test_assessment_form_on_a_phone(phone_page, live_server, make_user):
     phone_page.click("button[type=submit]")
     phone_page.wait_for_selector("text=电话代答 3 户超过样本的 5%")
     assert not Assessment.objects.exists()
+    error = phone_page.locator("#assess-form p.error")
+    assert "其中电话代答户数" in error.inner_text()
+    assert phone_page.input_value("input[name=survey_phone]") == "3" and phone_page.get_attribute("input[name=survey_phone]", "aria-invalid") == "true"
+    assert phone_page.input_value("input[name=score_safety]") == "14" and phone_page.input_value("input[name=survey_satisfied]") == "27"
+    phone_page.locator("input[name=survey_phone]").scroll_into_view_if_needed()
+    screenshot(phone_page, "property-assess-phone-refused")
     phone_page.fill("input[name=survey_phone]", "1")
     screenshot(phone_page, "property-assess-phone")
     phone_page.click("button[type=submit]")

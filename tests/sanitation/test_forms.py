@@ -298,3 +298,60 @@ def test_the_forms_read_in_chinese_and_in_english(client, make_user, demo, back_
     resp = client.post("/sanitation/plans/R1/", {"grade": "1", "passes_per_day": "20"}, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 422 and _err(resp)[1].startswith("Planned passes per day")  # the field named in English
     assert "Adjust sweeping plan" in client.get("/sanitation/plans/R1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+# ---------------------------------------------------------------- inspections and the track import (core pageforms)
+
+
+def _core_error(resp) -> str:
+    """The message at the form (core/_form_error.html), tags removed."""
+    html = resp.content.decode()
+    m = re.search(r'<p class="error" role="alert" data-field="[^"]*">(.*?)</p>', html, re.S)
+    assert m, html[:2000]
+    return m.group(1)
+
+
+def _inspection(**extra):
+    day = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    return {"segment": "R1", "inspected_on": day, "inspector": "王街长", "sensory": "95", "litter": "3", "stain": "0",
+            "cleanliness": "98", "dust": "", "note": "早班后抽查", **extra}
+
+
+def test_a_refused_inspection_keeps_what_was_typed_and_names_the_field(client, make_user, roads):
+    from chengyun.sanitation.models import Inspection
+
+    chief = make_user(R.STREET_CHIEF, streets=[roads["R1"].street.code])
+    client.force_login(chief)
+    r = client.post("/sanitation/inspections/", _inspection(cleanliness="120"))
+    html = r.content.decode()
+    assert r.status_code == 422 and "<strong>清洁度（%）</strong>" in _core_error(r)
+    _invalid(r, "cleanliness")
+    assert 'value="120"' in html and 'value="王街长"' in html and 'value="早班后抽查"' in html and 'name="sensory" inputmode="decimal" required value="95"' in html
+    assert "<details open>" in html and not Inspection.objects.exists()
+    r = client.post("/sanitation/inspections/", _inspection(inspected_on="2099-01-01"))
+    assert r.status_code == 422 and "<strong>检查日期</strong>" in _core_error(r) and 'value="2099-01-01"' in r.content.decode()
+    _invalid(r, "inspected_on")
+    r = client.post("/sanitation/inspections/", _inspection(segment="R9"))
+    assert r.status_code == 422 and "<strong>路段编号</strong>" in _core_error(r) and 'value="R9"' in r.content.decode()
+    assert not Inspection.objects.exists()
+    r = client.post("/sanitation/inspections/", _inspection())
+    assert r.status_code == 302 and Inspection.objects.count() == 1
+
+
+def test_a_refused_track_import_keeps_the_vehicle_and_names_the_file(client, make_user, roads):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chengyun.sanitation.models import Track
+
+    services.create_vehicle(None, code="SV1", plate="青A·H0001", unit="D02", street=roads["R1"].street.code, feed_password="pw")
+    services.create_vehicle(None, code="SV2", plate="青A·H0002", unit="D02", street=roads["R1"].street.code, feed_password="pw")
+    client.force_login(make_user(R.DEPT_HANDLER, unit="D02"))
+    bad = "time,lng,lat\n2026-01-01T06:00:00,101.70,36.50\nnot a time,101.7,36.5\n"
+    r = client.post("/sanitation/tracks/import/", {"vehicle": "SV2", "file": SimpleUploadedFile("t.csv", bad.encode())})
+    html = r.content.decode()
+    assert r.status_code == 422 and "<strong>轨迹文件（CSV 或 JSON）</strong>" in _core_error(r) and "第 3 行" in _core_error(r)
+    _invalid(r, "file")
+    assert '<option value="SV2" selected>' in html and '<option value="SV1">' in html
+    r = client.post("/sanitation/tracks/import/", {"vehicle": "SV2"})
+    assert r.status_code == 422 and "<strong>轨迹文件（CSV 或 JSON）</strong>" in _core_error(r) and '<option value="SV2" selected>' in r.content.decode()
+    assert not Track.objects.exists()

@@ -1,4 +1,6 @@
 """The application wizard as a village cadre would use it, and the public disclosure page."""
+import datetime as dt
+
 import pytest
 
 from browser_support import login, screenshot
@@ -70,3 +72,60 @@ def test_the_public_page_without_signing_in(page, live_server, fund, make_projec
     assert "尚在审核的项目" not in text and "李某某" not in page.content()
     assert page.locator("nav.mainnav").count() == 0  # nobody is signed in
     screenshot(page, "villagefund-public")
+
+
+def test_on_a_phone_a_refused_budget_keeps_every_line(phone_page, live_server, fund, make_project):
+    """A village cadre types the budget on a phone, mistypes one amount: the page says which line, nothing is lost."""
+    page = phone_page
+    p = make_project(amount=80)
+    login(page, live_server, fund.cadre.username)
+    page.goto(f"{live_server.url}/villagefund/projects/{p.pk}/wizard/2/")
+    page.fill("input[name=self_funds_wan]", "10")
+    page.fill("input[name=expected_return_wan]", "6.4")
+    items, amounts = page.locator("input[name=item]"), page.locator("input[name=item_amount]")
+    items.nth(0).fill("冷库主体工程")
+    amounts.nth(0).fill("60")
+    items.nth(1).fill("制冷设备")
+    amounts.nth(1).fill("三十")
+    page.click("text=保存，下一步")
+    error = page.locator("#vf-wizard-2 p.error")
+    error.wait_for()
+    assert "预算明细第 2 行 · 金额（万元）" in error.inner_text()
+    assert page.input_value("input[name=self_funds_wan]") == "10" and page.input_value("input[name=expected_return_wan]") == "6.4"
+    assert items.nth(0).input_value() == "冷库主体工程" and items.nth(1).input_value() == "制冷设备"
+    assert amounts.nth(1).input_value() == "三十" and amounts.nth(1).get_attribute("aria-invalid") == "true"
+    screenshot(page, "villagefund-wizard-budget-refused-phone")
+    p.refresh_from_db()
+    assert p.budget == [{"item": "工程建设", "amount_wan": "80.00"}]
+    amounts.nth(1).fill("30")
+    page.click("text=保存，下一步")
+    page.wait_for_selector("#vf-wizard-3")
+    p.refresh_from_db()
+    assert [line["item"] for line in p.budget] == ["冷库主体工程", "制冷设备"] and p.self_funds_wan == 10
+
+
+def test_a_refused_payment_keeps_the_form_and_says_which_field(page, live_server, fund, make_project, advance, today):
+    from chengyun.villagefund.models import Payment
+
+    p = advance(make_project(amount=100), "publicity")
+    today.set(p.publicity_end + dt.timedelta(days=1))
+    login(page, live_server, fund.officer.username)
+    page.goto(f"{live_server.url}/villagefund/projects/{p.pk}/")
+    form = page.locator("#vf-payment")
+    form.locator("input[name=amount_wan]").fill("45")
+    form.locator("select[name=kind]").select_option("prepay")
+    form.locator("input[name=voucher]").fill("CZ-2026-118")
+    form.locator("input[name=paid_on]").fill((p.publicity_end + dt.timedelta(days=1)).isoformat())
+    form.locator("button").click()
+    error = page.locator("#vf-payment p.error")
+    error.wait_for()
+    assert "金额（万元）" in error.inner_text() and "预拨累计" in error.inner_text()
+    assert form.locator("input[name=amount_wan]").input_value() == "45" and form.locator("input[name=voucher]").input_value() == "CZ-2026-118"
+    assert form.locator("input[name=amount_wan]").get_attribute("aria-invalid") == "true"
+    form.scroll_into_view_if_needed()
+    screenshot(page, "villagefund-payment-refused")
+    assert not Payment.objects.exists()
+    form.locator("input[name=amount_wan]").fill("30")
+    form.locator("button").click()
+    page.wait_for_selector("text=已保存")
+    assert Payment.objects.get().amount_wan == 30
