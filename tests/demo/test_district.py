@@ -1,5 +1,4 @@
 """The demo district: realistic scale, tiled without gaps or overlaps, every role, deterministic."""
-import time
 
 import pytest
 
@@ -16,10 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_district_and_people():
     ctx = DemoContext(log=lambda s: None)
-    started = time.monotonic()
-    geo_demo.generate(ctx)
+    geo_demo.generate(ctx)  # how long it takes is bench's business, not a unit test's (the brief)
     people_demo.generate(ctx)
-    assert time.monotonic() - started < 30
     assert Street.objects.count() == 6
     assert 35 <= Community.objects.count() <= 45
     assert Grid.objects.count() >= 400
