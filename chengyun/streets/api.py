@@ -20,7 +20,7 @@ from chengyun.people.models import Person
 from chengyun.roads.models import RoadSegment
 
 from . import permit_workflow as wf
-from .filters import StreetsAssignmentFilter, StreetsPatrolFilter, StreetsPermitFilter, StreetsViolationFilter, StreetsZoneFilter
+from .filters import StreetsAssignmentFilter, StreetsPatrolFilter, StreetsPermitFilter, StreetsShopFilter, StreetsViolationFilter, StreetsZoneFilter
 from .models import ACTIVITIES, NightPolicy, NightZone, Patrol, Permit, SegmentAssignment, Shop, Violation
 from .services import compliance, night, patrols, permits, segments
 
@@ -358,6 +358,46 @@ class StreetsPolicyIn(Schema):
 @router.post("/night/policies", response={201: StreetsPolicyOut}, summary="制定一街一策")
 def policy_create(request, payload: StreetsPolicyIn):
     return Status(201, policy_dict(night.create_policy(request.user, **payload.dict())))
+
+
+class StreetsShopOut(Schema):
+    code: str
+    name: str
+    credit_code: str
+    address: str
+    lng: float
+    lat: float
+    street: Optional[str]
+    street_name: Optional[str]
+    policy: Optional[str]
+
+
+def shop_dict(s: Shop) -> dict:
+    return {"code": s.code, "name": s.name, "credit_code": s.credit_code, "address": s.address, "lng": s.lng, "lat": s.lat,
+            "street": s.street.code if s.street_id else None, "street_name": s.street.name if s.street_id else None,
+            "policy": s.policy.code if s.policy_id else None}
+
+
+@router.get("/night/shops", response=Page[StreetsShopOut], summary="商户（本人范围内可见的；与许可同一套范围）")
+def shop_list(request, filters: StreetsShopFilter = Query(...), page: PageParams = Query(...)):
+    return paginate(filters.filter(policy.visible(request.user, Shop.objects.select_related("street", "policy"))), page, shop_dict)
+
+
+class StreetsShopIn(Schema):
+    code: str
+    name: str
+    lng: float
+    lat: float
+    address: str = ""
+    credit_code: str = ""
+    policy: Optional[str] = None
+
+
+@router.post("/night/shops", response={201: StreetsShopOut}, summary="登记商户（本街道工作人员或城运中心；统一社会信用代码按 GB 32100 校验）")
+def shop_create(request, payload: StreetsShopIn):
+    pol = referenced(NightPolicy.objects.all(), payload.policy, lookup="code", field="policy", what="一街一策")
+    return Status(201, shop_dict(permits.create_shop(request.user, code=payload.code, name=payload.name, lng=payload.lng, lat=payload.lat,
+                                                     address=payload.address, credit_code=payload.credit_code, policy_obj=pol)))
 
 
 class StreetsPermitOut(Schema):

@@ -43,7 +43,9 @@ class StreetsConfig(AppConfig):
         policy.register(m.PatrolFinding, policy.Rule(read=R.ALL_ROLES, area={"street": "patrol__street_id"}, person="patrol__patroller_id"))
         for model in (m.NightZone, m.NightPolicy, m.PolicyWindow):
             policy.register(model, policy.Rule(read=R.ALL_ROLES, everyone_reads=True))
-        policy.register(m.Shop, policy.Rule(read=R.ALL_ROLES, write=street_staff, area={"street": "street_id"}, wide_write=street_desk))
+        # Shops are registered by the staff of the street they lie in (the street office among them) or the desk.
+        policy.register(m.Shop, policy.Rule(read=R.ALL_ROLES, write=street_staff | {R.STREET_OFFICER}, area={"street": "street_id"},
+                                            wide_write=street_desk))
         policy.register(m.Permit, policy.Rule(read=R.ALL_ROLES, write=frozenset({R.STREET_CHIEF, R.DEPT_HANDLER}), area={"street": "street_id"},
                                               wide_write=street_desk))
         policy.register(m.PermitEvent, policy.Rule(read=R.ALL_ROLES, area={"street": "permit__street_id"}))

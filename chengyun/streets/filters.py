@@ -42,6 +42,12 @@ class StreetsPermitFilter(FilterSchema):
     shop: Annotated[Optional[str], FilterLookup("shop__code"), Field(description="商户编号")] = None
 
 
+class StreetsShopFilter(FilterSchema):
+    q: Annotated[Optional[str], FilterLookup(["code__icontains", "name__icontains", "credit_code__icontains"]), Field(description="编号、店名或统一社会信用代码包含")] = None
+    street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None
+    policy: Annotated[Optional[str], FilterLookup("policy__code"), Field(description="一街一策编号")] = None
+
+
 class StreetsViolationFilter(FilterSchema):
     policy: Annotated[Optional[str], FilterLookup("policy__code"), Field(description="一街一策编号")] = None
     street: Annotated[Optional[str], FilterLookup("street__code"), Field(description="街道编码")] = None

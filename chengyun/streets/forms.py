@@ -1,6 +1,6 @@
 """The pages that write: a segment's street chief and team, the patrol frequency rules, drawing a
-night-economy zone (an area, or a radius around a gate), making a street policy (一街一策) and
-applying for an outdoor-dining permit. Each calls the very service function its API endpoint
+night-economy zone (an area, or a radius around a gate), making a street policy (一街一策),
+registering a shop and applying for an outdoor-dining permit. Each calls the very service function its API endpoint
 calls; a refusal re-renders the form (422) naming the field, a role that may not is refused (403)
 and never sees the button that leads here (``may`` below)."""
 from __future__ import annotations
@@ -42,7 +42,7 @@ LABELS = {
     "max_depth_m": gettext_lazy("进深至多（米）"), "publicity_days": gettext_lazy("公示工作日"), "strikes_to_revoke": gettext_lazy("撤销前违规次数"),
     "shop": gettext_lazy("商户"), "policy": gettext_lazy("一街一策"), "area_m2": gettext_lazy("外摆面积（平方米）"), "tables": gettext_lazy("桌数"),
     "depth_m": gettext_lazy("距建筑线进深（米）"), "passage_m": gettext_lazy("保留人行通道（米）"), "tactile_m": gettext_lazy("距盲道（米）"),
-    "season": gettext_lazy("经营季（年度）"), "file": gettext_lazy("GPX 文件"), "points": gettext_lazy("GPX 文件"),
+    "season": gettext_lazy("经营季（年度）"), "credit_code": gettext_lazy("统一社会信用代码"), "address": gettext_lazy("地址"), "file": gettext_lazy("GPX 文件"), "points": gettext_lazy("GPX 文件"),
 }
 STREET_DESK = frozenset({R.SYSADMIN, R.OPS_SHIFT_LEADER, R.OPS_DISPATCHER})  # as apps.py registers for assignments and permits
 
@@ -51,7 +51,13 @@ def may(user) -> dict[str, bool]:
     """Which of these forms the user's role may use: the pages show a button only when it is True."""
     p = policy.principal(user)
     return {"assign": p.has(STREET_DESK | {R.STREET_CHIEF}), "rules": p.has(OPS), "zone": p.has(OPS), "policy": p.has(OPS),
-            "permit": p.has(STREET_DESK | {R.STREET_CHIEF, R.DEPT_HANDLER}), "gpx": p.has(STREET_STAFF | OPS)}
+            "permit": p.has(STREET_DESK | {R.STREET_CHIEF, R.DEPT_HANDLER}), "gpx": p.has(STREET_STAFF | OPS), "shop": _may_register_shop(p)}
+
+
+def _may_register_shop(p) -> bool:
+    """The roles the rule registered for Shop lets write (in their street, or district-wide)."""
+    rule = policy.rule_for(Shop)
+    return p.has(rule.wide_write) or (p.has(rule.write) and bool(p.street_ids))
 
 
 def _require(user, what: str, message: str) -> None:
@@ -100,8 +106,8 @@ def _geometry(post, name: str = "geometry"):
         raise Invalid(_("范围不是有效的 GeoJSON"), code="bad_geometry", detail={"field": name}) from None
 
 
-def _render(request, template: str, context: dict, error: dict | None):
-    return render(request, template, {**context, "error": error, "form": request.POST if request.method == "POST" else {}},
+def _render(request, template: str, context: dict, error: dict | None, initial: dict | None = None):
+    return render(request, template, {**context, "error": error, "form": request.POST if request.method == "POST" else (initial or {})},
                   status=422 if error else 200)
 
 
@@ -305,7 +311,38 @@ def permit_new(request):
     layers["features"] += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lng, s.lat]}, "properties": {"name": s.name, "colour": "#37474f"}}
                            for s in shops[:500]]
     return _render(request, "streets/permit_form.html", {"shops": shops, "policies": NightPolicy.objects.filter(active=True).order_by("code"),
-                                                         "layers": layers, "season": timezone.localdate().year}, error)
+                                                         "layers": layers, "season": timezone.localdate().year, "may": may(request.user)}, error,
+                   initial={"shop": request.GET.get("shop", ""), "policy": request.GET.get("policy", "")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_new(request):
+    """登记商户 — ``permits.create_shop``, as POST /streets/night/shops; then on to its permit application."""
+    _require(request.user, "shop", _("只有本街道工作人员或城运中心可以登记商户"))
+    error = None
+    post = request.POST
+    if request.method == "POST":
+        try:
+            pol = referenced(NightPolicy.objects.all(), post.get("policy"), lookup="code", field="policy", what=_("一街一策"))
+            lng, lat = _number(post, "lng"), _number(post, "lat")
+            shop = permits.create_shop(request.user, code=post.get("code", ""), name=post.get("name", ""), lng=lng, lat=lat,
+                                       address=post.get("address", ""), credit_code=post.get("credit_code", ""), policy_obj=pol)
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            error = field_error(exc)
+        else:
+            if not may(request.user)["permit"]:
+                messages.success(request, _("已登记商户 %(name)s") % {"name": shop.name})
+                return redirect("streets:night")
+            messages.success(request, _("已登记商户 %(name)s，可继续为其登记外摆申请") % {"name": shop.name})
+            return redirect(reverse("streets:permit_new") + f"?shop={shop.code}" + (f"&policy={pol.code}" if pol else ""))
+    shops = policy.visible(request.user, Shop.objects.order_by("code"))
+    layers = _context_layers(zones=True, policies=True)
+    layers["features"] += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lng, s.lat]}, "properties": {"name": s.name, "colour": "#37474f"}}
+                           for s in shops[:500]]
+    return _render(request, "streets/shop_form.html", {"policies": NightPolicy.objects.filter(active=True).order_by("code"), "layers": layers}, error)
 
 
 # ---------------------------------------------------------------- a patrol from a GPX file

@@ -14,6 +14,7 @@ urlpatterns = [
     path("night/", views.night_map, name="night"),
     path("night/zones/new/", forms.zone_new, name="zone_new"),
     path("night/policies/new/", forms.policy_new, name="policy_new"),
+    path("night/shops/new/", forms.shop_new, name="shop_new"),
     path("night/permits/", views.permit_list, name="permits"),
     path("night/permits/new/", forms.permit_new, name="permit_new"),
     path("night/permits/<str:number>/", views.permit_detail, name="permit"),

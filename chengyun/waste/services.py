@@ -146,7 +146,7 @@ def create_demo_area(user: Any, *, code: str, name: str, street: str, designated
     if level not in DemoArea.Level.values:
         raise Invalid("级别应为 district 或 city", code="bad_level", detail={"field": "level"})
     if DemoArea.objects.filter(code=code).exists():
-        raise Conflict(f"示范片区 {code} 已存在", code="area_exists")
+        raise Conflict(f"示范片区 {code} 已存在", code="area_exists", detail={"field": "code"})
     area = DemoArea.objects.create(code=code, name=name, street=street_obj, designated_on=designated_on, level=level, note=note[:200])
     audit.created(area)
     return area

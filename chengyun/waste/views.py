@@ -15,6 +15,7 @@ from chengyun.people import policy
 from . import rules, services
 from .filters import SortingCompoundFilter
 from .forms import may_record
+from .pages import may
 from .models import DemoArea, SortingCompound, ZeroWasteIndicator
 
 PLANT_TASK_CODE = "DB-WTE-RELOCATION"
@@ -47,7 +48,7 @@ def dashboard(request):
         "registered": visible.count(), "compliant": visible.filter(compliant=True).count(), "sorting_rate": round(sorting / total * 100, 1) if total else 0,
         "areas": policy.visible(request.user, DemoArea.objects.select_related("street")), "coverage": coverage, "limits": limits,
         "rate_names": rules.RATE_NAMES, "years": years, "table": table, "task": _plant_task(request.user),
-        "expansion": services.expansion(24, today)})
+        "expansion": services.expansion(24, today), "may": may(request.user)})
 
 
 @login_required
@@ -57,4 +58,4 @@ def compounds(request):
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
     return render(request, "waste/compounds.html", {"page": page, "values": values, "streets": Street.objects.order_by("code"),
                                                     "areas": DemoArea.objects.order_by("code"), "limits": services.thresholds(),
-                                                    "may_record": may_record(request.user)})
+                                                    "may_record": may_record(request.user), "may": may(request.user)})

@@ -135,6 +135,14 @@ def _in_list(key, attr):
     return lambda data, obj: any(str(r.get(key)) == str(attr(obj)) for r in (data if isinstance(data, list) else data.get("results", [])))
 
 
+_SHOP_NO = iter(range(1, 10**6))
+
+
+def _new_shop(w, s, o):
+    lng, lat = w.point(s)
+    return {"code": f"SHN{s.upper()}{next(_SHOP_NO)}", "name": f"矩阵新商户{s}", "lng": lng, "lat": lat, "credit_code": "91350100M000100Y43"}
+
+
 PATROL = lambda p: {"patrol_id": p.pk}  # noqa: E731
 SEG = lambda a: {"code": a.segment.code}  # noqa: E731
 
@@ -165,6 +173,8 @@ SPEC = {
     "chengyun_streets_api_policy_create": Open(gate=_ops, body=lambda w, s, o: {
         "code": "PM1", "name": "矩阵街", "kind": "street", "windows": [{"activity": "night_market", "start": "18:00", "end": "22:00"}],
         "geometry": {"type": "Polygon", "coordinates": [[[101.7, 36.5], [101.701, 36.5], [101.701, 36.501], [101.7, 36.501], [101.7, 36.5]]]}}),
+    "chengyun_streets_api_shop_list": List(model="streets.Shop", make=shop, found=by_results("code", "code"), query=lambda w, s, o: {"limit": 500}),
+    "chengyun_streets_api_shop_create": Create(model="streets.Shop", body=_new_shop),
     "chengyun_streets_api_permit_list": List(model="streets.Permit", make=permit, found=by_results("number", "number"), query=lambda w, s, o: {"limit": 500}),
     "chengyun_streets_api_permit_apply": Create(model="streets.Permit", parent="streets.Shop", body=lambda w, s, o: {
         "shop": shop(w, s).code, "policy": night_policy(w, s).code, "area_m2": 10, "tables": 2, "depth_m": 2.0, "passage_m": 2.5,

@@ -124,3 +124,31 @@ def test_make_a_street_policy_on_the_map(page, live_server, streets, night):
     p = NightPolicy.objects.get(code="GL9")
     assert [w.label for w in p.windows.all()] == ["18:00–02:00"]
     assert shape(json.loads(p.geometry)).covers(Point(101.717, Y))
+
+
+def test_register_a_shop_by_placing_its_point(page, live_server, streets, night):
+    """The shop's door clicked on the map fills longitude and latitude; the shop is saved there and
+    the permit application opens with it chosen."""
+    from chengyun.streets.models import Shop
+
+    login(page, live_server, streets.chief1.username)
+    page.goto(f"{live_server.url}/streets/night/")
+    page.click("#shop-new")
+    page.wait_for_selector("#draw-map.loaded")
+    page.fill("input[name=code]", "SHP1")
+    page.fill("input[name=name]", "老杨烤串")
+    page.select_option("select[name=policy]", "BD1")
+    click_at(page, 101.7085, Y + 0.0002)
+    assert abs(float(page.input_value("input[name=lng]")) - 101.7085) < 0.0001
+    assert abs(float(page.input_value("input[name=lat]")) - (Y + 0.0002)) < 0.0001
+    assert page.get_attribute(".draw-box", "data-vertices") == "1" and page.inner_text(".draw-status") != ""
+    # A second click moves the one point (a click lands within a pixel, here under 0.0001°).
+    click_at(page, 101.7080, Y + 0.0001)
+    assert abs(float(page.input_value("input[name=lng]")) - 101.7080) < 0.0001
+    assert page.locator(".leaflet-marker-icon.draw-vertex").count() == 1
+    screenshot(page, "streets-shop-point")
+    page.click("#shop-form button.primary")
+    page.wait_for_url(f"{live_server.url}/streets/night/permits/new/?shop=SHP1&policy=BD1")
+    shop = Shop.objects.get(code="SHP1")
+    assert abs(shop.lng - 101.7080) < 0.0001 and shop.street.code == "630109001" and shop.policy.code == "BD1"
+    assert page.input_value("select[name=shop]") == "SHP1"

@@ -26,22 +26,32 @@ from .night import _polygon, check, in_season
 
 def create_shop(user: Any, *, code: str, name: str, lng: float, lat: float, address: str = "", credit_code: str = "",
                 policy_obj: NightPolicy | None = None) -> Shop:
+    """登记商户: placed by its point in a street; the street's staff or the district desk may (the
+    rule registered for Shop). The unified social credit code, when given, is checked against
+    GB 32100; a shop outside the chosen policy's area is refused."""
+    from shapely.geometry import Point
+
     from chengyun.geo import services as geo
 
-    location = geo.locate(lng, lat)
+    try:
+        location = geo.locate(lng, lat)
+    except geo.OutsideDistrict:
+        raise Invalid("商户位置不在本区范围内，请在地图上重新选点", code="outside_district", detail={"field": "lng"}) from None
     if user is not None:
         policy.require_create(user, Shop, street_id=location.grid.street_id, message="只能登记本街道的商户")
+    code, name = clean_text(code, "code", limit=40), clean_text(name, "name", limit=100)
     if credit_code:
         credit_code = gb32100.normalise(credit_code)
         found = gb32100.problem(credit_code)
         if found is not None:
             raise Invalid(f"统一社会信用代码有误：{found.message}", code="bad_credit_code", detail={"field": "credit_code", "rule": found.code})
-    code, name = clean_text(code, "code", limit=40), clean_text(name, "name", limit=100)
+    if policy_obj is not None and not policy_obj.shape.covers(Point(location.lng, location.lat)):
+        raise Invalid(f"商户不在“{policy_obj.name}”的范围内", code="outside_policy", detail={"field": "policy", "policy": policy_obj.code})
     if Shop.objects.filter(code=code).exists():
         raise Invalid(f"商户编号 {code} 已存在", code="duplicate_code", detail={"field": "code"})
     with transaction.atomic():
-        shop = Shop.objects.create(code=code, name=name, lng=location.lng, lat=location.lat, address=address[:200], credit_code=credit_code,
-                                   street_id=location.grid.street_id, policy=policy_obj)
+        shop = Shop.objects.create(code=code, name=name, lng=location.lng, lat=location.lat, address=(address or "").strip()[:200],
+                                   credit_code=credit_code, street_id=location.grid.street_id, policy=policy_obj)
         audit.created(shop)
     return shop
 

@@ -2,6 +2,8 @@
    can be dragged to move it), "undo" drops the last one, "clear" starts again. The drawing is
    written as GeoJSON into the form's hidden input named by data-input (LineString from 2 points,
    Polygon from 3); with data-circle the form may instead give a centre (a click) and a radius.
+   With data-mode="point" a click (or dragging the marker) places one point into the form's lng and
+   lat inputs, and typing into them moves the marker.
 
    <div class="draw-box" data-mode="line|polygon" data-input="geometry" data-api="/api/v1/" data-context="ctx-json-id"
         data-tile-url="" data-msg-points="已点 %(n)s 个顶点" data-msg-centre="圆心已选">
@@ -14,7 +16,7 @@
 
   function setup(box) {
     var form = box.closest("form");
-    var mode = box.dataset.mode === "line" ? "line" : "polygon";
+    var mode = box.dataset.mode === "line" || box.dataset.mode === "point" ? box.dataset.mode : "polygon";
     var input = form.elements[box.dataset.input || "geometry"];
     var el = box.querySelector(".draw-map");
     var status = box.querySelector(".draw-status");
@@ -33,6 +35,7 @@
       return radio ? radio.value : "drawn";
     }
     function write() {
+      if (!input) { return; }
       var ring = points.map(function (p) { return [+p.lng.toFixed(7), +p.lat.toFixed(7)]; });
       if (mode === "line") {
         input.value = ring.length >= 2 ? JSON.stringify({ type: "LineString", coordinates: ring }) : "";
@@ -40,7 +43,24 @@
         input.value = ring.length >= 3 ? JSON.stringify({ type: "Polygon", coordinates: [ring.concat([ring[0]])] }) : "";
       }
     }
+    var pointMarker = null;
+    function drawPoint() {
+      if (pointMarker) { map.removeLayer(pointMarker); pointMarker = null; }
+      var lng = parseFloat(form.elements.lng.value), lat = parseFloat(form.elements.lat.value);
+      if (!isFinite(lng) || !isFinite(lat)) { status.textContent = ""; return false; }
+      pointMarker = L.marker([lat, lng], { icon: vertexIcon, draggable: true, keyboard: false }).addTo(map);
+      pointMarker.on("drag", function (e) { setPoint(e.target.getLatLng(), false); });
+      status.textContent = box.dataset.msgPoint || "";
+      box.dataset.vertices = 1;
+      return true;
+    }
+    function setPoint(latlng, move) {
+      form.elements.lng.value = latlng.lng.toFixed(7);
+      form.elements.lat.value = latlng.lat.toFixed(7);
+      if (move) { drawPoint(); }
+    }
     function redraw() {
+      if (mode === "point") { return; }
       if (shapeLayer) { map.removeLayer(shapeLayer); shapeLayer = null; }
       if (points.length >= 2) {
         shapeLayer = (mode === "line" || points.length < 3 ? L.polyline(points, { color: "#c62828", weight: 4 })
@@ -75,6 +95,7 @@
       }
     }
     map.on("click", function (e) {
+      if (mode === "point") { setPoint(e.latlng, true); return; }
       if (box.dataset.circle && shapeChoice() === "circle") {
         form.elements.lng.value = e.latlng.lng.toFixed(7);
         form.elements.lat.value = e.latlng.lat.toFixed(7);
@@ -87,8 +108,12 @@
       b.addEventListener("click", function () {
         if (b.dataset.draw === "undo" && markers.length) { map.removeLayer(markers.pop()); points.pop(); redraw(); }
         if (b.dataset.draw === "clear") { clear(); }
+        if (b.dataset.draw === "clear" && mode === "point") { form.elements.lng.value = ""; form.elements.lat.value = ""; drawPoint(); }
       });
     });
+    if (mode === "point") {
+      ["lng", "lat"].forEach(function (n) { form.elements[n].addEventListener("input", drawPoint); });
+    }
     if (box.dataset.circle) {
       ["lng", "lat", "radius_m"].forEach(function (n) { if (form.elements[n]) { form.elements[n].addEventListener("input", drawCircle); } });
     }
@@ -108,13 +133,14 @@
     }
     // A drawing sent back with an error is shown again.
     var again = null;
-    try { again = input.value ? JSON.parse(input.value) : null; } catch (e) { again = null; }
+    try { again = input && input.value ? JSON.parse(input.value) : null; } catch (e) { again = null; }
     if (again && again.coordinates) {
       var coords = again.type === "Polygon" ? again.coordinates[0].slice(0, -1) : again.coordinates;
       coords.forEach(function (c) { addVertex(L.latLng(c[1], c[0])); });
       if (shapeLayer) { bounds = shapeLayer.getBounds(); }
     }
-    drawCircle();
+    if (box.dataset.circle) { drawCircle(); }
+    if (mode === "point" && drawPoint()) { bounds = L.latLngBounds([pointMarker.getLatLng(), pointMarker.getLatLng()]); }
     if (bounds) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 }); }
     if (box.dataset.api) {
       fetch(box.dataset.api + "geo/streets", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (streets) {
