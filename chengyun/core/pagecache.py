@@ -25,6 +25,7 @@ from typing import Callable, Iterable, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
@@ -50,7 +51,10 @@ def query_key(qs: QuerySet) -> str:
     """The scoped query as the database will run it: equal keys, equal rows."""
     if qs.query.is_empty():
         return "empty"
-    sql, params = qs.query.sql_with_params()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a condition no row can meet (an `in` over an empty list): no rows, for anyone
+        return "empty"
     return f"{sql}|{params!r}"
 
 
