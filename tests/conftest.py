@@ -128,6 +128,19 @@ def _is_transactional(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_in_chinese():
+    """An English request leaves English active in the test's thread (LocaleMiddleware does not
+    undo it), and services that resolve a label or store a translated text would then work in
+    English in whatever test the worker runs next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_flushable_between_transactional_tests(request):
     """Transactional tests empty every table afterwards. PostgreSQL does it with TRUNCATE, which
     the append-only trigger does not stop; SQLite uses DELETE, so its trigger is lifted for that

@@ -47,17 +47,6 @@ def _scheme_post(**over):
 # ---------------------------------------------------------------- the scheme
 
 
-@pytest.fixture
-def back_to_chinese():
-    """An English request leaves English active in this thread (LocaleMiddleware does not undo it);
-    services that store a translated text (a grade change's reason) would then store English."""
-    yield
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def test_the_office_adjusts_the_scheme_and_every_company_is_regraded(client, office, company):
     from chengyun.property import services
 
@@ -292,7 +281,7 @@ def test_outside_the_office_a_compounds_management_is_read_only(client, outsider
     assert managed.management_mode == "professional"
 
 
-def test_the_forms_read_in_chinese_and_in_english(client, office, managed, company, back_to_chinese):
+def test_the_forms_read_in_chinese_and_in_english(client, office, managed, company):
     from chengyun.core.i18n_check import english_words
     from chengyun.property import services
 

@@ -73,18 +73,7 @@ def test_a_kind_that_is_only_made_on_demand_has_no_schedule_page(client, make_us
     assert client.get("/reports/centre/no-such-kind/schedule/").status_code == 404
 
 
-@pytest.fixture
-def back_to_chinese():
-    """An English request leaves English active in this thread (LocaleMiddleware does not undo it);
-    services that store a translated text (a grade change's reason) would then store English."""
-    yield
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-def test_the_schedule_form_reads_in_chinese_and_in_english(client, make_user, back_to_chinese):
+def test_the_schedule_form_reads_in_chinese_and_in_english(client, make_user):
     from chengyun.core.i18n_check import english_words
 
     client.force_login(make_user(R.OPS_DISPATCHER))

@@ -151,17 +151,6 @@ def test_a_role_that_may_not_plan_sees_no_form_and_is_refused(client, make_user,
 # ---------------------------------------------------------------- the score sheet
 
 
-@pytest.fixture
-def back_to_chinese():
-    """An English request leaves English active in this thread (LocaleMiddleware does not undo it);
-    services that store a translated text (a grade change's reason) would then store English."""
-    yield
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def test_the_administrator_adds_and_edits_score_items(client, make_user, sheet):
     client.force_login(make_user(R.SYSADMIN))
     assert client.post("/sanitation/score-items/", {"code": "green", "name": "绿化带保洁", "max_score": "10", "order": "3", "active": "on"}).status_code == 302
@@ -284,7 +273,7 @@ def test_the_keepers_of_a_demo_street_do_not_score_it(client, make_user, demo):
     assert resp.status_code == 403 and not MonthlyScore.objects.exists()
 
 
-def test_the_forms_read_in_chinese_and_in_english(client, make_user, demo, back_to_chinese):
+def test_the_forms_read_in_chinese_and_in_english(client, make_user, demo):
     from chengyun.core.i18n_check import english_words
 
     services.create_vehicle(None, code="SV1", plate="青A·H0001", unit="D02")
