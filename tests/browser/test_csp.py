@@ -68,6 +68,9 @@ def test_main_pages_have_no_csp_violation_and_maps_render(page, live_server, pag
         page.wait_for_load_state("networkidle")
         if ready:
             screenshot(page, "csp" + path.rstrip("/").replace("/", "-"))
+        for prefix in page.locator(".leaflet-control-attribution").all():
+            # The library is named; Leaflet 1.9's flag before the name is not shown (leaflet_defaults.js).
+            assert "Leaflet" in prefix.inner_text() and prefix.locator("svg").count() == 0, path
         found = page.evaluate("() => window.__csp")
         if found:
             violations[path] = found
