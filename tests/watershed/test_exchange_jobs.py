@@ -29,10 +29,14 @@ def linked(neighbour, boundary):
 
 
 @pytest.fixture
-def queued():
-    """Huey not immediate: enqueued jobs wait in memory instead of running."""
+def queued(monkeypatch):
+    """Huey not immediate: enqueued jobs wait in memory instead of running. A worker closes
+    stale database connections around each job; inside the test's transaction that would close
+    the test's own connection (PostgreSQL; SQLite's in-memory one ignores it), so not here."""
+    import huey.contrib.djhuey as djhuey
     from huey.contrib.djhuey import HUEY
 
+    monkeypatch.setattr(djhuey, "close_old_connections", lambda: None)
     HUEY.immediate = False
     HUEY.flush()
     yield HUEY
