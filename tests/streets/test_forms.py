@@ -6,29 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from django.test import Client
-from streets_support import Y
+from streets_support import Y, page_client as _client, refused as _refused
 
 from chengyun.core.i18n_check import english_words
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user, lang="zh-hans"):
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
-
-
-def _refused(r, field: str, label: str):
-    """A 422 re-render whose alert names the field (its Chinese label) and marks that input."""
-    assert r.status_code == 422, r.status_code
-    body = r.content.decode()
-    assert f'data-field="{field}"' in body
-    alert = body.split('id="form-error"', 1)[1].split("</p>", 1)[0]
-    assert f"“{label}”有误" in alert, alert
-    assert 'aria-invalid="true"' in body
-    return body
 
 
 def rect(x0, x1, y0, y1):

@@ -4,18 +4,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
-from streets_support import Y, at, walk
+from streets_support import Y, at, page_client as _client, walk
 
 from chengyun.core.i18n_check import english_words
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user, lang="zh-hans"):
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

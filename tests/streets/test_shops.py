@@ -3,31 +3,13 @@ the street office of the shop's street and the district desk may, others are ref
 button); a bad unified social credit code, a point outside the district or the chosen policy, or a
 duplicate number is refused naming the field with nothing stored; the list is scoped like permits."""
 import pytest
-from django.test import Client
-from streets_support import Y
+from streets_support import Y, page_client as _client, refused as _refused
 
 from chengyun.core.i18n_check import english_words
 
 pytestmark = pytest.mark.django_db
 
 GOOD_CREDIT = "91350100M000100Y43"  # GB 32100's check character holds
-
-
-def _client(user, lang="zh-hans"):
-    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
-    c.force_login(user)
-    return c
-
-
-def _refused(r, field: str, label: str):
-    """A 422 re-render whose alert names the field (its Chinese label) and marks that input."""
-    assert r.status_code == 422, r.status_code
-    body = r.content.decode()
-    assert f'data-field="{field}"' in body
-    alert = body.split('id="form-error"', 1)[1].split("</p>", 1)[0]
-    assert f"“{label}”有误" in alert, alert
-    assert 'aria-invalid="true"' in body
-    return body
 
 
 def _post(**over):
